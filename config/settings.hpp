@@ -1,0 +1,79 @@
+#pragma once
+// The configuration model: plain data, validated by config/loader. Every default here is the
+// default an operator gets when the key is absent; README.md documents each one.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace eventrouter::config {
+
+enum class transport_kind { memory, redis, kafka };
+enum class topic_format { json, openedx };
+enum class sink_kind { log };
+
+struct http_settings {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 8080;
+  std::size_t max_body_bytes = 1 << 20;      // larger bodies get 413
+  std::size_t max_batch_events = 1000;       // larger batches get 413
+  std::size_t max_in_flight_events = 10000;  // past this, ingest answers 503
+  unsigned threads = 2;                      // Asio threads serving HTTP
+};
+
+struct memory_settings {
+  // Entries a memory topic keeps. Entries every group has acknowledged are trimmed first; a
+  // topic full of unacknowledged entries refuses new ones (503) rather than dropping any.
+  std::size_t max_len = 100000;
+};
+
+struct topic_settings {
+  std::string name;       // as in the file, without the prefix
+  std::string full_name;  // <topic_prefix>-<name>, or name when there is no prefix
+  transport_kind transport = transport_kind::memory;
+  topic_format format = topic_format::json;
+};
+
+// One entry of producer_config: event type -> topic, as in Open edX EVENT_BUS_PRODUCER_CONFIG.
+struct route {
+  std::string event_type;
+  std::string topic;            // name as in the file; look it up in settings::topics
+  std::string event_key_field;  // period-separated path into data, e.g. xblock_info.usage_key
+  bool enabled = true;
+};
+
+struct sink_settings {
+  sink_kind type = sink_kind::log;
+};
+
+struct consumer_settings {
+  std::string name;
+  std::string topic;  // name as in the file
+  std::string group_id;
+  sink_settings sink;
+  unsigned consecutive_errors_limit = 5;
+  std::size_t batch_size = 100;                                 // events per poll
+  std::chrono::milliseconds poll_timeout{500};                  // how long an empty poll waits
+  std::chrono::milliseconds restart_backoff_min{100};           // first restart delay
+  std::chrono::milliseconds restart_backoff_max{30000};         // delay doubles up to this
+};
+
+struct settings {
+  std::string topic_prefix;
+  transport_kind default_transport = transport_kind::memory;
+  http_settings http;
+  memory_settings memory;
+  std::chrono::milliseconds shutdown_timeout{10000};  // drain budget on SIGTERM
+  std::map<std::string, topic_settings> topics;       // by name as in the file
+  std::vector<route> routes;
+  std::vector<consumer_settings> consumers;
+};
+
+std::string to_string(transport_kind);
+std::string to_string(topic_format);
+std::string to_string(sink_kind);
+
+}  // namespace eventrouter::config

@@ -1,0 +1,34 @@
+#pragma once
+// The event: one immutable CloudEvent as the Open edX event bus carries it. Created once at
+// ingest (or when a consumer decodes a message) and then shared by pointer, so fanning an
+// event out to many topics copies nothing.
+
+#include <boost/json/value.hpp>
+
+#include <memory>
+#include <string>
+
+namespace eventrouter {
+
+struct event {
+  std::string id;               // unique id, a UUID in practice
+  std::string type;             // the routing key: org.openedx.<subdomain>.<subject>.<action>.v<n>
+  std::string source;           // producing service, e.g. openedx/cms/web
+  std::string time;             // RFC 3339, UTC
+  std::string specversion = "1.0";
+  std::string minorversion = "0";
+  std::string sourcehost;
+  std::string sourcelib;
+  std::string datacontenttype = "application/json";
+  boost::json::value data;      // the payload; always a JSON object once ingested
+};
+
+using event_ptr = std::shared_ptr<const event>;
+
+// An event bound for one topic, with the key its route extracted (empty: the route has no key).
+struct keyed_event {
+  event_ptr ev;
+  std::string key;
+};
+
+}  // namespace eventrouter
