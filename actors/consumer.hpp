@@ -1,0 +1,43 @@
+#pragma once
+// A consumer: one member of a consumer group on one topic. It loops poll -> sink -> ack:
+// an event is acknowledged only after its sink succeeded; a failed event is given back and
+// delivered again. After `consecutive_errors_limit` failures in a row the consumer stops with
+// the last failure as its exit reason, and its supervisor decides when to start it again.
+//
+//   (drain_atom) -> finish what the topic holds for the group, then stop normally
+
+#include "actors/messages.hpp"
+#include "actors/sink.hpp"
+#include "config/settings.hpp"
+#include "metrics/registry.hpp"
+
+#include <caf/all.hpp>
+
+#include <atomic>
+#include <memory>
+
+namespace eventrouter {
+
+// Counters a consumer keeps across restarts; its supervisor reads them for /v1/consumers.
+struct consumer_stats {
+  std::atomic<std::uint64_t> delivered{0};
+  std::atomic<std::uint64_t> failed{0};
+  std::atomic<unsigned> consecutive_errors{0};
+};
+
+struct consumer_args {
+  config::consumer_settings settings;
+  std::string full_topic;
+  caf::actor topic;
+  std::shared_ptr<sink> out;
+  std::shared_ptr<consumer_stats> stats;
+  metrics::registry* metrics;
+};
+
+// Spawns the consumer monitored by `supervisor`, which learns of its exit by a down message,
+// and linked to it, so that the consumer ends when its supervisor does.
+caf::actor spawn_consumer(caf::event_based_actor* supervisor, consumer_args args);
+
+}  // namespace eventrouter
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(eventrouter::consumer_args)

@@ -1,0 +1,30 @@
+#pragma once
+// Starts every configured consumer, watches it, and restarts one that failed — after an
+// exponential backoff that starts at restart_backoff_min, doubles per restart up to
+// restart_backoff_max, and starts over once a restarted consumer delivers again.
+//
+//   (status_atom) -> consumer_statuses
+//   (drain_atom)  -> bool, once every consumer finished what its topic holds and stopped
+
+#include "actors/messages.hpp"
+#include "actors/sink.hpp"
+#include "config/settings.hpp"
+#include "metrics/registry.hpp"
+
+#include <caf/all.hpp>
+
+#include <vector>
+
+namespace eventrouter {
+
+// A consumer to supervise: its settings and the topic actor it reads.
+struct supervised_consumer {
+  config::consumer_settings settings;
+  std::string full_topic;
+  caf::actor topic;
+};
+
+caf::actor spawn_consumer_supervisor(caf::actor_system& sys, std::vector<supervised_consumer> consumers,
+                                     sink_factory make_sink, metrics::registry& metrics);
+
+}  // namespace eventrouter

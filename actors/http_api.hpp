@@ -1,0 +1,33 @@
+#pragma once
+// The HTTP endpoints: parses on the server's IO threads, hands events to the producer actor,
+// and answers from the actors' replies. Nothing here blocks an IO thread on an actor.
+//
+//   POST /v1/events      CloudEvents: structured, batch or binary mode -> 202 | 400 | 413 | 415 | 503
+//   GET  /healthz        200 while the process serves
+//   GET  /readyz         200 while it accepts events; 503 before start and while draining
+//   GET  /v1/routes      the routing table
+//   GET  /v1/consumers   each consumer's state and counters
+//   GET  /metrics        Prometheus text format
+
+#include "actors/service.hpp"
+#include "config/settings.hpp"
+#include "metrics/registry.hpp"
+#include "transports/http_server.hpp"
+
+#include <caf/all.hpp>
+
+#include <atomic>
+
+namespace eventrouter {
+
+struct http_api_context {
+  caf::actor_system& sys;
+  service& svc;
+  metrics::registry& metrics;
+  config::http_settings http;
+  std::atomic<bool>& ready;
+};
+
+http::handler make_http_api(http_api_context ctx);
+
+}  // namespace eventrouter

@@ -1,0 +1,135 @@
+#include "actors/memory_topic.hpp"
+
+#include "actors/failure.hpp"
+#include "transports/memory_log.hpp"
+
+#include <memory>
+#include <vector>
+
+namespace eventrouter {
+
+namespace {
+
+struct parked_poll {
+  std::uint64_t id;
+  std::string group;
+  std::string consumer;
+  std::size_t max;
+  caf::typed_response_promise<log_entries> promise;
+};
+
+struct memory_topic_state {
+  std::string name;
+  std::unique_ptr<memory_log> log;
+  std::vector<parked_poll> parked;  // polls waiting for entries, oldest first
+  std::uint64_t next_poll_id = 0;
+  prometheus::Counter* published_ok = nullptr;
+  prometheus::Counter* published_error = nullptr;
+};
+
+using memory_topic_actor = caf::stateful_actor<memory_topic_state>*;
+
+log_entries to_entries(std::vector<memory_log::entry>&& polled) {
+  log_entries out;
+  out.reserve(polled.size());
+  for (auto& e : polled)
+    out.push_back({e.offset, std::move(e.item)});
+  return out;
+}
+
+// Answers parked polls that now have something to read.
+void serve_parked(memory_topic_actor self) {
+  auto& st = self->state;
+  for (auto it = st.parked.begin(); it != st.parked.end();) {
+    auto entries = st.log->poll(it->group, it->consumer, it->max);
+    if (entries.empty()) {
+      ++it;
+      continue;
+    }
+    it->promise.deliver(to_entries(std::move(entries)));
+    it = st.parked.erase(it);
+  }
+}
+
+// A consumer that joins again was restarted: whatever it had parked belongs to its old self.
+void drop_parked_of(memory_topic_actor self, const std::string& group, const std::string& consumer) {
+  auto& parked = self->state.parked;
+  for (auto it = parked.begin(); it != parked.end();) {
+    if (it->group == group && it->consumer == consumer) {
+      it->promise.deliver(log_entries{});
+      it = parked.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+caf::behavior memory_topic(memory_topic_actor self, std::string full_name, std::size_t max_len,
+                           const std::vector<std::string>& groups, metrics::registry* metrics) {
+  auto& st = self->state;
+  st.name = std::move(full_name);
+  st.log = std::make_unique<memory_log>(max_len);
+  for (const auto& g : groups)
+    st.log->create_group(g);
+  st.published_ok = &metrics->published(st.name, "memory", "ok");
+  st.published_error = &metrics->published(st.name, "memory", "error");
+  return {
+    [=](publish_atom, const topic_batch& batch) -> caf::result<std::uint64_t> {
+      auto& st = self->state;
+      auto first = st.log->append(*batch);
+      if (!first) {
+        st.published_error->Increment(static_cast<double>(batch->size()));
+        return failure("memory topic '" + st.name + "' is full: " + std::to_string(st.log->size()) +
+                       " entries not yet acknowledged by every consumer group (transports.memory.max_len)");
+      }
+      st.published_ok->Increment(static_cast<double>(batch->size()));
+      serve_parked(self);
+      return *first;
+    },
+    [=](join_atom, const std::string& group, const std::string& consumer) {
+      drop_parked_of(self, group, consumer);
+      self->state.log->join(group, consumer);
+      serve_parked(self);  // entries given back may be due to a consumer already waiting
+      return true;
+    },
+    [=](poll_atom, const std::string& group, const std::string& consumer, std::size_t max,
+        std::uint32_t timeout_ms) -> caf::result<log_entries> {
+      auto& st = self->state;
+      auto entries = st.log->poll(group, consumer, max);
+      if (!entries.empty() || timeout_ms == 0)
+        return to_entries(std::move(entries));
+      auto id = st.next_poll_id++;
+      auto promise = self->make_response_promise<log_entries>();
+      st.parked.push_back({id, group, consumer, max, promise});
+      self->delayed_send(self, std::chrono::milliseconds(timeout_ms), poll_end_atom::value, id);
+      return promise;
+    },
+    [=](poll_end_atom, std::uint64_t id) {
+      auto& parked = self->state.parked;
+      for (auto it = parked.begin(); it != parked.end(); ++it) {
+        if (it->id == id) {
+          it->promise.deliver(log_entries{});
+          parked.erase(it);
+          return;
+        }
+      }
+    },
+    [=](ack_atom, const std::string& group, const std::vector<std::uint64_t>& offsets) {
+      self->state.log->ack(group, offsets);
+    },
+    [=](nack_atom, const std::string& group, const std::vector<std::uint64_t>& offsets) {
+      self->state.log->nack(group, offsets);
+      serve_parked(self);
+    },
+    [=](status_atom, const std::string& group) { return self->state.log->lag(group); },
+  };
+}
+
+}  // namespace
+
+caf::actor spawn_memory_topic(caf::actor_system& sys, std::string full_name, std::size_t max_len,
+                              std::vector<std::string> groups, metrics::registry& metrics) {
+  return sys.spawn(memory_topic, std::move(full_name), max_len, std::move(groups), &metrics);
+}
+
+}  // namespace eventrouter

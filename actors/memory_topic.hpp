@@ -1,0 +1,25 @@
+#pragma once
+// A topic on the memory transport: one actor owning one memory_log. Producers publish
+// batches; consumers poll with a deadline (a poll with nothing to read waits, like
+// XREADGROUP BLOCK), then acknowledge or give entries back.
+//
+//   (publish_atom, topic_batch)                        -> uint64_t first offset | error (full)
+//   (join_atom, group, consumer)                       -> bool
+//   (poll_atom, group, consumer, max, timeout_ms)      -> log_entries (empty after the timeout)
+//   (ack_atom | nack_atom, group, vector<uint64_t>)    -> (none)
+//   (status_atom, group)                               -> uint64_t lag
+
+#include "actors/messages.hpp"
+#include "metrics/registry.hpp"
+
+#include <caf/all.hpp>
+
+#include <string>
+
+namespace eventrouter {
+
+// `groups`: the consumer groups configured on this topic, created before any event arrives.
+caf::actor spawn_memory_topic(caf::actor_system& sys, std::string full_name, std::size_t max_len,
+                              std::vector<std::string> groups, metrics::registry& metrics);
+
+}  // namespace eventrouter

@@ -1,0 +1,78 @@
+#pragma once
+// The vocabulary the actors speak: atoms and the payloads they carry. Payloads that cross
+// actors are immutable and shared by pointer, so a batch is never copied on its way through.
+
+#include "router/event.hpp"
+
+#include <caf/all.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace eventrouter {
+
+// Atoms: at most 10 characters each (CAF 0.17).
+using ingest_atom = caf::atom_constant<caf::atom("ingest")>;
+using route_atom = caf::atom_constant<caf::atom("route")>;
+using publish_atom = caf::atom_constant<caf::atom("publish")>;
+using poll_atom = caf::atom_constant<caf::atom("poll")>;
+using poll_end_atom = caf::atom_constant<caf::atom("poll_end")>;
+using join_atom = caf::atom_constant<caf::atom("join")>;
+using ack_atom = caf::atom_constant<caf::atom("ack")>;
+using nack_atom = caf::atom_constant<caf::atom("nack")>;
+using status_atom = caf::atom_constant<caf::atom("status")>;
+using restart_atom = caf::atom_constant<caf::atom("restart")>;
+using drain_atom = caf::atom_constant<caf::atom("drain")>;
+using retry_atom = caf::atom_constant<caf::atom("retry")>;
+
+// A batch of ingested events, as one producer request handed them over.
+using event_batch = std::shared_ptr<const std::vector<event_ptr>>;
+
+// Events bound for one topic, keys extracted.
+using topic_batch = std::shared_ptr<const std::vector<keyed_event>>;
+
+// What the router answers for a batch: accepted once every enabled route has every event
+// durably; rejected (nothing published) when an event cannot be routed; unavailable when a
+// topic refused or failed, so the producer may retry.
+struct route_outcome {
+  enum class status { accepted, rejected, unavailable };
+  status result = status::accepted;
+  std::size_t deliveries = 0;       // (event, topic) pairs published
+  std::vector<std::string> errors;  // one line per problem, naming the event and route
+};
+
+// Completes an ingest request outside the actor system (the HTTP connection's responder).
+using ingest_reply = std::function<void(const route_outcome&)>;
+
+// One entry a consumer polled from a memory topic.
+struct log_entry {
+  std::uint64_t offset;
+  keyed_event item;
+};
+using log_entries = std::vector<log_entry>;
+
+// A consumer's state as /v1/consumers shows it.
+struct consumer_status {
+  std::string name;
+  std::string topic;
+  std::string group;
+  std::string state;  // running, restarting, stopped
+  std::uint64_t delivered = 0;
+  std::uint64_t failed = 0;
+  unsigned consecutive_errors = 0;
+  unsigned restarts = 0;
+  std::string last_error;
+};
+using consumer_statuses = std::vector<consumer_status>;
+
+}  // namespace eventrouter
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(eventrouter::event_batch)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(eventrouter::topic_batch)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(eventrouter::route_outcome)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(eventrouter::ingest_reply)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(eventrouter::log_entries)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(eventrouter::consumer_statuses)

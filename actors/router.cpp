@@ -1,0 +1,98 @@
+#include "actors/router.hpp"
+
+#include "actors/failure.hpp"
+#include "router/batch_plan.hpp"
+
+#include <unordered_map>
+
+namespace eventrouter {
+
+namespace {
+
+struct router_state {
+  std::shared_ptr<const routing_table> table;
+  std::vector<caf::actor> topics;
+  metrics::registry* metrics = nullptr;
+  std::unordered_map<const route_target*, prometheus::Counter*> routed;  // filled on first use
+  prometheus::Counter* unknown_type = nullptr;
+  prometheus::Counter* key_missing = nullptr;
+};
+
+using router_actor = caf::stateful_actor<router_state>*;
+
+// One batch waiting for its topics to confirm.
+struct pending_batch {
+  caf::typed_response_promise<route_outcome> promise;
+  std::size_t waiting_for;
+  route_outcome outcome;
+
+  void topic_done() {
+    if (--waiting_for == 0)
+      promise.deliver(std::move(outcome));
+  }
+};
+
+void count_plan(router_actor self, const batch_plan& plan) {
+  auto& st = self->state;
+  st.unknown_type->Increment(static_cast<double>(plan.unknown_types));
+  st.key_missing->Increment(static_cast<double>(plan.missing_keys));
+  if (!plan.ok())
+    return;
+  for (const auto* target : plan.routed) {
+    auto& counter = st.routed[target];
+    if (counter == nullptr)
+      counter = &st.metrics->routed(target->event_type, target->topic);
+    counter->Increment();
+  }
+}
+
+caf::result<route_outcome> route(router_actor self, const event_batch& batch) {
+  auto& st = self->state;
+  auto plan = plan_batch(*st.table, *batch);
+  count_plan(self, plan);
+  if (!plan.ok())
+    return route_outcome{route_outcome::status::rejected, 0, std::move(plan.errors)};
+  std::size_t topics_used = 0;
+  for (const auto& events : plan.by_topic)
+    topics_used += events.empty() ? 0 : 1;
+  if (topics_used == 0)
+    return route_outcome{};  // every route of these types is disabled
+  auto pending = std::make_shared<pending_batch>(
+    pending_batch{self->make_response_promise<route_outcome>(), topics_used,
+                  route_outcome{route_outcome::status::accepted, plan.routed.size(), {}}});
+  for (std::size_t i = 0; i < plan.by_topic.size(); ++i) {
+    if (plan.by_topic[i].empty())
+      continue;
+    auto events = std::make_shared<const std::vector<keyed_event>>(std::move(plan.by_topic[i]));
+    self->request(st.topics[i], publish_timeout, publish_atom::value, topic_batch{events})
+      .then([pending](std::uint64_t) { pending->topic_done(); },
+            [pending, topic = st.table->topics()[i]](caf::error& e) {
+              pending->outcome.result = route_outcome::status::unavailable;
+              pending->outcome.errors.push_back("topic '" + topic + "': " + describe(e));
+              pending->topic_done();
+            });
+  }
+  return pending->promise;
+}
+
+caf::behavior router(router_actor self, std::shared_ptr<const routing_table> table,
+                     std::vector<caf::actor> topics, metrics::registry* metrics) {
+  auto& st = self->state;
+  st.table = std::move(table);
+  st.topics = std::move(topics);
+  st.metrics = metrics;
+  st.unknown_type = &metrics->unrouted("unknown_type");
+  st.key_missing = &metrics->unrouted("key_missing");
+  return {
+    [=](route_atom, const event_batch& batch) { return route(self, batch); },
+  };
+}
+
+}  // namespace
+
+caf::actor spawn_router(caf::actor_system& sys, std::shared_ptr<const routing_table> table,
+                        std::vector<caf::actor> topics, metrics::registry& metrics) {
+  return sys.spawn(router, std::move(table), std::move(topics), &metrics);
+}
+
+}  // namespace eventrouter

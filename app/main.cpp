@@ -1,0 +1,135 @@
+// eventrouter: the command line. `run` serves a configuration; `check-config` validates one.
+
+#include "actors/http_api.hpp"
+#include "actors/service.hpp"
+#include "actors/service_log.hpp"
+#include "actors/sink.hpp"
+#include "config/loader.hpp"
+#include "metrics/registry.hpp"
+#include "transports/http_server.hpp"
+
+#include <caf/all.hpp>
+
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace {
+
+using namespace eventrouter;
+
+constexpr int exit_ok = 0;
+constexpr int exit_failure = 1;  // the service could not start or stop cleanly
+constexpr int exit_usage = 2;    // bad command line or invalid configuration
+
+constexpr std::string_view usage = R"(usage: eventrouter <command> [options]
+
+commands:
+  run --config FILE     serve the configuration in FILE until SIGTERM or SIGINT
+  check-config FILE     validate FILE; print every problem; exit 0 when it is valid
+  --help                show this text
+  --version             print the version
+
+exit codes: 0 success, 1 the service failed, 2 bad usage or an invalid configuration
+
+examples:
+  eventrouter run --config config/examples/local.json
+  eventrouter check-config /etc/eventrouter/config.json
+)";
+
+// Loads and validates; prints every problem to stderr.
+std::optional<config::settings> load(const std::string& path) {
+  auto result = config::load_settings_file(path);
+  for (const auto& p : result.problems)
+    std::cerr << path << ": " << config::to_string(p) << "\n";
+  return std::move(result.value);
+}
+
+int check_config(const std::string& path) {
+  auto settings = load(path);
+  if (!settings)
+    return exit_usage;
+  std::cout << path << ": ok (" << settings->topics.size() << " topics, " << settings->routes.size()
+            << " routes, " << settings->consumers.size() << " consumers)\n";
+  return exit_ok;
+}
+
+// Blocks the shutdown signals in this thread and, by inheritance, in every thread started
+// after it, so that only sigwait in main receives them.
+sigset_t block_shutdown_signals() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  return signals;
+}
+
+int run(const std::string& path) {
+  auto signals = block_shutdown_signals();
+  auto settings = load(path);
+  if (!settings)
+    return exit_usage;
+  // Log sinks print one line per event; a reader of a pipe must see each line as it is made.
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);
+
+  metrics::registry metrics;  // outlives the actor system, whose actors count into it
+  caf::actor_system_config caf_config;
+  caf::actor_system sys{caf_config};
+  service svc{sys, *settings, metrics, configured_sinks()};
+  std::atomic<bool> ready{false};
+  http::server server{{settings->http.host, settings->http.port, settings->http.max_body_bytes,
+                       settings->http.threads},
+                      make_http_api({sys, svc, metrics, settings->http, ready})};
+  try {
+    server.start();
+  } catch (const std::exception& e) {
+    log_line(log_level::error, std::string("cannot serve HTTP: ") + e.what());
+    return exit_failure;
+  }
+  ready = true;
+  log_line(log_level::info, "eventrouter listening on http://" + settings->http.host + ":" +
+                                std::to_string(server.port()) + " with " + path);
+
+  int signal = 0;
+  sigwait(&signals, &signal);
+  log_line(log_level::info, std::string("received ") + (signal == SIGTERM ? "SIGTERM" : "SIGINT") +
+                                "; draining");
+  ready = false;
+  server.stop_accepting();
+  bool drained = svc.drain(settings->shutdown_timeout);
+  server.stop();
+  if (!drained) {
+    log_line(log_level::error, "drain did not finish within shutdown_timeout_ms (" +
+                                   std::to_string(settings->shutdown_timeout.count()) + " ms)");
+    return exit_failure;
+  }
+  log_line(log_level::info, "drained; bye");
+  return exit_ok;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string_view> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    std::cout << usage;
+    return args.empty() ? exit_usage : exit_ok;
+  }
+  if (args[0] == "--version") {
+    std::cout << "eventrouter " << EVENTROUTER_VERSION << "\n";
+    return exit_ok;
+  }
+  if (args[0] == "check-config" && args.size() == 2)
+    return check_config(std::string(args[1]));
+  if (args[0] == "run" && args.size() == 3 && args[1] == "--config")
+    return run(std::string(args[2]));
+  std::cerr << "eventrouter: unknown command or wrong arguments: ";
+  for (auto a : args)
+    std::cerr << a << ' ';
+  std::cerr << "\n\n" << usage;
+  return exit_usage;
+}
