@@ -1,0 +1,327 @@
+// pipeline_bench: how fast events move through eventrouter on the memory transport.
+//
+// Three paths, each run --runs times, medians printed:
+//   caf-chain    a bare 3-actor CAF chain, one message per event: the ceiling for actors here
+//   router       batches sent straight to the router actor -> memory topic -> consumer -> sink
+//   http         batches POSTed over keep-alive HTTP connections -> the same path
+// Latency is per event, from the moment its batch is handed over until the sink has it.
+//
+//   pipeline_bench [--events N] [--batch B] [--runs R] [--clients C] [--window W]
+
+#include "actors/messages.hpp"
+#include "actors/service.hpp"
+#include "actors/http_api.hpp"
+#include "config/loader.hpp"
+#include "metrics/registry.hpp"
+#include "router/cloudevents.hpp"
+#include "transports/http_server.hpp"
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/json.hpp>
+
+#include <caf/all.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <future>
+#include <iostream>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+
+using namespace eventrouter;
+using clock_type = std::chrono::steady_clock;
+
+struct options {
+  std::size_t events = 200000;
+  std::size_t batch = 100;
+  std::size_t runs = 5;
+  std::size_t clients = 4;
+  std::size_t window = 8;  // batches in flight per driver
+};
+
+struct figures {
+  double events_per_second = 0;
+  double p50_us = 0;
+  double p99_us = 0;
+};
+
+// The consumer's sink: notes when each event (by its "seq") arrived, and signals the last one.
+class timing_sink final : public sink {
+ public:
+  timing_sink(std::size_t n, const std::vector<clock_type::time_point>& sent)
+      : sent_(sent), latency_us_(n), done_(n) {}
+
+  delivery_result deliver(const delivery& d) override {
+    auto seq = static_cast<std::size_t>(d.item.ev->data.as_object().at("seq").as_int64());
+    latency_us_[seq] = std::chrono::duration<double, std::micro>(clock_type::now() - sent_[seq]).count();
+    if (--done_ == 0)
+      finished_.set_value();
+    return std::nullopt;
+  }
+
+  void wait() { finished_.get_future().wait(); }
+  std::vector<double>& latencies() { return latency_us_; }
+
+ private:
+  const std::vector<clock_type::time_point>& sent_;
+  std::vector<double> latency_us_;
+  std::atomic<std::size_t> done_;
+  std::promise<void> finished_;
+};
+
+constexpr const char* bench_config = R"({
+  "http": { "listen": "127.0.0.1:0", "max_in_flight_events": 1000000 },
+  "transports": { "memory": { "max_len": 10000000 } },
+  "producer_config": {
+    "org.openedx.content_authoring.xblock.published.v1": {
+      "bench-topic": { "event_key_field": "xblock_info.usage_key" }
+    }
+  },
+  "consumers": [
+    { "name": "bench", "topic": "bench-topic", "group_id": "bench", "sink": { "type": "log" },
+      "batch_size": 500 }
+  ]
+})";
+
+boost::json::object event_json(std::size_t seq) {
+  return {{"specversion", "1.0"},
+          {"type", "org.openedx.content_authoring.xblock.published.v1"},
+          {"id", "bench-" + std::to_string(seq)},
+          {"source", "openedx/cms/web"},
+          {"time", "2023-06-09T14:12:45.320819+00:00"},
+          {"data", {{"seq", seq},
+                    {"xblock_info", {{"usage_key", "block-v1:edX+Demo+2024+type@problem+block@" +
+                                                       std::to_string(seq % 1000)},
+                                     {"block_type", "problem"}}}}}};
+}
+
+std::vector<event_batch> make_batches(const options& o) {
+  std::vector<event_batch> batches;
+  for (std::size_t first = 0; first < o.events; first += o.batch) {
+    auto events = std::make_shared<std::vector<event_ptr>>();
+    for (auto seq = first; seq < std::min(o.events, first + o.batch); ++seq) {
+      auto parsed = parse_structured(boost::json::serialize(event_json(seq)));
+      events->push_back(std::get<std::vector<event_ptr>>(parsed).front());
+    }
+    batches.push_back(events);
+  }
+  return batches;
+}
+
+std::vector<std::string> make_bodies(const options& o) {
+  std::vector<std::string> bodies;
+  for (std::size_t first = 0; first < o.events; first += o.batch) {
+    boost::json::array arr;
+    for (auto seq = first; seq < std::min(o.events, first + o.batch); ++seq)
+      arr.push_back(event_json(seq));
+    bodies.push_back(boost::json::serialize(arr));
+  }
+  return bodies;
+}
+
+figures summarize(std::vector<double> latencies, double seconds) {
+  std::sort(latencies.begin(), latencies.end());
+  auto at = [&](double q) { return latencies[static_cast<std::size_t>(q * (latencies.size() - 1))]; };
+  return {static_cast<double>(latencies.size()) / seconds, at(0.50), at(0.99)};
+}
+
+config::settings settings_for_bench() {
+  auto loaded = config::parse_settings(bench_config);
+  if (!loaded.value) {
+    for (auto& p : loaded.problems)
+      std::cerr << config::to_string(p) << "\n";
+    std::exit(1);
+  }
+  return *loaded.value;
+}
+
+// A service whose one consumer reports into a timing_sink.
+struct pipeline {
+  options opts;
+  std::vector<clock_type::time_point> sent;
+  std::shared_ptr<timing_sink> sink_;
+  metrics::registry metrics;
+  caf::actor_system_config cfg;
+  caf::actor_system sys{cfg};
+  config::settings settings = settings_for_bench();
+  service svc;
+
+  explicit pipeline(const options& o)
+      : opts(o), sent(o.events), sink_(std::make_shared<timing_sink>(o.events, sent)),
+        svc(sys, settings, metrics, [this](const config::consumer_settings&) { return sink_; }) {}
+};
+
+figures run_router_direct(const options& o) {
+  auto batches = make_batches(o);
+  pipeline p{o};
+  caf::scoped_actor self{p.sys};
+  auto start = clock_type::now();
+  std::size_t next = 0, outstanding = 0;
+  auto send_next = [&] {
+    auto now = clock_type::now();
+    for (const auto& ev : *batches[next])
+      p.sent[static_cast<std::size_t>(ev->data.as_object().at("seq").as_int64())] = now;
+    self->send(p.svc.router(), route_atom::value, batches[next++]);
+    ++outstanding;
+  };
+  while (next < batches.size() && outstanding < o.window)
+    send_next();
+  while (outstanding > 0) {
+    self->receive([&](const route_outcome&) {
+      --outstanding;
+      if (next < batches.size())
+        send_next();
+    });
+  }
+  p.sink_->wait();
+  auto seconds = std::chrono::duration<double>(clock_type::now() - start).count();
+  return summarize(std::move(p.sink_->latencies()), seconds);
+}
+
+// One keep-alive connection posting its share of the batches, one at a time.
+void http_client(std::uint16_t port, const std::vector<std::string>& bodies, std::size_t first,
+                 std::size_t stride, std::size_t batch, std::vector<clock_type::time_point>& sent) {
+  namespace beast = boost::beast;
+  namespace http = beast::http;
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::socket socket{io};
+  socket.connect({boost::asio::ip::make_address("127.0.0.1"), port});
+  beast::flat_buffer buffer;
+  for (auto i = first; i < bodies.size(); i += stride) {
+    http::request<http::string_body> req{http::verb::post, "/v1/events", 11};
+    req.set(http::field::host, "127.0.0.1");
+    req.set(http::field::content_type, "application/cloudevents-batch+json");
+    req.body() = bodies[i];
+    req.prepare_payload();
+    auto now = clock_type::now();
+    for (auto seq = i * batch; seq < std::min(sent.size(), (i + 1) * batch); ++seq)
+      sent[seq] = now;
+    http::write(socket, req);
+    http::response<http::string_body> res;
+    http::read(socket, buffer, res);
+    if (res.result_int() != 202) {
+      std::cerr << "http: status " << res.result_int() << ": " << res.body() << "\n";
+      std::exit(1);
+    }
+  }
+}
+
+figures run_http(const options& o) {
+  auto bodies = make_bodies(o);
+  pipeline p{o};
+  std::atomic<bool> ready{true};
+  http::server server{{"127.0.0.1", 0, 64 << 20, 2},
+                      make_http_api({p.sys, p.svc, p.metrics, p.settings.http, ready})};
+  server.start();
+  auto start = clock_type::now();
+  std::vector<std::thread> clients;
+  for (std::size_t c = 0; c < o.clients; ++c)
+    clients.emplace_back(http_client, server.port(), std::cref(bodies), c, o.clients, o.batch,
+                         std::ref(p.sent));
+  for (auto& t : clients)
+    t.join();
+  p.sink_->wait();
+  auto seconds = std::chrono::duration<double>(clock_type::now() - start).count();
+  server.stop();
+  return summarize(std::move(p.sink_->latencies()), seconds);
+}
+
+caf::behavior chain_counter(caf::event_based_actor* self, std::size_t n, std::promise<void>* done) {
+  auto seen = std::make_shared<std::size_t>(0);
+  return {[=](const event_ptr&) {
+    if (++*seen == n) {
+      done->set_value();
+      self->quit();
+    }
+  }};
+}
+
+caf::behavior chain_relay(caf::event_based_actor*, caf::actor next) {
+  return {[=](const event_ptr& ev) { caf::anon_send(next, ev); }};
+}
+
+figures run_caf_chain(const options& o) {
+  caf::actor_system_config cfg;
+  caf::actor_system sys{cfg};
+  std::promise<void> done;
+  auto counter = sys.spawn(chain_counter, o.events, &done);
+  auto relay = sys.spawn(chain_relay, counter);
+  auto ev = std::make_shared<const event>();
+  auto start = clock_type::now();
+  for (std::size_t i = 0; i < o.events; ++i)
+    caf::anon_send(relay, ev);
+  done.get_future().wait();
+  auto seconds = std::chrono::duration<double>(clock_type::now() - start).count();
+  caf::anon_send_exit(relay, caf::exit_reason::user_shutdown);
+  return {static_cast<double>(o.events) / seconds, 0, 0};
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+void report(const std::string& name, const std::vector<figures>& runs) {
+  std::vector<double> rate, p50, p99;
+  for (const auto& f : runs) {
+    rate.push_back(f.events_per_second);
+    p50.push_back(f.p50_us);
+    p99.push_back(f.p99_us);
+  }
+  std::printf("| %-10s | %12.0f | %10.0f | %10.0f |\n", name.c_str(), median(rate), median(p50),
+              median(p99));
+}
+
+options parse(int argc, char** argv) {
+  options o;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string flag = argv[i];
+    auto value = static_cast<std::size_t>(std::stoull(argv[i + 1]));
+    if (flag == "--events") o.events = value;
+    else if (flag == "--batch") o.batch = value;
+    else if (flag == "--runs") o.runs = value;
+    else if (flag == "--clients") o.clients = value;
+    else if (flag == "--window") o.window = value;
+    else {
+      std::cerr << "unknown flag " << flag << "\n";
+      std::exit(2);
+    }
+  }
+  return o;
+}
+
+template <class F>
+std::vector<figures> repeat(const options& o, F run) {
+  std::vector<figures> out;
+  for (std::size_t i = 0; i < o.runs; ++i)
+    out.push_back(run(o));
+  return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  auto o = parse(argc, argv);
+  std::printf("pipeline_bench: %zu events, batches of %zu, %zu runs (medians), %zu HTTP clients, "
+              "%u cores\n\n", o.events, o.batch, o.runs, o.clients, std::thread::hardware_concurrency());
+  std::printf("| path       |     events/s |   p50 (us) |   p99 (us) |\n");
+  std::printf("|------------|-------------:|-----------:|-----------:|\n");
+  auto chain = repeat(o, run_caf_chain);
+  report("caf-chain", chain);
+  auto direct = repeat(o, run_router_direct);
+  report("router", direct);
+  report("http", repeat(o, run_http));
+  std::vector<double> chain_rates, direct_rates;
+  for (auto& f : chain) chain_rates.push_back(f.events_per_second);
+  for (auto& f : direct) direct_rates.push_back(f.events_per_second);
+  std::printf("\nrouter path at %.0f %% of the bare CAF chain\n",
+              100.0 * median(direct_rates) / median(chain_rates));
+}

@@ -1,0 +1,309 @@
+// The real eventrouter binary on the memory transport: events posted over HTTP in every
+// CloudEvents mode reach the log sinks once per enabled route, bad input gets clear errors,
+// the endpoints and metrics say what happened, and SIGTERM drains before exiting 0.
+
+#include "http_client.hpp"
+#include "service_process.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <set>
+
+namespace eventrouter::testing {
+namespace {
+
+using namespace std::chrono_literals;
+namespace json = boost::json;
+
+constexpr auto published_type = "org.openedx.content_authoring.xblock.published.v1";
+constexpr auto enrollment_type = "org.openedx.learning.course.enrollment.created.v1";
+
+constexpr auto service_config = R"({
+  // Two enabled routes and one disabled for xblock.published; one route for enrollments.
+  "topic_prefix": "it",
+  "http": { "listen": "127.0.0.1:0", "max_body_bytes": 65536, "max_batch_events": 10 },
+  "producer_config": {
+    "org.openedx.content_authoring.xblock.published.v1": {
+      "xblock-lifecycle": { "event_key_field": "xblock_info.usage_key" },
+      "xblock-published": { "event_key_field": "xblock_info.usage_key", "enabled": true },
+      "xblock-disabled": { "event_key_field": "xblock_info.usage_key", "enabled": false },
+    },
+    "org.openedx.learning.course.enrollment.created.v1": {
+      "enrollment-lifecycle": { "event_key_field": "enrollment.course.course_key" }
+    }
+  },
+  "consumers": [
+    { "name": "lifecycle-log", "topic": "xblock-lifecycle", "group_id": "g-lifecycle", "sink": { "type": "log" } },
+    { "name": "published-log", "topic": "xblock-published", "group_id": "g-published", "sink": { "type": "log" } },
+    { "name": "enrollment-log", "topic": "enrollment-lifecycle", "group_id": "g-enrollment", "sink": { "type": "log" } },
+  ],
+})";
+
+std::string write_temp(const std::string& name, const std::string& text) {
+  auto dir = std::filesystem::temp_directory_path() / ("eventrouter-it-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  auto path = (dir / name).string();
+  std::ofstream(path) << text;
+  return path;
+}
+
+json::object published_event(const std::string& id, const std::string& usage_key) {
+  return {{"specversion", "1.0"},
+          {"type", published_type},
+          {"id", id},
+          {"source", "openedx/cms/web"},
+          {"time", "2023-06-09T14:12:45.320819+00:00"},
+          {"sourcehost", "cms.example"},
+          {"data", {{"xblock_info", {{"usage_key", usage_key}, {"block_type", "problem"}}}}}};
+}
+
+json::object enrollment_event(const std::string& id, const std::string& course_key) {
+  return {{"specversion", "1.0"},
+          {"type", enrollment_type},
+          {"id", id},
+          {"source", "openedx/lms/web"},
+          {"data", {{"enrollment", {{"course", {{"course_key", course_key}}}, {"mode", "audit"}}}}}};
+}
+
+const header_list structured = {{"content-type", "application/cloudevents+json"}};
+const header_list batch = {{"content-type", "application/cloudevents-batch+json"}};
+
+class service_http : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    process_ = std::make_unique<service_process>(
+      EVENTROUTER_BINARY, std::vector<std::string>{"run", "--config", write_temp("service.json", service_config)});
+    auto line = process_->wait_for_stderr(
+      [](const std::string& l) { return l.find("listening on http://") != std::string::npos; }, 20s);
+    ASSERT_TRUE(line) << "the service did not start:\n" << process_->stderr_text();
+    std::smatch m;
+    ASSERT_TRUE(std::regex_search(*line, m, std::regex(R"(http://127\.0\.0\.1:(\d+))")));
+    port_ = static_cast<std::uint16_t>(std::stoi(m[1]));
+  }
+
+  http_reply post(const header_list& headers, const std::string& body) {
+    return http_request(port_, "POST", "/v1/events", headers, body);
+  }
+
+  // Log sink lines that carry the event `id`, parsed, once at least `n` arrived.
+  std::vector<json::object> delivered(const std::string& id, std::size_t n) {
+    auto needle = "\"id\":\"" + id + "\"";
+    auto lines = process_->wait_for_stdout_count(
+      [&](const std::string& l) { return l.find(needle) != std::string::npos; }, n, 10s);
+    std::vector<json::object> out;
+    for (const auto& l : lines)
+      out.push_back(json::parse(l).as_object());
+    return out;
+  }
+
+  json::array consumers() {
+    auto reply = http_request(port_, "GET", "/v1/consumers");
+    EXPECT_EQ(reply.status, 200u);
+    return json::parse(reply.body).at("consumers").as_array();
+  }
+
+  std::uint64_t delivered_by(const std::string& consumer) {
+    for (const auto& c : consumers())
+      if (c.at("name").as_string() == consumer)
+        return c.at("delivered").to_number<std::uint64_t>();
+    ADD_FAILURE() << "no consumer " << consumer;
+    return 0;
+  }
+
+  std::unique_ptr<service_process> process_;
+  std::uint16_t port_ = 0;
+};
+
+TEST_F(service_http, a_structured_event_reaches_the_sink_of_every_enabled_route_with_its_key) {
+  auto reply = post(structured, json::serialize(published_event("ev-1", "block-v1:edX+D+1+type@problem+block@a")));
+  ASSERT_EQ(reply.status, 202u) << reply.body;
+
+  auto lines = delivered("ev-1", 2);
+  ASSERT_EQ(lines.size(), 2u);
+  std::set<std::string> topics;
+  for (const auto& line : lines) {
+    topics.insert(std::string(line.at("topic").as_string()));
+    EXPECT_EQ(line.at("key").as_string(), "block-v1:edX+D+1+type@problem+block@a");
+    const auto& ev = line.at("event").as_object();
+    EXPECT_EQ(ev.at("type").as_string(), published_type);
+    EXPECT_EQ(ev.at("source").as_string(), "openedx/cms/web");
+    EXPECT_EQ(ev.at("sourcehost").as_string(), "cms.example");
+    EXPECT_EQ(ev.at("data").at("xblock_info").at("block_type").as_string(), "problem");
+  }
+  EXPECT_EQ(topics, (std::set<std::string>{"it-xblock-lifecycle", "it-xblock-published"}));
+  EXPECT_EQ(delivered_by("lifecycle-log"), 1u);
+  EXPECT_EQ(delivered_by("published-log"), 1u);
+  EXPECT_EQ(delivered_by("enrollment-log"), 0u);
+}
+
+TEST_F(service_http, a_binary_mode_event_is_delivered_like_a_structured_one) {
+  auto reply = post({{"content-type", "application/json"},
+                     {"ce-specversion", "1.0"},
+                     {"ce-type", enrollment_type},
+                     {"ce-id", "ev-binary"},
+                     {"ce-source", "openedx/lms/web"},
+                     {"ce-time", "2024-01-02T03:04:05Z"},
+                     {"ce-minorversion", "2"}},
+                    R"({"enrollment": {"course": {"course_key": "course-v1:edX+D+2024"}}})");
+  ASSERT_EQ(reply.status, 202u) << reply.body;
+  auto lines = delivered("ev-binary", 1);
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0].at("topic").as_string(), "it-enrollment-lifecycle");
+  EXPECT_EQ(lines[0].at("key").as_string(), "course-v1:edX+D+2024");
+  EXPECT_EQ(lines[0].at("event").at("time").as_string(), "2024-01-02T03:04:05Z");
+  EXPECT_EQ(lines[0].at("event").at("minorversion").as_string(), "2");
+}
+
+TEST_F(service_http, a_batch_is_routed_event_by_event) {
+  json::array events{published_event("b-1", "k1"), enrollment_event("b-2", "course-v1:x+y+z"),
+                     published_event("b-3", "k3")};
+  auto reply = post(batch, json::serialize(events));
+  ASSERT_EQ(reply.status, 202u) << reply.body;
+  EXPECT_EQ(delivered("b-1", 2).size(), 2u);
+  EXPECT_EQ(delivered("b-2", 1).size(), 1u);
+  EXPECT_EQ(delivered("b-3", 2).size(), 2u);
+  EXPECT_EQ(json::parse(reply.body).at("accepted").to_number<int>(), 3);
+}
+
+struct bad_request {
+  std::string name;
+  header_list headers;
+  std::string body;
+  unsigned status;
+  std::string error;  // a substring of the answer
+};
+
+TEST_F(service_http, bad_input_gets_a_clear_error_and_publishes_nothing) {
+  auto no_type = published_event("x", "k");
+  no_type.erase("type");
+  auto no_key = published_event("x", "k");
+  no_key["data"].as_object().erase("xblock_info");
+  auto old_spec = published_event("x", "k");
+  old_spec["specversion"] = "0.3";
+  auto unknown = published_event("x", "k");
+  unknown["type"] = "org.openedx.nothing.here.v1";
+  json::array too_many;
+  for (int i = 0; i < 11; ++i)
+    too_many.push_back(published_event("many-" + std::to_string(i), "k"));
+  json::array one_bad{published_event("fine", "k"), no_key};
+
+  std::vector<bad_request> cases = {
+    {"malformed JSON", structured, "{\"type\": ", 400, "JSON"},
+    {"missing type", structured, json::serialize(no_type), 400, "type"},
+    {"wrong specversion", structured, json::serialize(old_spec), 400, "specversion"},
+    {"unknown event type", structured, json::serialize(unknown), 400, "unknown event type"},
+    {"missing key field", structured, json::serialize(no_key), 400, "xblock_info"},
+    {"batch with one unroutable event", batch, json::serialize(one_bad), 400, "event 1"},
+    {"batch over max_batch_events", batch, json::serialize(too_many), 413, "10"},
+    {"body over max_body_bytes", structured, std::string(70000, ' '), 413, "65536"},
+    {"unsupported content type", {{"content-type", "text/plain"}}, "hello", 415, "content type"},
+    {"binary mode without ce-id", {{"content-type", "application/json"}, {"ce-specversion", "1.0"},
+                                   {"ce-type", published_type}, {"ce-source", "s"}},
+     R"({"xblock_info": {"usage_key": "k"}})", 400, "id"},
+  };
+  for (const auto& c : cases) {
+    auto reply = post(c.headers, c.body);
+    EXPECT_EQ(reply.status, c.status) << c.name << ": " << reply.body;
+    EXPECT_NE(reply.body.find(c.error), std::string::npos) << c.name << ": " << reply.body;
+    EXPECT_EQ(reply.headers["content-type"], "application/json") << c.name;
+  }
+
+  // The service still serves, and nothing of the bad requests reached a sink.
+  ASSERT_EQ(post(structured, json::serialize(published_event("after", "k"))).status, 202u);
+  EXPECT_EQ(delivered("after", 2).size(), 2u);
+  for (const auto& line : process_->stdout_lines())
+    for (auto id : {"\"id\":\"x\"", "\"id\":\"fine\"", "\"id\":\"many-"})
+      EXPECT_EQ(line.find(id), std::string::npos) << "a rejected event was delivered: " << line;
+}
+
+TEST_F(service_http, the_endpoints_describe_the_running_service) {
+  EXPECT_EQ(http_request(port_, "GET", "/healthz").status, 200u);
+  EXPECT_EQ(http_request(port_, "GET", "/readyz").status, 200u);
+  EXPECT_EQ(http_request(port_, "GET", "/nowhere").status, 404u);
+  EXPECT_EQ(http_request(port_, "GET", "/v1/events").status, 405u);
+
+  auto routes = json::parse(http_request(port_, "GET", "/v1/routes").body);
+  std::set<std::string> seen;
+  for (const auto& r : routes.at("routes").as_array())
+    seen.insert(std::string(r.at("full_topic").as_string()) + (r.at("enabled").as_bool() ? "" : " (disabled)"));
+  EXPECT_EQ(seen, (std::set<std::string>{"it-xblock-lifecycle", "it-xblock-published",
+                                         "it-xblock-disabled (disabled)", "it-enrollment-lifecycle"}));
+
+  auto list = consumers();
+  ASSERT_EQ(list.size(), 3u);
+  for (const auto& c : list) {
+    EXPECT_EQ(c.at("state").as_string(), "running");
+    for (auto field : {"topic", "group", "delivered", "failed", "consecutive_errors", "restarts"})
+      EXPECT_TRUE(c.as_object().contains(field)) << field;
+  }
+  EXPECT_EQ(list[0].at("topic").as_string(), "it-xblock-lifecycle");
+  EXPECT_EQ(list[0].at("group").as_string(), "g-lifecycle");
+}
+
+TEST_F(service_http, metrics_count_what_was_received_routed_published_and_delivered) {
+  ASSERT_EQ(post(structured, json::serialize(published_event("m-1", "k"))).status, 202u);
+  ASSERT_EQ(post(structured, json::serialize(enrollment_event("m-2", "c"))).status, 202u);
+  auto unknown = published_event("m-3", "k");
+  unknown["type"] = "org.openedx.nothing.here.v1";
+  ASSERT_EQ(post(structured, json::serialize(unknown)).status, 400u);
+  ASSERT_EQ(delivered("m-1", 2).size(), 2u);
+  ASSERT_EQ(delivered("m-2", 1).size(), 1u);
+
+  auto reply = http_request(port_, "GET", "/metrics");
+  ASSERT_EQ(reply.status, 200u);
+  EXPECT_NE(reply.headers["content-type"].find("text/plain"), std::string::npos);
+  const auto& text = reply.body;
+  for (auto series : {
+         R"(eventrouter_events_received_total{source="http"} 3)",
+         R"(eventrouter_events_routed_total{event_type="org.openedx.content_authoring.xblock.published.v1",topic="xblock-lifecycle"} 1)",
+         R"(eventrouter_events_routed_total{event_type="org.openedx.learning.course.enrollment.created.v1",topic="enrollment-lifecycle"} 1)",
+         R"(eventrouter_events_unrouted_total{reason="unknown_type"} 1)",
+         R"(eventrouter_events_published_total{result="ok",topic="it-xblock-published",transport="memory"} 1)",
+         R"(eventrouter_consumer_messages_total{consumer="lifecycle-log",outcome="ok"} 1)",
+         R"(eventrouter_consumer_restarts_total{consumer="enrollment-log"} 0)",
+       })
+    EXPECT_NE(text.find(series), std::string::npos) << "missing: " << series << "\n" << text;
+}
+
+TEST_F(service_http, sigterm_delivers_every_accepted_event_and_exits_zero) {
+  json::array events;
+  for (int i = 0; i < 10; ++i)
+    events.push_back(published_event("drain-" + std::to_string(i), "k"));
+  for (int round = 0; round < 5; ++round)
+    ASSERT_EQ(post(batch, json::serialize(events)).status, 202u);
+  process_->signal(SIGTERM);
+  auto status = process_->wait_exit(20s);
+  ASSERT_TRUE(status) << "did not exit after SIGTERM";
+  EXPECT_EQ(*status, 0) << process_->stderr_text();
+  std::size_t lines = 0;
+  for (const auto& l : process_->stdout_lines())
+    lines += l.find("\"drain-") != std::string::npos ? 1 : 0;
+  EXPECT_EQ(lines, 5u * 10u * 2u);  // every accepted event, once per enabled route
+}
+
+TEST(check_config, a_valid_file_exits_zero_and_a_broken_one_lists_every_problem) {
+  {
+    service_process good{EVENTROUTER_BINARY, {"check-config", EVENTROUTER_SOURCE_DIR "/config/examples/local.json"}};
+    EXPECT_EQ(good.wait_exit(20s), 0) << good.stderr_text();
+  }
+  auto bad = write_temp("bad.json", R"({
+    "tpoic_prefix": "x",
+    "producer_config": { "t.v1": { "topic": { "enabled": "yes" } } },
+    "consumers": [ { "name": "c", "topic": "nope", "group_id": "g", "sink": { "type": "log" } } ]
+  })");
+  service_process broken{EVENTROUTER_BINARY, {"check-config", bad}};
+  EXPECT_EQ(broken.wait_exit(20s), 2);
+  auto text = broken.stderr_text();
+  for (auto path : {"$.tpoic_prefix", "$.producer_config[\"t.v1\"]", "$.consumers[0].topic"})
+    EXPECT_NE(text.find(path), std::string::npos) << "missing " << path << " in:\n" << text;
+}
+
+}  // namespace
+}  // namespace eventrouter::testing

@@ -1,0 +1,154 @@
+#include "service_process.hpp"
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <stdexcept>
+
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace eventrouter::testing {
+
+service_process::service_process(const std::string& binary, const std::vector<std::string>& args) {
+  int out[2], err[2];
+  if (pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0)
+    throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
+  std::vector<char*> argv;
+  argv.push_back(const_cast<char*>(binary.c_str()));
+  for (const auto& a : args)
+    argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  pid_ = fork();
+  if (pid_ < 0)
+    throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
+  if (pid_ == 0) {
+    dup2(out[1], STDOUT_FILENO);
+    dup2(err[1], STDERR_FILENO);
+    execv(binary.c_str(), argv.data());
+    _exit(127);
+  }
+  close(out[1]);
+  close(err[1]);
+  out_reader_ = std::thread([this, fd = out[0]] { read_lines(fd, out_); });
+  err_reader_ = std::thread([this, fd = err[0]] { read_lines(fd, err_); });
+}
+
+service_process::~service_process() {
+  if (!wait_exit(std::chrono::milliseconds(0))) {
+    ::kill(pid_, SIGKILL);
+    wait_exit(std::chrono::seconds(10));
+  }
+  out_reader_.join();
+  err_reader_.join();
+}
+
+void service_process::read_lines(int fd, stream& into) {
+  std::string partial;
+  char buf[65536];
+  for (;;) {
+    auto n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      break;
+    partial.append(buf, static_cast<std::size_t>(n));
+    std::size_t start = 0;
+    std::vector<std::string> complete;
+    for (auto nl = partial.find('\n'); nl != std::string::npos; nl = partial.find('\n', start)) {
+      complete.push_back(partial.substr(start, nl - start));
+      start = nl + 1;
+    }
+    partial.erase(0, start);
+    if (!complete.empty()) {
+      std::lock_guard lock{mutex_};
+      for (auto& l : complete)
+        into.lines.push_back(std::move(l));
+      changed_.notify_all();
+    }
+  }
+  close(fd);
+  std::lock_guard lock{mutex_};
+  if (!partial.empty())
+    into.lines.push_back(partial);
+  into.closed = true;
+  changed_.notify_all();
+}
+
+std::vector<std::string> service_process::matching(
+  const stream& s, const std::function<bool(const std::string&)>& match) const {
+  std::vector<std::string> out;
+  for (const auto& l : s.lines)
+    if (match(l))
+      out.push_back(l);
+  return out;
+}
+
+std::vector<std::string> service_process::wait_for_stdout_count(
+  const std::function<bool(const std::string&)>& match, std::size_t n,
+  std::chrono::milliseconds timeout) {
+  std::unique_lock lock{mutex_};
+  std::vector<std::string> found;
+  changed_.wait_for(lock, timeout, [&] {
+    found = matching(out_, match);
+    return found.size() >= n || out_.closed;
+  });
+  return matching(out_, match);
+}
+
+std::optional<std::string> service_process::wait_for_stdout(
+  const std::function<bool(const std::string&)>& match, std::chrono::milliseconds timeout) {
+  auto found = wait_for_stdout_count(match, 1, timeout);
+  if (found.empty())
+    return std::nullopt;
+  return found.front();
+}
+
+std::optional<std::string> service_process::wait_for_stderr(
+  const std::function<bool(const std::string&)>& match, std::chrono::milliseconds timeout) {
+  std::unique_lock lock{mutex_};
+  std::optional<std::string> found;
+  changed_.wait_for(lock, timeout, [&] {
+    auto all = matching(err_, match);
+    if (!all.empty())
+      found = all.front();
+    return found.has_value() || err_.closed;
+  });
+  return found;
+}
+
+std::vector<std::string> service_process::stdout_lines() const {
+  std::lock_guard lock{mutex_};
+  return out_.lines;
+}
+
+std::string service_process::stderr_text() const {
+  std::lock_guard lock{mutex_};
+  std::string text;
+  for (const auto& l : err_.lines)
+    text += l + "\n";
+  return text;
+}
+
+void service_process::signal(int sig) { ::kill(pid_, sig); }
+
+std::optional<int> service_process::wait_exit(std::chrono::milliseconds timeout) {
+  if (exit_status_)
+    return exit_status_;
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    int status = 0;
+    auto r = ::waitpid(pid_, &status, WNOHANG);
+    if (r == pid_) {
+      exit_status_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      return exit_status_;
+    }
+    if (std::chrono::steady_clock::now() >= deadline)
+      return std::nullopt;
+    // waitpid has no timeout; a child's exit is polled at a short interval until the deadline.
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
+
+}  // namespace eventrouter::testing

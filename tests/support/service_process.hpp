@@ -1,0 +1,61 @@
+#pragma once
+// Runs the real eventrouter binary as a child process for integration tests: its stdout and
+// stderr are collected line by line, and tests wait for lines with a deadline.
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <sys/types.h>
+
+namespace eventrouter::testing {
+
+class service_process {
+ public:
+  // Starts `binary` with `args`; throws std::runtime_error if it cannot be started.
+  service_process(const std::string& binary, const std::vector<std::string>& args);
+  ~service_process();  // SIGKILLs the process if it still runs
+
+  service_process(const service_process&) = delete;
+  service_process& operator=(const service_process&) = delete;
+
+  // The first line of stdout/stderr (all lines so far included) that matches, or nullopt at the deadline.
+  std::optional<std::string> wait_for_stdout(const std::function<bool(const std::string&)>& match,
+                                             std::chrono::milliseconds timeout);
+  std::optional<std::string> wait_for_stderr(const std::function<bool(const std::string&)>& match,
+                                             std::chrono::milliseconds timeout);
+  // Waits until at least `n` stdout lines match; returns them all (fewer at the deadline).
+  std::vector<std::string> wait_for_stdout_count(const std::function<bool(const std::string&)>& match,
+                                                 std::size_t n, std::chrono::milliseconds timeout);
+
+  std::vector<std::string> stdout_lines() const;
+  std::string stderr_text() const;
+
+  void signal(int sig);
+  // The exit status once the process ended within `timeout` (WEXITSTATUS, or 128+signal).
+  std::optional<int> wait_exit(std::chrono::milliseconds timeout);
+
+ private:
+  struct stream {
+    std::vector<std::string> lines;
+    bool closed = false;
+  };
+  void read_lines(int fd, stream& into);
+  std::vector<std::string> matching(const stream& s, const std::function<bool(const std::string&)>& match) const;
+
+  pid_t pid_ = -1;
+  std::optional<int> exit_status_;
+  mutable std::mutex mutex_;
+  std::condition_variable changed_;
+  stream out_;
+  stream err_;
+  std::thread out_reader_;
+  std::thread err_reader_;
+};
+
+}  // namespace eventrouter::testing
