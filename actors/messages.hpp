@@ -70,6 +70,7 @@ using consumer_statuses = std::vector<consumer_status>;
 
 }  // namespace eventrouter
 
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(eventrouter::event_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(eventrouter::event_batch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(eventrouter::topic_batch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(eventrouter::route_outcome)

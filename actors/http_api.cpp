@@ -1,0 +1,187 @@
+#include "actors/http_api.hpp"
+
+#include "actors/failure.hpp"
+#include "router/cloudevents.hpp"
+
+#include <boost/json.hpp>
+
+#include <chrono>
+
+namespace eventrouter {
+
+namespace json = boost::json;
+
+namespace {
+
+constexpr auto status_timeout = std::chrono::seconds(5);
+
+http::response json_response(unsigned status, const json::value& body) {
+  return {status, "application/json", json::serialize(body) + "\n", {}};
+}
+
+http::response error_response(unsigned status, std::string error, const std::vector<std::string>& details = {}) {
+  json::object body{{"error", std::move(error)}};
+  if (!details.empty()) {
+    json::array list;
+    for (const auto& d : details)
+      list.push_back(json::string(d));
+    body["details"] = std::move(list);
+  }
+  return json_response(status, body);
+}
+
+// The media type without parameters, lower case: "application/json; charset=utf-8" -> "application/json".
+std::string media_type(std::optional<std::string_view> content_type) {
+  std::string out(content_type.value_or("").substr(0, content_type.value_or("").find(';')));
+  while (!out.empty() && out.back() == ' ')
+    out.pop_back();
+  for (auto& c : out)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+http::response answer_for(const route_outcome& outcome, std::size_t events) {
+  switch (outcome.result) {
+    case route_outcome::status::accepted:
+      return {202, "application/json",
+              "{\"accepted\":" + std::to_string(events) + ",\"deliveries\":" + std::to_string(outcome.deliveries) + "}\n",
+              {}};
+    case route_outcome::status::rejected:
+      return error_response(400, outcome.errors.size() == 1 ? outcome.errors.front()
+                                                            : std::to_string(outcome.errors.size()) +
+                                                                " events cannot be routed; nothing was published",
+                            outcome.errors);
+    case route_outcome::status::unavailable: {
+      auto res = error_response(503, outcome.errors.empty() ? "unavailable" : outcome.errors.front(), outcome.errors);
+      res.headers.emplace_back("Retry-After", "1");
+      return res;
+    }
+  }
+  return error_response(500, "unknown routing outcome");
+}
+
+class http_api {
+ public:
+  explicit http_api(http_api_context ctx)
+      : ctx_(ctx),
+        malformed_(&ctx.metrics.rejected("malformed")),
+        too_large_(&ctx.metrics.rejected("too_large")),
+        unsupported_(&ctx.metrics.rejected("unsupported_media_type")) {}
+
+  void operator()(http::request&& req, http::responder respond);
+
+ private:
+  using serve_fn = void (http_api::*)(const http::request&, http::responder&);
+  struct endpoint {
+    std::string_view path;
+    std::string_view method;
+    serve_fn serve;
+  };
+  static const endpoint endpoints[];
+
+  void health(const http::request&, http::responder& respond) { respond(json_response(200, {{"status", "ok"}})); }
+
+  void routes(const http::request&, http::responder& respond) {
+    respond(json_response(200, ctx_.svc.table().to_json()));
+  }
+
+  void metrics(const http::request&, http::responder& respond) {
+    respond({200, "text/plain; version=0.0.4; charset=utf-8", ctx_.metrics.serialize(), {}});
+  }
+
+  void ready(const http::request&, http::responder& respond) {
+    if (ctx_.ready.load(std::memory_order_relaxed))
+      return respond(json_response(200, {{"status", "ready"}}));
+    respond(error_response(503, "not ready: starting or draining"));
+  }
+
+  // `type` is one of the three media types post_events accepts.
+  parse_result parse(const http::request& req, const std::string& type) const {
+    if (type == "application/cloudevents+json")
+      return parse_structured(req.body);
+    if (type == "application/cloudevents-batch+json")
+      return parse_batch(req.body, ctx_.http.max_batch_events);
+    return parse_binary([&req](std::string_view name) { return req.header(name); }, req.body);
+  }
+
+  void post_events(const http::request& req, http::responder& respond) {
+    auto type = media_type(req.header("content-type"));
+    if (type != "application/cloudevents+json" && type != "application/cloudevents-batch+json" &&
+        type != "application/json") {
+      unsupported_->Increment();
+      respond(error_response(415, "content type '" + type +
+                                    "' is not supported; expected application/cloudevents+json, "
+                                    "application/cloudevents-batch+json, or application/json with ce-* headers"));
+      return;
+    }
+    auto parsed = parse(req, type);
+    if (auto* error = std::get_if<parse_error>(&parsed)) {
+      bool too_large = error->reason == parse_error::kind::too_large;
+      (too_large ? too_large_ : malformed_)->Increment();
+      respond(error_response(too_large ? 413 : 400, error->message));
+      return;
+    }
+    auto batch = std::make_shared<const std::vector<event_ptr>>(std::move(std::get<std::vector<event_ptr>>(parsed)));
+    ingest_reply reply = [respond = std::move(respond), events = batch->size()](const route_outcome& outcome) {
+      respond(answer_for(outcome, events));
+    };
+    caf::anon_send(ctx_.svc.producer(), ingest_atom::value, event_batch{std::move(batch)}, std::move(reply));
+  }
+
+  // Asks the supervisor from a short-lived actor, so no IO thread waits on it.
+  void consumers(const http::request&, http::responder& respond) {
+    ctx_.sys.spawn([supervisor = ctx_.svc.supervisor(), respond = std::move(respond)](caf::event_based_actor* self) {
+      self->request(supervisor, status_timeout, status_atom::value)
+        .then(
+          [respond](const consumer_statuses& list) {
+            json::array out;
+            for (const auto& c : list)
+              out.push_back({{"name", c.name},
+                             {"topic", c.topic},
+                             {"group", c.group},
+                             {"state", c.state},
+                             {"delivered", c.delivered},
+                             {"failed", c.failed},
+                             {"consecutive_errors", c.consecutive_errors},
+                             {"restarts", c.restarts},
+                             {"last_error", c.last_error}});
+            respond(json_response(200, {{"consumers", std::move(out)}}));
+          },
+          [respond](caf::error& e) { respond(error_response(503, "consumer status unavailable: " + describe(e))); });
+    });
+  }
+
+  http_api_context ctx_;
+  prometheus::Counter* malformed_;
+  prometheus::Counter* too_large_;
+  prometheus::Counter* unsupported_;
+};
+
+const http_api::endpoint http_api::endpoints[] = {
+  {"/v1/events", "POST", &http_api::post_events}, {"/healthz", "GET", &http_api::health},
+  {"/readyz", "GET", &http_api::ready},           {"/v1/routes", "GET", &http_api::routes},
+  {"/v1/consumers", "GET", &http_api::consumers}, {"/metrics", "GET", &http_api::metrics},
+};
+
+void http_api::operator()(http::request&& req, http::responder respond) {
+  for (const auto& e : endpoints) {
+    if (e.path != req.path)
+      continue;
+    if (req.method != e.method && !(e.method == "GET" && req.method == "HEAD")) {
+      auto res = error_response(405, req.method + " is not allowed on " + req.path + "; use " + std::string(e.method));
+      res.headers.emplace_back("Allow", std::string(e.method));
+      return respond(std::move(res));
+    }
+    return (this->*e.serve)(req, respond);
+  }
+  respond(error_response(404, "no endpoint " + req.path + "; see /v1/events, /v1/routes, /v1/consumers, /metrics"));
+}
+
+}  // namespace
+
+http::handler make_http_api(http_api_context ctx) {
+  auto api = std::make_shared<http_api>(ctx);
+  return [api](http::request&& req, http::responder respond) { (*api)(std::move(req), std::move(respond)); };
+}
+
+}  // namespace eventrouter

@@ -1,0 +1,520 @@
+#include "config/loader.hpp"
+
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <charconv>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <limits>
+#include <set>
+#include <sstream>
+
+namespace eventrouter::config {
+
+namespace json = boost::json;
+
+namespace {
+
+// Capabilities whose configuration keys are reserved for later releases. Naming them in a
+// file is an error rather than silently ignored, so nobody believes they are on.
+constexpr std::string_view not_supported = "is not supported by this version of eventrouter";
+
+bool is_identifier(std::string_view key) {
+  if (key.empty() || std::isdigit(static_cast<unsigned char>(key[0])))
+    return false;
+  return std::all_of(key.begin(), key.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+  });
+}
+
+std::string member_path(const std::string& parent, std::string_view key) {
+  if (is_identifier(key))
+    return parent + "." + std::string(key);
+  return parent + "[" + json::serialize(json::string(key)) + "]";
+}
+
+std::string index_path(const std::string& parent, std::size_t i) {
+  return parent + "[" + std::to_string(i) + "]";
+}
+
+std::string kind_of(const json::value& v) {
+  switch (v.kind()) {
+    case json::kind::null: return "null";
+    case json::kind::bool_: return "a boolean";
+    case json::kind::int64:
+    case json::kind::uint64:
+    case json::kind::double_: return "a number";
+    case json::kind::string: return "a string";
+    case json::kind::array: return "an array";
+    case json::kind::object: return "an object";
+  }
+  return "a value";
+}
+
+// Kafka's rule for topic names, which also suits Redis stream keys.
+bool is_topic_name(std::string_view name) {
+  return !name.empty() && name.size() <= 249 && name != "." && name != ".." &&
+         std::all_of(name.begin(), name.end(), [](char c) {
+           return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
+         });
+}
+
+class problems_list {
+ public:
+  void add(std::string path, std::string message) {
+    list_.push_back({std::move(path), std::move(message)});
+  }
+  bool empty() const { return list_.empty(); }
+  std::vector<problem> take() { return std::move(list_); }
+
+ private:
+  std::vector<problem> list_;
+};
+
+// Replaces ${NAME} and ${NAME:-fallback} in one string value.
+std::optional<std::string> expand_environment(std::string_view in, const std::string& path,
+                                              problems_list& problems) {
+  std::string out;
+  std::size_t pos = 0;
+  while (true) {
+    auto start = in.find("${", pos);
+    if (start == std::string_view::npos) {
+      out.append(in.substr(pos));
+      return out;
+    }
+    out.append(in.substr(pos, start - pos));
+    auto end = in.find('}', start);
+    if (end == std::string_view::npos) {
+      problems.add(path, "unterminated '${' in \"" + std::string(in) + "\"; expected ${NAME}");
+      return std::nullopt;
+    }
+    auto reference = in.substr(start + 2, end - start - 2);
+    std::optional<std::string_view> fallback;
+    if (auto sep = reference.find(":-"); sep != std::string_view::npos) {
+      fallback = reference.substr(sep + 2);
+      reference = reference.substr(0, sep);
+    }
+    std::string name(reference);
+    if (const char* value = std::getenv(name.c_str()); value != nullptr) {
+      out.append(value);
+    } else if (fallback) {
+      out.append(*fallback);
+    } else {
+      problems.add(path, "environment variable " + name + " is not set; set it or write ${" + name +
+                           ":-default}");
+      return std::nullopt;
+    }
+    pos = end + 1;
+  }
+}
+
+// Reads one JSON object, remembering which keys the schema knows, so that whatever is left
+// over is reported as unknown (a misspelt key is the commonest configuration mistake).
+class object_reader {
+ public:
+  object_reader(const json::object& obj, std::string path, problems_list& problems)
+      : obj_(obj), path_(std::move(path)), problems_(problems) {}
+  object_reader(const object_reader&) = delete;
+  object_reader& operator=(const object_reader&) = delete;
+
+  ~object_reader() {
+    for (const auto& [key, value] : obj_)
+      if (!known_.count(std::string(key)))
+        problems_.add(member_path(path_, key), "unknown key; expected one of: " + known_list());
+  }
+
+  const std::string& path() const { return path_; }
+  std::string path_of(std::string_view key) const { return member_path(path_, key); }
+
+  const json::value* find(std::string_view key) {
+    known_.insert(std::string(key));
+    return obj_.if_contains(key);
+  }
+
+  std::optional<std::string> string(std::string_view key, bool required = false) {
+    const auto* v = find(key);
+    if (v == nullptr) {
+      if (required)
+        problems_.add(path_of(key), "missing; expected a string");
+      return std::nullopt;
+    }
+    if (!v->is_string()) {
+      problems_.add(path_of(key), "is " + kind_of(*v) + "; expected a string");
+      return std::nullopt;
+    }
+    return expand_environment(v->get_string(), path_of(key), problems_);
+  }
+
+  std::optional<bool> boolean(std::string_view key) {
+    const auto* v = find(key);
+    if (v == nullptr)
+      return std::nullopt;
+    if (!v->is_bool()) {
+      problems_.add(path_of(key), "is " + kind_of(*v) + "; expected true or false");
+      return std::nullopt;
+    }
+    return v->get_bool();
+  }
+
+  // A whole number in [min, max].
+  std::optional<std::uint64_t> number(std::string_view key, std::uint64_t min, std::uint64_t max) {
+    const auto* v = find(key);
+    if (v == nullptr)
+      return std::nullopt;
+    return number_at(*v, path_of(key), min, max);
+  }
+
+  std::optional<std::uint64_t> number_at(const json::value& v, const std::string& path,
+                                         std::uint64_t min, std::uint64_t max) {
+    std::optional<std::uint64_t> n;
+    if (v.is_uint64())
+      n = v.get_uint64();
+    else if (v.is_int64() && v.get_int64() >= 0)
+      n = static_cast<std::uint64_t>(v.get_int64());
+    if (!n || *n < min || *n > max) {
+      problems_.add(path, "is " + (v.is_number() ? json::serialize(v) : kind_of(v)) +
+                            "; expected a whole number from " + std::to_string(min) + " to " +
+                            std::to_string(max));
+      return std::nullopt;
+    }
+    return n;
+  }
+
+  const json::object* object(std::string_view key, bool required = false) {
+    const auto* v = find(key);
+    if (v == nullptr) {
+      if (required)
+        problems_.add(path_of(key), "missing; expected an object");
+      return nullptr;
+    }
+    if (!v->is_object()) {
+      problems_.add(path_of(key), "is " + kind_of(*v) + "; expected an object");
+      return nullptr;
+    }
+    return &v->get_object();
+  }
+
+  const json::array* array(std::string_view key) {
+    const auto* v = find(key);
+    if (v == nullptr)
+      return nullptr;
+    if (!v->is_array()) {
+      problems_.add(path_of(key), "is " + kind_of(*v) + "; expected an array");
+      return nullptr;
+    }
+    return &v->get_array();
+  }
+
+  // A key that names a capability this version does not have.
+  void reserved(std::string_view key, std::string_view what) {
+    if (find(key) != nullptr)
+      problems_.add(path_of(key), std::string(what) + " " + std::string(not_supported));
+  }
+
+  template <class Enum>
+  std::optional<Enum> choice(std::string_view key,
+                             std::initializer_list<std::pair<std::string_view, Enum>> allowed,
+                             std::initializer_list<std::string_view> reserved_values = {}) {
+    auto text = string(key);
+    if (!text)
+      return std::nullopt;
+    for (const auto& [name, value] : allowed)
+      if (*text == name)
+        return value;
+    for (auto name : reserved_values)
+      if (*text == name) {
+        problems_.add(path_of(key), "\"" + *text + "\" " + std::string(not_supported));
+        return std::nullopt;
+      }
+    std::string expected;
+    for (const auto& [name, value] : allowed)
+      expected += (expected.empty() ? "\"" : ", \"") + std::string(name) + "\"";
+    problems_.add(path_of(key), "is \"" + *text + "\"; expected one of: " + expected);
+    return std::nullopt;
+  }
+
+ private:
+  std::string known_list() const {
+    std::string out;
+    for (const auto& k : known_)
+      out += (out.empty() ? "" : ", ") + k;
+    return out;
+  }
+
+  const json::object& obj_;
+  std::string path_;
+  problems_list& problems_;
+  std::set<std::string> known_;
+};
+
+// "host:port"; the port may be 0 (any free port) for tests.
+void read_listen(const std::string& text, const std::string& path, http_settings& out,
+                 problems_list& problems) {
+  auto colon = text.rfind(':');
+  std::uint32_t port = 0;
+  auto port_text = colon == std::string::npos ? std::string_view{} : std::string_view(text).substr(colon + 1);
+  auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  if (colon == std::string::npos || colon == 0 || port_text.empty() || ec != std::errc{} ||
+      end != port_text.data() + port_text.size() || port > 65535) {
+    problems.add(path, "is \"" + text + "\"; expected HOST:PORT, e.g. 0.0.0.0:8080");
+    return;
+  }
+  out.host = text.substr(0, colon);
+  if (out.host.size() > 2 && out.host.front() == '[' && out.host.back() == ']')
+    out.host = out.host.substr(1, out.host.size() - 2);  // [::1]:8080
+  out.port = static_cast<std::uint16_t>(port);
+}
+
+void read_http(object_reader& r, http_settings& out, problems_list& problems) {
+  if (auto listen = r.string("listen"))
+    read_listen(*listen, r.path_of("listen"), out, problems);
+  if (auto n = r.number("max_body_bytes", 1024, std::uint64_t{1} << 32))
+    out.max_body_bytes = *n;
+  if (auto n = r.number("max_batch_events", 1, 1000000))
+    out.max_batch_events = *n;
+  if (auto n = r.number("max_in_flight_events", 1, 100000000))
+    out.max_in_flight_events = *n;
+  if (auto n = r.number("threads", 1, 256))
+    out.threads = static_cast<unsigned>(*n);
+}
+
+void read_transports(object_reader& r, settings& out, problems_list& problems) {
+  if (const auto* memory = r.object("memory")) {
+    object_reader m(*memory, r.path_of("memory"), problems);
+    if (auto n = m.number("max_len", 1, 1000000000))
+      out.memory.max_len = *n;
+  }
+  r.reserved("redis", "the redis transport");
+  r.reserved("kafka", "the kafka transport");
+}
+
+std::optional<transport_kind> read_transport(object_reader& r, std::string_view key) {
+  return r.choice<transport_kind>(key, {{"memory", transport_kind::memory}}, {"redis", "kafka"});
+}
+
+std::string full_name(const std::string& prefix, const std::string& name) {
+  return prefix.empty() ? name : prefix + "-" + name;
+}
+
+void check_topic_name(const std::string& name, const std::string& path, problems_list& problems) {
+  if (!is_topic_name(name))
+    problems.add(path, "topic name \"" + name +
+                         "\" is not valid; expected 1 to 249 characters of a-z A-Z 0-9 . _ -");
+}
+
+void read_topics(object_reader& r, settings& out, problems_list& problems) {
+  const auto* topics = r.object("topics");
+  if (topics == nullptr)
+    return;
+  for (const auto& [name, value] : *topics) {
+    auto path = member_path(r.path_of("topics"), name);
+    check_topic_name(std::string(name), path, problems);
+    if (!value.is_object()) {
+      problems.add(path, "is " + kind_of(value) + "; expected an object such as {\"transport\": \"memory\"}");
+      continue;
+    }
+    object_reader t(value.get_object(), path, problems);
+    topic_settings topic{std::string(name), full_name(out.topic_prefix, std::string(name)),
+                         out.default_transport, topic_format::json};
+    if (auto transport = read_transport(t, "transport"))
+      topic.transport = *transport;
+    if (auto format = t.choice<topic_format>("format", {{"json", topic_format::json}}, {"openedx"}))
+      topic.format = *format;
+    out.topics.emplace(topic.name, std::move(topic));
+  }
+}
+
+void read_producer_config(object_reader& r, settings& out, problems_list& problems) {
+  const auto* config = r.object("producer_config");
+  if (config == nullptr)
+    return;
+  for (const auto& [event_type, topics] : *config) {
+    auto type_path = member_path(r.path_of("producer_config"), event_type);
+    if (!topics.is_object() || topics.get_object().empty()) {
+      problems.add(type_path, "is " + kind_of(topics) +
+                                "; expected an object of topics, e.g. {\"my-topic\": {\"event_key_field\": \"a.b\"}}");
+      continue;
+    }
+    for (const auto& [topic, value] : topics.get_object()) {
+      auto path = member_path(type_path, topic);
+      check_topic_name(std::string(topic), path, problems);
+      if (!value.is_object()) {
+        problems.add(path, "is " + kind_of(value) + "; expected {\"event_key_field\": \"...\", \"enabled\": true}");
+        continue;
+      }
+      object_reader route_reader(value.get_object(), path, problems);
+      route rt{std::string(event_type), std::string(topic), "", true};
+      if (auto key = route_reader.string("event_key_field", true)) {
+        if (key->empty() || key->front() == '.' || key->back() == '.' || key->find("..") != std::string::npos)
+          problems.add(route_reader.path_of("event_key_field"),
+                       "is \"" + *key + "\"; expected a period-separated path into the event data, e.g. xblock_info.usage_key");
+        rt.event_key_field = *key;
+      }
+      if (auto enabled = route_reader.boolean("enabled"))
+        rt.enabled = *enabled;
+      // A topic named only here uses the default transport.
+      out.topics.try_emplace(rt.topic, topic_settings{rt.topic, full_name(out.topic_prefix, rt.topic),
+                                                      out.default_transport, topic_format::json});
+      out.routes.push_back(std::move(rt));
+    }
+  }
+}
+
+void read_backoff(object_reader& r, consumer_settings& c, problems_list& problems) {
+  const auto* backoff = r.array("restart_backoff_ms");
+  if (backoff == nullptr)
+    return;
+  auto path = r.path_of("restart_backoff_ms");
+  if (backoff->size() != 2) {
+    problems.add(path, "has " + std::to_string(backoff->size()) + " elements; expected [min, max] in milliseconds");
+    return;
+  }
+  auto min = r.number_at((*backoff)[0], index_path(path, 0), 1, 86400000);
+  auto max = r.number_at((*backoff)[1], index_path(path, 1), 1, 86400000);
+  if (!min || !max)
+    return;
+  if (*min > *max) {
+    problems.add(path, "min " + std::to_string(*min) + " is above max " + std::to_string(*max) +
+                         "; expected [min, max] with min <= max");
+    return;
+  }
+  c.restart_backoff_min = std::chrono::milliseconds(*min);
+  c.restart_backoff_max = std::chrono::milliseconds(*max);
+}
+
+void read_sink(object_reader& r, consumer_settings& c, problems_list& problems) {
+  const auto* sink = r.object("sink", true);
+  if (sink == nullptr)
+    return;
+  object_reader s(*sink, r.path_of("sink"), problems);
+  if (!s.find("type")) {
+    problems.add(s.path_of("type"), "missing; expected \"log\"");
+    return;
+  }
+  if (auto type = s.choice<sink_kind>("type", {{"log", sink_kind::log}}, {"http", "topic", "route"}))
+    c.sink.type = *type;
+}
+
+void read_consumers(object_reader& r, settings& out, problems_list& problems) {
+  const auto* consumers = r.array("consumers");
+  if (consumers == nullptr)
+    return;
+  std::set<std::string> names;
+  for (std::size_t i = 0; i < consumers->size(); ++i) {
+    auto path = index_path(r.path_of("consumers"), i);
+    const auto& value = (*consumers)[i];
+    if (!value.is_object()) {
+      problems.add(path, "is " + kind_of(value) + "; expected a consumer object");
+      continue;
+    }
+    object_reader c(value.get_object(), path, problems);
+    consumer_settings consumer;
+    if (auto name = c.string("name", true)) {
+      if (name->empty())
+        problems.add(c.path_of("name"), "is empty; expected a name for metrics and /v1/consumers");
+      else if (!names.insert(*name).second)
+        problems.add(c.path_of("name"), "\"" + *name + "\" is used by an earlier consumer; expected a unique name");
+      consumer.name = *name;
+    }
+    if (auto topic = c.string("topic", true)) {
+      if (!out.topics.count(*topic))
+        problems.add(c.path_of("topic"), "names topic \"" + *topic +
+                                           "\", which is neither in topics nor in producer_config");
+      consumer.topic = *topic;
+    }
+    if (auto group = c.string("group_id", true)) {
+      if (group->empty())
+        problems.add(c.path_of("group_id"), "is empty; expected a consumer group name");
+      consumer.group_id = *group;
+    }
+    read_sink(c, consumer, problems);
+    if (auto n = c.number("consecutive_errors_limit", 1, 1000000))
+      consumer.consecutive_errors_limit = static_cast<unsigned>(*n);
+    if (auto n = c.number("batch_size", 1, 100000))
+      consumer.batch_size = *n;
+    if (auto n = c.number("poll_timeout_ms", 1, 600000))
+      consumer.poll_timeout = std::chrono::milliseconds(*n);
+    read_backoff(c, consumer, problems);
+    c.reserved("retry", "retry");
+    c.reserved("dead_letter_topic", "dead_letter_topic");
+    out.consumers.push_back(std::move(consumer));
+  }
+}
+
+settings read_settings(const json::object& root, problems_list& problems) {
+  settings out;
+  object_reader r(root, "$", problems);
+  // Read first what the rest depends on: the prefix names topics, the default transport
+  // applies to topics named only in producer_config.
+  if (auto prefix = r.string("topic_prefix")) {
+    if (!prefix->empty())
+      check_topic_name(*prefix, r.path_of("topic_prefix"), problems);
+    out.topic_prefix = *prefix;
+  }
+  if (auto transport = read_transport(r, "default_transport"))
+    out.default_transport = *transport;
+  if (const auto* http = r.object("http")) {
+    object_reader h(*http, r.path_of("http"), problems);
+    read_http(h, out.http, problems);
+  }
+  if (const auto* transports = r.object("transports")) {
+    object_reader t(*transports, r.path_of("transports"), problems);
+    read_transports(t, out, problems);
+  }
+  if (auto n = r.number("shutdown_timeout_ms", 1, 3600000))
+    out.shutdown_timeout = std::chrono::milliseconds(*n);
+  read_topics(r, out, problems);
+  read_producer_config(r, out, problems);
+  read_consumers(r, out, problems);
+  return out;
+}
+
+// Line and column of a byte offset, for parse errors.
+std::string position_of(std::string_view text, std::size_t offset) {
+  offset = std::min(offset, text.size());
+  auto line = 1 + std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(offset), '\n');
+  auto line_start = text.rfind('\n', offset == 0 ? 0 : offset - 1);
+  auto column = offset - (line_start == std::string_view::npos ? 0 : line_start + 1) + 1;
+  return "line " + std::to_string(line) + ", column " + std::to_string(column);
+}
+
+}  // namespace
+
+std::string to_string(const problem& p) { return p.path + ": " + p.message; }
+
+load_result parse_settings(std::string_view text) {
+  json::parse_options options;
+  options.allow_comments = true;
+  options.allow_trailing_commas = true;
+  options.max_depth = 64;
+  json::stream_parser parser({}, options);
+  json::error_code ec;
+  auto consumed = parser.write(text.data(), text.size(), ec);
+  if (!ec)
+    parser.finish(ec);
+  if (ec)
+    return {std::nullopt, {{"$", "not valid JSON at " + position_of(text, consumed) + ": " + ec.message()}}};
+  auto root = parser.release();
+  if (!root.is_object())
+    return {std::nullopt, {{"$", "is " + kind_of(root) + "; expected a JSON object"}}};
+  problems_list problems;
+  auto result = read_settings(root.get_object(), problems);
+  if (!problems.empty())
+    return {std::nullopt, problems.take()};
+  return {std::move(result), {}};
+}
+
+load_result load_settings_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    return {std::nullopt, {{"$", "cannot read " + path + ": " + std::strerror(errno)}}};
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse_settings(text.str());
+}
+
+}  // namespace eventrouter::config

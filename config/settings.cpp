@@ -1,0 +1,29 @@
+#include "config/settings.hpp"
+
+namespace eventrouter::config {
+
+std::string to_string(transport_kind t) {
+  switch (t) {
+    case transport_kind::memory: return "memory";
+    case transport_kind::redis: return "redis";
+    case transport_kind::kafka: return "kafka";
+  }
+  return "unknown";
+}
+
+std::string to_string(topic_format f) {
+  switch (f) {
+    case topic_format::json: return "json";
+    case topic_format::openedx: return "openedx";
+  }
+  return "unknown";
+}
+
+std::string to_string(sink_kind s) {
+  switch (s) {
+    case sink_kind::log: return "log";
+  }
+  return "unknown";
+}
+
+}  // namespace eventrouter::config

@@ -1,0 +1,313 @@
+#include "router/cloudevents.hpp"
+
+#include <boost/json.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+
+namespace eventrouter {
+
+namespace json = boost::json;
+
+namespace {
+
+parse_error malformed(std::string message) {
+  return {parse_error::kind::malformed, std::move(message)};
+}
+
+json::parse_options parse_options() {
+  json::parse_options options;
+  options.max_depth = max_json_depth;
+  return options;
+}
+
+std::string json_error(std::string_view what, const json::error_code& ec) {
+  if (ec == json::error::too_deep)
+    return std::string(what) + " is not valid JSON: nested deeper than " + std::to_string(max_json_depth) + " levels";
+  return std::string(what) + " is not valid JSON: " + ec.message();
+}
+
+bool is_digits(std::string_view s, std::size_t from, std::size_t n) {
+  if (from + n > s.size())
+    return false;
+  for (std::size_t i = from; i < from + n; ++i)
+    if (s[i] < '0' || s[i] > '9')
+      return false;
+  return true;
+}
+
+// RFC 3339 date-time: 2023-06-09T14:12:45.320819+00:00 or ...Z.
+bool is_rfc3339(std::string_view t) {
+  if (!is_digits(t, 0, 4) || t.size() < 20 || t[4] != '-' || !is_digits(t, 5, 2) || t[7] != '-' ||
+      !is_digits(t, 8, 2) || (t[10] != 'T' && t[10] != 't' && t[10] != ' ') || !is_digits(t, 11, 2) ||
+      t[13] != ':' || !is_digits(t, 14, 2) || t[16] != ':' || !is_digits(t, 17, 2))
+    return false;
+  auto two = [&](std::size_t at) { return (t[at] - '0') * 10 + (t[at + 1] - '0'); };
+  if (two(5) < 1 || two(5) > 12 || two(8) < 1 || two(8) > 31 || two(11) > 23 || two(14) > 59 || two(17) > 60)
+    return false;
+  std::size_t at = 19;
+  if (at < t.size() && t[at] == '.') {
+    auto digits = ++at;
+    while (at < t.size() && t[at] >= '0' && t[at] <= '9')
+      ++at;
+    if (at == digits)
+      return false;
+  }
+  if (at < t.size() && (t[at] == 'Z' || t[at] == 'z'))
+    return at + 1 == t.size();
+  return at + 6 == t.size() && (t[at] == '+' || t[at] == '-') && is_digits(t, at + 1, 2) && t[at + 3] == ':' &&
+         is_digits(t, at + 4, 2) && two(at + 1) <= 23 && two(at + 4) <= 59;
+}
+
+// The current time as Open edX writes it: microseconds, +00:00.
+std::string now_rfc3339() {
+  auto now = std::chrono::system_clock::now();
+  auto seconds = std::chrono::system_clock::to_time_t(now);
+  auto micros = std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count() % 1000000;
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char text[64];
+  std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%06lld+00:00", utc.tm_year + 1900, utc.tm_mon + 1,
+                utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, static_cast<long long>(micros));
+  return text;
+}
+
+bool has_control_character(std::string_view s) {
+  for (unsigned char c : s)
+    if (c < 0x20 || c == 0x7f)
+      return true;
+  return false;
+}
+
+bool is_json_media_type(std::string_view type) {
+  auto semicolon = type.find(';');
+  auto base = type.substr(0, semicolon);
+  while (!base.empty() && base.back() == ' ')
+    base.remove_suffix(1);
+  return base == "application/json" || (base.size() > 5 && base.substr(base.size() - 5) == "+json");
+}
+
+// The attributes of one event, from whichever mode, checked the same way.
+struct attributes {
+  std::optional<std::string> specversion, id, type, source, time, minorversion, sourcehost, sourcelib,
+    datacontenttype;
+};
+
+std::optional<std::string> check(const attributes& a) {
+  if (!a.specversion)
+    return "attribute 'specversion' is missing; expected \"1.0\"";
+  if (*a.specversion != "1.0")
+    return "attribute 'specversion' is \"" + *a.specversion + "\"; expected \"1.0\"";
+  for (auto [name, value] : {std::pair{"id", &a.id}, {"type", &a.type}, {"source", &a.source}}) {
+    if (!*value)
+      return std::string("attribute '") + name + "' is missing; expected a non-empty string";
+    if ((*value)->empty())
+      return std::string("attribute '") + name + "' is empty; expected a non-empty string";
+  }
+  for (auto [name, value] : {std::pair{"id", &a.id}, {"type", &a.type}, {"source", &a.source}, {"time", &a.time},
+                             {"minorversion", &a.minorversion}, {"sourcehost", &a.sourcehost},
+                             {"sourcelib", &a.sourcelib}})
+    if (*value && has_control_character(**value))
+      return std::string("attribute '") + name + "' contains a control character";
+  if (a.time && !is_rfc3339(*a.time))
+    return "attribute 'time' is \"" + *a.time + "\"; expected an RFC 3339 time such as 2023-06-09T14:12:45.320819+00:00";
+  if (a.datacontenttype && !is_json_media_type(*a.datacontenttype))
+    return "datacontenttype \"" + *a.datacontenttype + "\" is not supported; expected application/json";
+  return std::nullopt;
+}
+
+event_ptr make_event(attributes&& a, json::value&& data) {
+  return std::make_shared<const event>(event{std::move(*a.id), std::move(*a.type), std::move(*a.source),
+                                             a.time ? std::move(*a.time) : now_rfc3339(), "1.0",
+                                             a.minorversion ? std::move(*a.minorversion) : "0",
+                                             std::move(a.sourcehost).value_or(""),
+                                             std::move(a.sourcelib).value_or(""), "application/json",
+                                             std::move(data)});
+}
+
+// One event in structured mode. `data` is moved out of `obj`, keeping the parse's storage.
+std::variant<event_ptr, std::string> event_from_object(json::object& obj) {
+  attributes a;
+  std::optional<std::string>* known[] = {&a.specversion, &a.id, &a.type, &a.source, &a.time,
+                                         &a.sourcehost, &a.sourcelib, &a.datacontenttype};
+  const char* names[] = {"specversion", "id", "type", "source", "time", "sourcehost", "sourcelib", "datacontenttype"};
+  for (std::size_t i = 0; i < std::size(names); ++i) {
+    const auto* v = obj.if_contains(names[i]);
+    if (v == nullptr || v->is_null())
+      continue;
+    if (!v->is_string())
+      return std::string("attribute '") + names[i] + "' must be a string";
+    *known[i] = std::string(v->get_string());
+  }
+  if (const auto* v = obj.if_contains("minorversion"); v != nullptr && !v->is_null()) {
+    if (v->is_string())
+      a.minorversion = std::string(v->get_string());
+    else if (v->is_int64() && v->get_int64() >= 0)
+      a.minorversion = std::to_string(v->get_int64());
+    else
+      return std::string("attribute 'minorversion' must be a string or a non-negative integer");
+  }
+  if (auto problem = check(a))
+    return *problem;
+  if (obj.contains("data_base64"))
+    return std::string("data_base64 is not supported; send data as a JSON object");
+  auto* data = obj.if_contains("data");
+  if (data == nullptr)
+    return std::string("'data' is missing; expected the event's data as a JSON object");
+  if (!data->is_object())
+    return std::string("'data' must be a JSON object");
+  return make_event(std::move(a), std::move(*data));
+}
+
+// Parses into storage shared by every event of the body: one allocation pattern per request,
+// freed when the last of its events is.
+std::variant<json::value, parse_error> parse_body(std::string_view body, std::string_view what) {
+  json::error_code ec;
+  auto value = json::parse(body, ec, json::make_shared_resource<json::monotonic_resource>(), parse_options());
+  if (ec)
+    return malformed(json_error(what, ec));
+  return value;
+}
+
+}  // namespace
+
+parse_result parse_structured(std::string_view body) {
+  auto parsed = parse_body(body, "the body");
+  if (auto* error = std::get_if<parse_error>(&parsed))
+    return std::move(*error);
+  auto& value = std::get<json::value>(parsed);
+  if (!value.is_object())
+    return malformed("the body must be a JSON object (one CloudEvent)");
+  auto ev = event_from_object(value.get_object());
+  if (auto* problem = std::get_if<std::string>(&ev))
+    return malformed(std::move(*problem));
+  return std::vector<event_ptr>{std::move(std::get<event_ptr>(ev))};
+}
+
+parse_result parse_batch(std::string_view body, std::size_t max_events) {
+  auto parsed = parse_body(body, "the body");
+  if (auto* error = std::get_if<parse_error>(&parsed))
+    return std::move(*error);
+  auto* array = std::get<json::value>(parsed).if_array();
+  if (array == nullptr)
+    return malformed("a batch must be a JSON array of CloudEvents");
+  if (array->empty())
+    return malformed("the batch is empty; expected 1 to " + std::to_string(max_events) + " events");
+  if (array->size() > max_events)
+    return parse_error{parse_error::kind::too_large, "the batch has " + std::to_string(array->size()) +
+                                                       " events; max_batch_events is " + std::to_string(max_events)};
+  std::vector<event_ptr> events;
+  events.reserve(array->size());
+  for (std::size_t i = 0; i < array->size(); ++i) {
+    auto* obj = (*array)[i].if_object();
+    if (obj == nullptr)
+      return malformed("event " + std::to_string(i) + ": must be a JSON object");
+    auto ev = event_from_object(*obj);
+    if (auto* problem = std::get_if<std::string>(&ev))
+      return malformed("event " + std::to_string(i) + ": " + *problem);
+    events.push_back(std::move(std::get<event_ptr>(ev)));
+  }
+  return events;
+}
+
+namespace {
+
+int hex_digit(char c) {
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
+  return -1;
+}
+
+// Header values carry non-ASCII text percent-encoded (CloudEvents HTTP binding, 3.1.3.2).
+std::optional<std::string> percent_decode(std::string_view in) {
+  std::string out;
+  out.reserve(in.size());
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    if (in[i] != '%') {
+      out += in[i];
+      continue;
+    }
+    int hi = i + 1 < in.size() ? hex_digit(in[i + 1]) : -1;
+    int lo = i + 2 < in.size() ? hex_digit(in[i + 2]) : -1;
+    if (hi < 0 || lo < 0)
+      return std::nullopt;
+    out += static_cast<char>(hi * 16 + lo);
+    i += 2;
+  }
+  return out;
+}
+
+}  // namespace
+
+parse_result parse_binary(const header_lookup& header, std::string_view body) {
+  attributes a;
+  std::pair<const char*, std::optional<std::string>*> headers[] = {
+    {"ce-specversion", &a.specversion}, {"ce-id", &a.id},
+    {"ce-type", &a.type},               {"ce-source", &a.source},
+    {"ce-time", &a.time},               {"ce-minorversion", &a.minorversion},
+    {"ce-sourcehost", &a.sourcehost},   {"ce-sourcelib", &a.sourcelib}};
+  for (auto [name, slot] : headers) {
+    auto value = header(name);
+    if (!value)
+      continue;
+    auto decoded = percent_decode(*value);
+    if (!decoded)
+      return malformed(std::string("header ") + name + " has a broken percent-encoding");
+    *slot = std::move(*decoded);
+  }
+  if (auto type = header("content-type"))
+    a.datacontenttype = std::string(*type);
+  if (auto problem = check(a)) {
+    // Name the header, not the attribute: that is what the producer wrote.
+    auto& text = *problem;
+    if (auto at = text.find("attribute '"); at == 0)
+      text.replace(0, 11, "header 'ce-");
+    return malformed(std::move(text));
+  }
+  auto parsed = parse_body(body, "the body (the event's data)");
+  if (auto* error = std::get_if<parse_error>(&parsed))
+    return std::move(*error);
+  auto& data = std::get<json::value>(parsed);
+  if (!data.is_object())
+    return malformed("the body (the event's data) must be a JSON object");
+  return std::vector<event_ptr>{make_event(std::move(a), std::move(data))};
+}
+
+json::object to_json(const event& ev) {
+  return {{"specversion", ev.specversion}, {"type", ev.type},
+          {"id", ev.id},                   {"source", ev.source},
+          {"time", ev.time},               {"minorversion", ev.minorversion},
+          {"sourcehost", ev.sourcehost},   {"sourcelib", ev.sourcelib},
+          {"datacontenttype", ev.datacontenttype}, {"data", ev.data}};
+}
+
+void append_json(std::string& out, const event& ev) {
+  auto field = [&](std::string_view name, std::string_view value, bool first = false) {
+    if (!first)
+      out += ',';
+    out += '"';
+    out += name;
+    out += "\":";
+    out += json::serialize(json::string_view(value));
+  };
+  out += '{';
+  field("specversion", ev.specversion, true);
+  field("type", ev.type);
+  field("id", ev.id);
+  field("source", ev.source);
+  field("time", ev.time);
+  field("minorversion", ev.minorversion);
+  field("sourcehost", ev.sourcehost);
+  field("sourcelib", ev.sourcelib);
+  field("datacontenttype", ev.datacontenttype);
+  out += ",\"data\":";
+  out += json::serialize(ev.data);
+  out += '}';
+}
+
+}  // namespace eventrouter

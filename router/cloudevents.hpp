@@ -1,0 +1,48 @@
+#pragma once
+// CloudEvents 1.0 in JSON: the three modes of the HTTP binding, parsed into events, and an
+// event written back as structured-mode JSON. Only what the Open edX event bus carries is
+// kept (id, type, source, time, specversion, minorversion, sourcehost, sourcelib,
+// datacontenttype, data); other extension attributes are accepted and not carried.
+//
+// Every error names the attribute or position at fault, so a producer can fix its request
+// from the 400 alone.
+
+#include "router/event.hpp"
+
+#include <boost/json/object.hpp>
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace eventrouter {
+
+struct parse_error {
+  enum class kind { malformed, too_large };
+  kind reason;
+  std::string message;
+};
+
+using parse_result = std::variant<std::vector<event_ptr>, parse_error>;
+
+// Nesting deeper than this is refused (a guard against stack and time exhaustion).
+constexpr std::size_t max_json_depth = 64;
+
+// application/cloudevents+json: one event as a JSON object.
+parse_result parse_structured(std::string_view body);
+
+// application/cloudevents-batch+json: a JSON array of 1 to max_events events.
+parse_result parse_batch(std::string_view body, std::size_t max_events);
+
+// Binary mode: attributes in ce-* headers (percent-encoded as the binding says), the body is
+// the data. `header` looks a header up by lower-case name.
+using header_lookup = std::function<std::optional<std::string_view>(std::string_view name)>;
+parse_result parse_binary(const header_lookup& header, std::string_view body);
+
+boost::json::object to_json(const event& ev);
+void append_json(std::string& out, const event& ev);  // to_json, serialized, appended
+
+}  // namespace eventrouter
