@@ -9,7 +9,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
-#include <system_error>
+#include <stdexcept>
 #include <thread>
 
 namespace eventrouter::http {
@@ -208,11 +208,23 @@ server::~server() { stop(); }
 
 void server::start() {
   auto& i = *impl_;
-  tcp::endpoint endpoint{net::ip::make_address(i.options.host), i.options.port};
-  i.acceptor.open(endpoint.protocol());
-  i.acceptor.set_option(net::socket_base::reuse_address(true));
-  i.acceptor.bind(endpoint);
-  i.acceptor.listen(net::socket_base::max_listen_connections);
+  beast::error_code ec;
+  auto fail = [&](std::string_view step) {
+    throw std::runtime_error("cannot listen on " + i.options.host + ":" + std::to_string(i.options.port) + ": " +
+                             std::string(step) + ": " + ec.message());
+  };
+  auto address = net::ip::make_address(i.options.host, ec);
+  if (ec)
+    fail("not an IP address");
+  tcp::endpoint endpoint{address, i.options.port};
+  if (i.acceptor.open(endpoint.protocol(), ec); ec)
+    fail("socket");
+  if (i.acceptor.set_option(net::socket_base::reuse_address(true), ec); ec)
+    fail("setsockopt");
+  if (i.acceptor.bind(endpoint, ec); ec)
+    fail("bind");
+  if (i.acceptor.listen(net::socket_base::max_listen_connections, ec); ec)
+    fail("listen");
   i.port = i.acceptor.local_endpoint().port();
   i.accept();
   for (unsigned t = 0; t < std::max(1u, i.options.threads); ++t)

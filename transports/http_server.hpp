@@ -59,7 +59,8 @@ class server {
   server(const server&) = delete;
   server& operator=(const server&) = delete;
 
-  // Binds and starts the IO threads. Throws std::system_error when the address is unusable.
+  // Binds and starts the IO threads. Throws std::runtime_error naming the address and the
+  // reason when it cannot listen.
   void start();
   std::uint16_t port() const;  // the bound port, once started
   void stop_accepting();       // closes the listening socket; open connections keep working
