@@ -60,6 +60,32 @@ http::response answer_for(const route_outcome& outcome, std::size_t events) {
   return error_response(500, "unknown routing outcome");
 }
 
+json::object to_json(const consumer_status& c) {
+  return {{"name", c.name},
+          {"topic", c.topic},
+          {"group", c.group},
+          {"state", c.state},
+          {"delivered", c.delivered},
+          {"failed", c.failed},
+          {"consecutive_errors", c.consecutive_errors},
+          {"restarts", c.restarts},
+          {"last_error", c.last_error}};
+}
+
+// One GET /v1/consumers: asks the supervisor, answers, and ends. (Spawned with arguments, not
+// captures: CAF 0.17 dereferences a null argument tuple when a function actor has none.)
+void consumer_status_query(caf::event_based_actor* self, caf::actor supervisor, http::responder respond) {
+  self->request(supervisor, status_timeout, status_atom::value)
+    .then(
+      [respond](const consumer_statuses& list) {
+        json::array out;
+        for (const auto& c : list)
+          out.push_back(to_json(c));
+        respond(json_response(200, {{"consumers", std::move(out)}}));
+      },
+      [respond](caf::error& e) { respond(error_response(503, "consumer status unavailable: " + describe(e))); });
+}
+
 class http_api {
  public:
   explicit http_api(http_api_context ctx)
@@ -130,25 +156,7 @@ class http_api {
 
   // Asks the supervisor from a short-lived actor, so no IO thread waits on it.
   void consumers(const http::request&, http::responder& respond) {
-    ctx_.sys.spawn([supervisor = ctx_.svc.supervisor(), respond = std::move(respond)](caf::event_based_actor* self) {
-      self->request(supervisor, status_timeout, status_atom::value)
-        .then(
-          [respond](const consumer_statuses& list) {
-            json::array out;
-            for (const auto& c : list)
-              out.push_back({{"name", c.name},
-                             {"topic", c.topic},
-                             {"group", c.group},
-                             {"state", c.state},
-                             {"delivered", c.delivered},
-                             {"failed", c.failed},
-                             {"consecutive_errors", c.consecutive_errors},
-                             {"restarts", c.restarts},
-                             {"last_error", c.last_error}});
-            respond(json_response(200, {{"consumers", std::move(out)}}));
-          },
-          [respond](caf::error& e) { respond(error_response(503, "consumer status unavailable: " + describe(e))); });
-    });
+    ctx_.sys.spawn(consumer_status_query, ctx_.svc.supervisor(), std::move(respond));
   }
 
   http_api_context ctx_;

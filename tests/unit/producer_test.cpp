@@ -19,12 +19,13 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// A router that holds every batch until it receives ack_atom, then accepts them all.
+// A router that holds every batch until it receives ack_atom, then answers them all with
+// `answer`.
 struct held_routes {
   std::vector<caf::typed_response_promise<route_outcome>> pending;
 };
 
-caf::behavior holding_router(caf::stateful_actor<held_routes>* self) {
+caf::behavior holding_router(caf::stateful_actor<held_routes>* self, route_outcome answer) {
   return {
     [=](route_atom, const event_batch& batch) -> caf::result<route_outcome> {
       auto promise = self->make_response_promise<route_outcome>();
@@ -35,7 +36,7 @@ caf::behavior holding_router(caf::stateful_actor<held_routes>* self) {
     [=](ack_atom) {
       auto released = self->state.pending.size();
       for (auto& p : self->state.pending)
-        p.deliver(route_outcome{route_outcome::status::accepted, 1, {}});
+        p.deliver(answer);
       self->state.pending.clear();
       return released;
     },
@@ -85,7 +86,7 @@ class producer_actor : public ::testing::Test {
   metrics::registry metrics;  // outlives the actor system, whose actors count into it
   caf::actor_system_config cfg;
   caf::actor_system sys{cfg};
-  caf::actor router = sys.spawn(holding_router);
+  caf::actor router = sys.spawn(holding_router, route_outcome{route_outcome::status::accepted, 1, {}});
   caf::actor producer = spawn_producer(sys, "http", router, 10, metrics);
   caf::scoped_actor self{sys};
   reply_log replies;
