@@ -2,12 +2,15 @@
 
 #include <boost/json.hpp>
 
+#include <arpa/inet.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <set>
@@ -46,8 +49,8 @@ std::string kind_of(const json::value& v) {
     case json::kind::null: return "null";
     case json::kind::bool_: return "a boolean";
     case json::kind::int64:
-    case json::kind::uint64:
-    case json::kind::double_: return "a number";
+    case json::kind::uint64: return "a number";
+    case json::kind::double_: return "a number with a fraction or exponent";
     case json::kind::string: return "a string";
     case json::kind::array: return "an array";
     case json::kind::object: return "an object";
@@ -99,7 +102,8 @@ std::optional<std::string> expand_environment(std::string_view in, const std::st
       reference = reference.substr(0, sep);
     }
     std::string name(reference);
-    if (const char* value = std::getenv(name.c_str()); value != nullptr) {
+    // As in the shell and Compose, the fallback also stands in for an empty value.
+    if (const char* value = std::getenv(name.c_str()); value != nullptr && (*value != '\0' || !fallback)) {
       out.append(value);
     } else if (fallback) {
       out.append(*fallback);
@@ -176,7 +180,7 @@ class object_reader {
     else if (v.is_int64() && v.get_int64() >= 0)
       n = static_cast<std::uint64_t>(v.get_int64());
     if (!n || *n < min || *n > max) {
-      problems_.add(path, "is " + (v.is_number() ? json::serialize(v) : kind_of(v)) +
+      problems_.add(path, "is " + (v.is_int64() || v.is_uint64() ? json::serialize(v) : kind_of(v)) +
                             "; expected a whole number from " + std::to_string(min) + " to " +
                             std::to_string(max));
       return std::nullopt;
@@ -251,21 +255,41 @@ class object_reader {
   std::set<std::string> known_;
 };
 
-// "host:port"; the port may be 0 (any free port) for tests.
+bool is_host_name(std::string_view host) {
+  return !host.empty() && std::all_of(host.begin(), host.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-';
+  });
+}
+
+bool is_ipv6_address(const std::string& host) {
+  unsigned char buffer[sizeof(in6_addr)];
+  return inet_pton(AF_INET6, host.c_str(), buffer) == 1;
+}
+
+// "HOST:PORT" (a name or an IPv4 address) or "[IPv6]:PORT"; port 0 picks any free port.
 void read_listen(const std::string& text, const std::string& path, http_settings& out,
                  problems_list& problems) {
+  auto bad = [&] {
+    problems.add(path, "is \"" + text + "\"; expected HOST:PORT, e.g. 0.0.0.0:8080, localhost:8080 or [::1]:8080");
+  };
   auto colon = text.rfind(':');
+  if (colon == std::string::npos)
+    return bad();
   std::uint32_t port = 0;
-  auto port_text = colon == std::string::npos ? std::string_view{} : std::string_view(text).substr(colon + 1);
+  auto port_text = std::string_view(text).substr(colon + 1);
   auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-  if (colon == std::string::npos || colon == 0 || port_text.empty() || ec != std::errc{} ||
-      end != port_text.data() + port_text.size() || port > 65535) {
-    problems.add(path, "is \"" + text + "\"; expected HOST:PORT, e.g. 0.0.0.0:8080");
-    return;
+  if (port_text.empty() || ec != std::errc{} || end != port_text.data() + port_text.size() || port > 65535)
+    return bad();
+  auto host = text.substr(0, colon);
+  // An IPv6 address goes in brackets, so that its colons are not taken for the port's.
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+    if (!is_ipv6_address(host))
+      return bad();
+  } else if (!is_host_name(host)) {
+    return bad();
   }
-  out.host = text.substr(0, colon);
-  if (out.host.size() > 2 && out.host.front() == '[' && out.host.back() == ']')
-    out.host = out.host.substr(1, out.host.size() - 2);  // [::1]:8080
+  out.host = host;
   out.port = static_cast<std::uint16_t>(port);
 }
 
@@ -313,17 +337,18 @@ void read_topics(object_reader& r, settings& out, problems_list& problems) {
   for (const auto& [name, value] : *topics) {
     auto path = member_path(r.path_of("topics"), name);
     check_topic_name(std::string(name), path, problems);
-    if (!value.is_object()) {
-      problems.add(path, "is " + kind_of(value) + "; expected an object such as {\"transport\": \"memory\"}");
-      continue;
-    }
-    object_reader t(value.get_object(), path, problems);
     topic_settings topic{std::string(name), full_name(out.topic_prefix, std::string(name)),
                          out.default_transport, topic_format::json};
-    if (auto transport = read_transport(t, "transport"))
-      topic.transport = *transport;
-    if (auto format = t.choice<topic_format>("format", {{"json", topic_format::json}}, {"openedx"}))
-      topic.format = *format;
+    if (!value.is_object()) {
+      problems.add(path, "is " + kind_of(value) + "; expected an object such as {\"transport\": \"memory\"}");
+    } else {
+      object_reader t(value.get_object(), path, problems);
+      if (auto transport = read_transport(t, "transport"))
+        topic.transport = *transport;
+      if (auto format = t.choice<topic_format>("format", {{"json", topic_format::json}}, {"openedx"}))
+        topic.format = *format;
+    }
+    // Listed even when broken, so consumers of it do not report a second, misleading problem.
     out.topics.emplace(topic.name, std::move(topic));
   }
 }
@@ -509,6 +534,9 @@ load_result parse_settings(std::string_view text) {
 }
 
 load_result load_settings_file(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    return {std::nullopt, {{"$", "cannot read " + path + ": it is a directory, not a file"}}};
   std::ifstream in(path, std::ios::binary);
   if (!in)
     return {std::nullopt, {{"$", "cannot read " + path + ": " + std::strerror(errno)}}};

@@ -2,7 +2,9 @@
 
 #include <boost/json.hpp>
 
+#include <cctype>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <ctime>
 
@@ -80,12 +82,36 @@ bool has_control_character(std::string_view s) {
   return false;
 }
 
+// Media types compare without regard to case (RFC 9110, 8.3.1).
 bool is_json_media_type(std::string_view type) {
-  auto semicolon = type.find(';');
-  auto base = type.substr(0, semicolon);
+  std::string base(type.substr(0, type.find(';')));
   while (!base.empty() && base.back() == ' ')
-    base.remove_suffix(1);
-  return base == "application/json" || (base.size() > 5 && base.substr(base.size() - 5) == "+json");
+    base.pop_back();
+  for (auto& c : base)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return base == "application/json" || (base.size() > 5 && base.ends_with("+json"));
+}
+
+// Well-formed UTF-8 (RFC 3629): no overlong forms, no surrogates, nothing past U+10FFFF.
+bool is_utf8(std::string_view s) {
+  auto byte = [&](std::size_t i) { return static_cast<unsigned char>(s[i]); };
+  for (std::size_t i = 0; i < s.size();) {
+    auto c = byte(i);
+    std::size_t n = c < 0x80 ? 0 : (c >> 5) == 0x6 ? 1 : (c >> 4) == 0xe ? 2 : (c >> 3) == 0x1e ? 3 : 4;
+    if (n == 4 || i + n >= s.size())
+      return false;
+    std::uint32_t code = n == 0 ? c : c & (0x3f >> n);
+    for (std::size_t k = 1; k <= n; ++k) {
+      if ((byte(i + k) & 0xc0) != 0x80)
+        return false;
+      code = (code << 6) | (byte(i + k) & 0x3f);
+    }
+    static constexpr std::uint32_t smallest[] = {0, 0x80, 0x800, 0x10000};
+    if (code < smallest[n] || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff))
+      return false;
+    i += n + 1;
+  }
+  return true;
 }
 
 // The attributes of one event, from whichever mode, checked the same way.
@@ -257,7 +283,9 @@ parse_result parse_binary(const header_lookup& header, std::string_view body) {
       continue;
     auto decoded = percent_decode(*value);
     if (!decoded)
-      return malformed(std::string("header ") + name + " has a broken percent-encoding");
+      return malformed(std::string("header '") + name + "' has a broken percent-encoding");
+    if (!is_utf8(*decoded))
+      return malformed(std::string("header '") + name + "' is not UTF-8 once percent-decoded");
     *slot = std::move(*decoded);
   }
   if (auto type = header("content-type"))

@@ -213,10 +213,11 @@ void server::start() {
     throw std::runtime_error("cannot listen on " + i.options.host + ":" + std::to_string(i.options.port) + ": " +
                              std::string(step) + ": " + ec.message());
   };
-  auto address = net::ip::make_address(i.options.host, ec);
+  tcp::resolver resolver{*i.io};
+  auto resolved = resolver.resolve(i.options.host, std::to_string(i.options.port), tcp::resolver::passive, ec);
   if (ec)
-    fail("not an IP address");
-  tcp::endpoint endpoint{address, i.options.port};
+    fail("cannot resolve the host");
+  auto endpoint = resolved.begin()->endpoint();
   if (i.acceptor.open(endpoint.protocol(), ec); ec)
     fail("socket");
   if (i.acceptor.set_option(net::socket_base::reuse_address(true), ec); ec)

@@ -44,7 +44,7 @@ using responder = std::function<void(response)>;
 using handler = std::function<void(request&&, responder)>;
 
 struct server_options {
-  std::string host = "127.0.0.1";
+  std::string host = "127.0.0.1";  // an address, or a name resolved at start
   std::uint16_t port = 8080;  // 0: any free port; see server::port()
   std::size_t max_body_bytes = 1 << 20;
   unsigned threads = 2;
