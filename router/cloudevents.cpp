@@ -288,8 +288,11 @@ parse_result parse_binary(const header_lookup& header, std::string_view body) {
       return malformed(std::string("header '") + name + "' is not UTF-8 once percent-decoded");
     *slot = std::move(*decoded);
   }
-  if (auto type = header("content-type"))
+  if (auto type = header("content-type")) {
+    if (!is_json_media_type(*type))
+      return malformed("header 'content-type' is \"" + std::string(*type) + "\"; expected application/json");
     a.datacontenttype = std::string(*type);
+  }
   if (auto problem = check(a)) {
     // Name the header, not the attribute: that is what the producer wrote.
     auto& text = *problem;

@@ -2,6 +2,8 @@
 
 #include <boost/json/serialize.hpp>
 
+#include <charconv>
+
 namespace eventrouter {
 
 key_path::key_path(const std::string& dotted) : text_(dotted) {
@@ -31,8 +33,13 @@ std::variant<std::string, key_error> key_path::extract(const boost::json::value&
     case boost::json::kind::string: return std::string(at->get_string());
     case boost::json::kind::int64:
     case boost::json::kind::uint64:
-    case boost::json::kind::double_:
     case boost::json::kind::bool_: return boost::json::serialize(*at);
+    case boost::json::kind::double_: {
+      // Shortest round-trip form ("1.5", not Boost's "1.5E0"), as most producers write it.
+      char text[32];
+      auto [end, ec] = std::to_chars(text, text + sizeof text, at->get_double());
+      return std::string(text, ec == std::errc{} ? end : text);
+    }
     default: return key_error{"key field '" + text_ + "': " + walked + " is not a string, number or boolean"};
   }
 }

@@ -19,7 +19,8 @@ class key_path {
  public:
   explicit key_path(const std::string& dotted);
 
-  // The key as text: strings as they are, numbers and booleans as JSON writes them. A missing
+  // The key as text: strings as they are, integers and booleans as JSON writes them, other
+  // numbers in their shortest round-trip form (1.5). A missing
   // step, or a value that is an object, array or null, is a key_error.
   std::variant<std::string, key_error> extract(const boost::json::value& data) const;
 
