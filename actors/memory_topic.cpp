@@ -29,14 +29,6 @@ struct memory_topic_state {
 
 using memory_topic_actor = caf::stateful_actor<memory_topic_state>*;
 
-log_entries to_entries(std::vector<memory_log::entry>&& polled) {
-  log_entries out;
-  out.reserve(polled.size());
-  for (auto& e : polled)
-    out.push_back({e.offset, std::move(e.item)});
-  return out;
-}
-
 // Answers parked polls that now have something to read.
 void serve_parked(memory_topic_actor self) {
   auto& st = self->state;
@@ -46,7 +38,7 @@ void serve_parked(memory_topic_actor self) {
       ++it;
       continue;
     }
-    it->promise.deliver(to_entries(std::move(entries)));
+    it->promise.deliver(std::move(entries));
     it = st.parked.erase(it);
   }
 }
@@ -76,13 +68,14 @@ caf::behavior memory_topic(memory_topic_actor self, std::string full_name, std::
   return {
     [=](publish_atom, const topic_batch& batch) -> caf::result<std::uint64_t> {
       auto& st = self->state;
-      auto first = st.log->append(*batch);
+      auto size = batch->size();
+      auto first = st.log->append(std::move(*batch));
       if (!first) {
-        st.published_error->Increment(static_cast<double>(batch->size()));
+        st.published_error->Increment(static_cast<double>(size));
         return failure("memory topic '" + st.name + "' is full: " + std::to_string(st.log->size()) +
                        " entries not yet acknowledged by every consumer group (transports.memory.max_len)");
       }
-      st.published_ok->Increment(static_cast<double>(batch->size()));
+      st.published_ok->Increment(static_cast<double>(size));
       serve_parked(self);
       return *first;
     },
@@ -97,7 +90,7 @@ caf::behavior memory_topic(memory_topic_actor self, std::string full_name, std::
       auto& st = self->state;
       auto entries = st.log->poll(group, consumer, max);
       if (!entries.empty() || timeout_ms == 0)
-        return to_entries(std::move(entries));
+        return entries;
       auto id = st.next_poll_id++;
       auto promise = self->make_response_promise<log_entries>();
       st.parked.push_back({id, group, consumer, max, promise});

@@ -3,6 +3,7 @@
 // actors are immutable and shared by pointer, so a batch is never copied on its way through.
 
 #include "router/event.hpp"
+#include "transports/memory_log.hpp"
 
 #include <caf/all.hpp>
 
@@ -31,8 +32,10 @@ using retry_atom = caf::atom_constant<caf::atom("retry")>;
 // A batch of ingested events, as one producer request handed them over.
 using event_batch = std::shared_ptr<const std::vector<event_ptr>>;
 
-// Events bound for one topic, keys extracted.
-using topic_batch = std::shared_ptr<const std::vector<keyed_event>>;
+// Events bound for one topic, keys extracted. Unlike the other payloads it is not shared:
+// the router makes one per topic and the topic it is sent to takes its events (moves them
+// into its log), which saves a copy of every key.
+using topic_batch = std::shared_ptr<std::vector<keyed_event>>;
 
 // What the router answers for a batch: accepted once every enabled route has every event
 // durably; rejected (nothing published) when an event cannot be routed; unavailable when a
@@ -47,11 +50,8 @@ struct route_outcome {
 // Completes an ingest request outside the actor system (the HTTP connection's responder).
 using ingest_reply = std::function<void(const route_outcome&)>;
 
-// One entry a consumer polled from a memory topic.
-struct log_entry {
-  std::uint64_t offset;
-  keyed_event item;
-};
+// Entries a consumer polled from a memory topic.
+using log_entry = memory_log::entry;
 using log_entries = std::vector<log_entry>;
 
 // A consumer's state as /v1/consumers shows it.

@@ -63,7 +63,7 @@ caf::result<route_outcome> route(router_actor self, const event_batch& batch) {
   for (std::size_t i = 0; i < plan.by_topic.size(); ++i) {
     if (plan.by_topic[i].empty())
       continue;
-    auto events = std::make_shared<const std::vector<keyed_event>>(std::move(plan.by_topic[i]));
+    auto events = std::make_shared<std::vector<keyed_event>>(std::move(plan.by_topic[i]));
     self->request(st.topics[i], publish_timeout, publish_atom::value, topic_batch{events})
       .then([pending](std::uint64_t) { pending->topic_done(); },
             [pending, topic = st.table->topics()[i]](caf::error& e) {

@@ -15,7 +15,7 @@ std::uint64_t memory_log::group_state::low_watermark() const {
   return low;
 }
 
-std::optional<std::uint64_t> memory_log::append(const std::vector<keyed_event>& batch) {
+std::optional<std::uint64_t> memory_log::append(std::vector<keyed_event> batch) {
   trim();
   if (entries_.size() + batch.size() > max_len_) {
     // Without groups nobody will read the oldest entries: drop them as a capped stream would.
@@ -26,7 +26,7 @@ std::optional<std::uint64_t> memory_log::append(const std::vector<keyed_event>& 
     base_ += excess;
   }
   auto first = end_offset();
-  entries_.insert(entries_.end(), batch.begin(), batch.end());
+  entries_.insert(entries_.end(), std::make_move_iterator(batch.begin()), std::make_move_iterator(batch.end()));
   return first;
 }
 

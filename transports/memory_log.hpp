@@ -29,7 +29,7 @@ class memory_log {
 
   // Appends the whole batch, or nothing when it would push out entries some group has not
   // acknowledged. Returns the offset of the first appended entry.
-  std::optional<std::uint64_t> append(const std::vector<keyed_event>& batch);
+  std::optional<std::uint64_t> append(std::vector<keyed_event> batch);
 
   // Creates the group at the oldest retained entry unless it exists. Groups created before the
   // first append see every entry, as groups created by XGROUP CREATE at start-up do.
