@@ -13,6 +13,7 @@ constexpr auto poll_grace = std::chrono::seconds(5);
 
 struct consumer_state {
   consumer_args args;
+  caf::actor source;  // what this consumer polls: a memory topic or its Redis reader
   bool draining = false;
   prometheus::Counter* ok = nullptr;
   prometheus::Counter* failed = nullptr;
@@ -69,12 +70,12 @@ void deliver(consumer_actor self, const log_entries& entries) {
     }
   }
   if (!done.empty())
-    self->send(st.args.topic, ack_atom::value, cfg.group_id, std::move(done));
+    self->send(st.source, ack_atom::value, cfg.group_id, std::move(done));
   if (given_back.empty()) {
     poll(self);
     return;
   }
-  self->send(st.args.topic, nack_atom::value, cfg.group_id, std::move(given_back));
+  self->send(st.source, nack_atom::value, cfg.group_id, std::move(given_back));
   if (!record_failure(self, why))
     self->delayed_send(self, cfg.restart_backoff_min, retry_atom::value);
 }
@@ -83,7 +84,7 @@ void poll(consumer_actor self) {
   auto& st = self->state;
   const auto& cfg = st.args.settings;
   auto wait = static_cast<std::uint32_t>(st.draining ? 0 : cfg.poll_timeout.count());
-  self->request(st.args.topic, cfg.poll_timeout + poll_grace, poll_atom::value, cfg.group_id,
+  self->request(st.source, cfg.poll_timeout + poll_grace, poll_atom::value, cfg.group_id,
                 cfg.name, cfg.batch_size, wait)
     .then(
       [=](const log_entries& entries) {
@@ -106,8 +107,9 @@ caf::behavior consumer_behavior(consumer_actor self, consumer_args args) {
   st.ok = &m.consumer_messages(st.args.settings.name, "ok");
   st.failed = &m.consumer_messages(st.args.settings.name, "failed");
   st.consecutive = &m.consumer_consecutive_errors(st.args.settings.name);
+  st.source = st.args.open_source(self, st.args.stats);
   // Joining hands back what this consumer's previous incarnation held but never acknowledged.
-  self->request(st.args.topic, poll_grace, join_atom::value, st.args.settings.group_id,
+  self->request(st.source, poll_grace, join_atom::value, st.args.settings.group_id,
                 st.args.settings.name)
     .then([=](bool) { poll(self); },
           [=](caf::error& e) { self->quit(failure("joining topic: " + describe(e))); });

@@ -14,6 +14,7 @@
 #include <caf/all.hpp>
 
 #include <atomic>
+#include <functional>
 #include <memory>
 
 namespace eventrouter {
@@ -23,12 +24,23 @@ struct consumer_stats {
   std::atomic<std::uint64_t> delivered{0};
   std::atomic<std::uint64_t> failed{0};
   std::atomic<unsigned> consecutive_errors{0};
+  std::atomic<std::uint64_t> malformed{0};  // entries that could not be decoded
 };
+
+// Gives a consumer (once per incarnation) the actor it polls: the shared memory topic actor,
+// or a Redis stream reader of its own.
+using source_opener =
+  std::function<caf::actor(caf::event_based_actor* consumer, const std::shared_ptr<consumer_stats>& stats)>;
+
+// The opener of a source every consumer shares (a memory topic).
+inline source_opener shared_source(caf::actor topic) {
+  return [topic = std::move(topic)](caf::event_based_actor*, const std::shared_ptr<consumer_stats>&) { return topic; };
+}
 
 struct consumer_args {
   config::consumer_settings settings;
   std::string full_topic;
-  caf::actor topic;
+  source_opener open_source;
   std::shared_ptr<sink> out;
   std::shared_ptr<consumer_stats> stats;
   metrics::registry* metrics;

@@ -45,7 +45,7 @@ using supervisor_actor = caf::stateful_actor<supervisor_state>*;
 
 void start(supervisor_actor self, child& c) {
   c.delivered_at_start = c.stats->delivered;
-  c.current = spawn_consumer(self, {c.spec.settings, c.spec.full_topic, c.spec.topic,
+  c.current = spawn_consumer(self, {c.spec.settings, c.spec.full_topic, c.spec.open_source,
                                     self->state.make_sink(c.spec.settings), c.stats,
                                     self->state.metrics});
   c.state = child_state::running;
@@ -105,7 +105,7 @@ consumer_statuses statuses(const supervisor_state& st) {
   for (const auto& c : st.children)
     out.push_back({c.spec.settings.name, c.spec.full_topic, c.spec.settings.group_id,
                    to_string(c.state), c.stats->delivered, c.stats->failed,
-                   c.stats->consecutive_errors, c.restarts, c.last_error});
+                   c.stats->consecutive_errors, c.restarts, c.stats->malformed, c.last_error});
   return out;
 }
 

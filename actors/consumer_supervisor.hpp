@@ -6,6 +6,7 @@
 //   (status_atom) -> consumer_statuses
 //   (drain_atom)  -> bool, once every consumer finished what its topic holds and stopped
 
+#include "actors/consumer.hpp"
 #include "actors/messages.hpp"
 #include "actors/sink.hpp"
 #include "config/settings.hpp"
@@ -17,11 +18,11 @@
 
 namespace eventrouter {
 
-// A consumer to supervise: its settings and the topic actor it reads.
+// A consumer to supervise: its settings and how it reaches its topic.
 struct supervised_consumer {
   config::consumer_settings settings;
   std::string full_topic;
-  caf::actor topic;
+  source_opener open_source;
 };
 
 caf::actor spawn_consumer_supervisor(caf::actor_system& sys, std::vector<supervised_consumer> consumers,

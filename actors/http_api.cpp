@@ -69,6 +69,7 @@ json::object to_json(const consumer_status& c) {
           {"failed", c.failed},
           {"consecutive_errors", c.consecutive_errors},
           {"restarts", c.restarts},
+          {"malformed", c.malformed},
           {"last_error", c.last_error}};
 }
 

@@ -64,6 +64,7 @@ struct consumer_status {
   std::uint64_t failed = 0;
   unsigned consecutive_errors = 0;
   unsigned restarts = 0;
+  std::uint64_t malformed = 0;  // entries that could not be decoded (left pending)
   std::string last_error;
 };
 using consumer_statuses = std::vector<consumer_status>;

@@ -3,31 +3,64 @@
 #include "actors/consumer_supervisor.hpp"
 #include "actors/memory_topic.hpp"
 #include "actors/producer.hpp"
+#include "actors/redis_reader.hpp"
+#include "actors/redis_topic.hpp"
 #include "actors/router.hpp"
 
 #include <algorithm>
+#include <stdexcept>
 
 namespace eventrouter {
 
 namespace {
 
-std::vector<supervised_consumer> consumers_of(const config::settings& settings,
-                                              const routing_table& table,
-                                              const std::vector<caf::actor>& topics) {
-  std::vector<supervised_consumer> out;
-  for (const auto& c : settings.consumers) {
-    const auto& full = settings.topics.at(c.topic).full_name;
-    out.push_back({c, full, topics[*table.topic_index(full)]});
-  }
+const config::topic_settings& topic_named(const config::settings& settings, const std::string& full_name) {
+  for (const auto& [name, topic] : settings.topics)
+    if (topic.full_name == full_name)
+      return topic;
+  throw std::logic_error("no topic " + full_name);  // the routing table is built from these topics
+}
+
+std::vector<const config::consumer_settings*> consumers_of(const config::settings& settings,
+                                                           const std::string& full_topic) {
+  std::vector<const config::consumer_settings*> out;
+  for (const auto& c : settings.consumers)
+    if (settings.topics.at(c.topic).full_name == full_topic)
+      out.push_back(&c);
   return out;
 }
 
-std::vector<std::string> groups_reading(const config::settings& settings, const std::string& full_topic) {
+caf::actor spawn_topic(caf::actor_system& sys, const config::settings& settings, const config::topic_settings& topic,
+                       metrics::registry& metrics) {
+  auto consumers = consumers_of(settings, topic.full_name);
+  switch (topic.transport) {
+    case config::transport_kind::redis: {
+      std::vector<redis_group> groups;
+      for (const auto* c : consumers)
+        groups.push_back({c->group_id, start_id_of(*c)});
+      return spawn_redis_topic(sys, *settings.redis, topic.full_name, topic.format, std::move(groups), metrics);
+    }
+    case config::transport_kind::memory:
+    case config::transport_kind::kafka:  // refused by the loader until the Kafka transport exists
+      break;
+  }
   std::vector<std::string> groups;
-  for (const auto& c : settings.consumers)
-    if (settings.topics.at(c.topic).full_name == full_topic)
-      groups.push_back(c.group_id);
-  return groups;
+  for (const auto* c : consumers)
+    groups.push_back(c->group_id);
+  return spawn_memory_topic(sys, topic.full_name, settings.memory.max_len, std::move(groups), metrics);
+}
+
+// Memory consumers share their topic's actor; a Redis consumer opens a reader of its own.
+source_opener source_for(const config::settings& settings, const config::consumer_settings& c,
+                         const config::topic_settings& topic, caf::actor topic_actor, metrics::registry& metrics) {
+  if (topic.transport != config::transport_kind::redis)
+    return shared_source(std::move(topic_actor));
+  redis_reader_args args{*settings.redis, topic.full_name, topic.format, c, nullptr, &metrics};
+  return [args](caf::event_based_actor* consumer, const std::shared_ptr<consumer_stats>& stats) {
+    auto with_stats = args;
+    with_stats.stats = stats;
+    return spawn_redis_reader(consumer, std::move(with_stats));
+  };
 }
 
 }  // namespace
@@ -36,11 +69,15 @@ service::service(caf::actor_system& sys, const config::settings& settings,
                  metrics::registry& metrics, sink_factory make_sink)
     : sys_(sys), table_(std::make_shared<const routing_table>(settings)) {
   for (const auto& full_name : table_->topics())
-    topics_.push_back(spawn_memory_topic(sys, full_name, settings.memory.max_len,
-                                         groups_reading(settings, full_name), metrics));
+    topics_.push_back(spawn_topic(sys, settings, topic_named(settings, full_name), metrics));
   router_ = spawn_router(sys, table_, topics_, metrics);
-  supervisor_ = spawn_consumer_supervisor(sys, consumers_of(settings, *table_, topics_),
-                                          std::move(make_sink), metrics);
+  std::vector<supervised_consumer> consumers;
+  for (const auto& c : settings.consumers) {
+    const auto& topic = settings.topics.at(c.topic);
+    consumers.push_back({c, topic.full_name,
+                         source_for(settings, c, topic, topics_[*table_->topic_index(topic.full_name)], metrics)});
+  }
+  supervisor_ = spawn_consumer_supervisor(sys, std::move(consumers), std::move(make_sink), metrics);
   producer_ = spawn_producer(sys, "http", router_, settings.http.max_in_flight_events, metrics);
 }
 

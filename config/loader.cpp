@@ -306,18 +306,140 @@ void read_http(object_reader& r, http_settings& out, problems_list& problems) {
     out.threads = static_cast<unsigned>(*n);
 }
 
+int hex_value(char c) {
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+// User names and passwords in URLs may carry reserved characters percent-encoded.
+std::optional<std::string> url_decode(std::string_view in) {
+  std::string out;
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    if (in[i] != '%') {
+      out += in[i];
+      continue;
+    }
+    if (i + 2 >= in.size() || hex_value(in[i + 1]) < 0 || hex_value(in[i + 2]) < 0)
+      return std::nullopt;
+    out += static_cast<char>(hex_value(in[i + 1]) * 16 + hex_value(in[i + 2]));
+    i += 2;
+  }
+  return out;
+}
+
+// redis://[[user]:password@]host[:port][/db]
+void read_redis_url(const std::string& url, const std::string& path, redis_settings& out, problems_list& problems) {
+  auto bad = [&](const std::string& why) {
+    problems.add(path, "is \"" + url + "\": " + why + "; expected redis://[user:password@]host[:port][/db]");
+  };
+  constexpr std::string_view scheme = "redis://";
+  if (url.rfind("rediss://", 0) == 0)
+    return bad("TLS (rediss://) is not supported by this version of eventrouter");
+  if (url.rfind(scheme, 0) != 0)
+    return bad("the scheme is not redis://");
+  std::string_view rest = std::string_view(url).substr(scheme.size());
+  if (auto at = rest.rfind('@'); at != std::string_view::npos) {
+    auto credentials = rest.substr(0, at);
+    rest = rest.substr(at + 1);
+    auto colon = credentials.find(':');
+    auto user = url_decode(credentials.substr(0, colon));
+    auto password = url_decode(colon == std::string_view::npos ? "" : credentials.substr(colon + 1));
+    if (!user || !password)
+      return bad("broken percent-encoding in the credentials");
+    if (colon == std::string_view::npos) {
+      out.password = *user;  // redis://secret@host: a password alone, as redis-cli reads it
+    } else {
+      out.user = *user;
+      out.password = *password;
+    }
+  }
+  auto slash = rest.find('/');
+  auto authority = rest.substr(0, slash);
+  if (slash != std::string_view::npos && slash + 1 < rest.size()) {
+    auto db_text = rest.substr(slash + 1);
+    auto [end, ec] = std::from_chars(db_text.data(), db_text.data() + db_text.size(), out.db);
+    if (ec != std::errc{} || end != db_text.data() + db_text.size() || out.db > 15)
+      return bad("the database is not a number from 0 to 15");
+  }
+  auto colon = authority.rfind(':');
+  std::string host(authority.substr(0, colon));
+  if (colon != std::string_view::npos) {
+    auto port_text = authority.substr(colon + 1);
+    std::uint32_t port = 0;
+    auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+    if (ec != std::errc{} || end != port_text.data() + port_text.size() || port == 0 || port > 65535)
+      return bad("the port is not a number from 1 to 65535");
+    out.port = static_cast<std::uint16_t>(port);
+  }
+  if (!is_host_name(host))
+    return bad("the host is missing or not a host name or IPv4 address");
+  out.host = std::move(host);
+  out.url = url;
+}
+
+std::optional<std::chrono::milliseconds> read_millis(object_reader& r, std::string_view key, std::uint64_t min,
+                                                     std::uint64_t max) {
+  if (auto n = r.number(key, min, max))
+    return std::chrono::milliseconds(*n);
+  return std::nullopt;
+}
+
+// A [min, max] pair of milliseconds.
+std::optional<std::pair<std::chrono::milliseconds, std::chrono::milliseconds>> read_range(
+  object_reader& r, std::string_view key, problems_list& problems) {
+  const auto* range = r.array(key);
+  if (range == nullptr)
+    return std::nullopt;
+  auto path = r.path_of(key);
+  if (range->size() != 2) {
+    problems.add(path, "has " + std::to_string(range->size()) + " elements; expected [min, max] in milliseconds");
+    return std::nullopt;
+  }
+  auto min = r.number_at((*range)[0], index_path(path, 0), 1, 86400000);
+  auto max = r.number_at((*range)[1], index_path(path, 1), 1, 86400000);
+  if (!min || !max)
+    return std::nullopt;
+  if (*min > *max) {
+    problems.add(path, "min " + std::to_string(*min) + " is above max " + std::to_string(*max) +
+                         "; expected [min, max] with min <= max");
+    return std::nullopt;
+  }
+  return std::pair{std::chrono::milliseconds(*min), std::chrono::milliseconds(*max)};
+}
+
+void read_redis(object_reader& r, redis_settings& out, problems_list& problems) {
+  if (auto url = r.string("url", true))
+    read_redis_url(*url, r.path_of("url"), out, problems);
+  if (auto n = r.number("stream_max_len", 1, 1000000000))
+    out.stream_max_len = *n;
+  if (auto t = read_millis(r, "connect_timeout_ms", 1, 600000))
+    out.connect_timeout = *t;
+  if (auto t = read_millis(r, "command_timeout_ms", 1, 600000))
+    out.command_timeout = *t;
+  if (auto range = read_range(r, "reconnect_backoff_ms", problems)) {
+    out.reconnect_backoff_min = range->first;
+    out.reconnect_backoff_max = range->second;
+  }
+}
+
 void read_transports(object_reader& r, settings& out, problems_list& problems) {
   if (const auto* memory = r.object("memory")) {
     object_reader m(*memory, r.path_of("memory"), problems);
     if (auto n = m.number("max_len", 1, 1000000000))
       out.memory.max_len = *n;
   }
-  r.reserved("redis", "the redis transport");
+  if (const auto* redis = r.object("redis")) {
+    object_reader rr(*redis, r.path_of("redis"), problems);
+    read_redis(rr, out.redis.emplace(), problems);
+  }
   r.reserved("kafka", "the kafka transport");
 }
 
 std::optional<transport_kind> read_transport(object_reader& r, std::string_view key) {
-  return r.choice<transport_kind>(key, {{"memory", transport_kind::memory}}, {"redis", "kafka"});
+  return r.choice<transport_kind>(key, {{"memory", transport_kind::memory}, {"redis", transport_kind::redis}},
+                                  {"kafka"});
 }
 
 std::string full_name(const std::string& prefix, const std::string& name) {
@@ -389,28 +511,6 @@ void read_producer_config(object_reader& r, settings& out, problems_list& proble
   }
 }
 
-void read_backoff(object_reader& r, consumer_settings& c, problems_list& problems) {
-  const auto* backoff = r.array("restart_backoff_ms");
-  if (backoff == nullptr)
-    return;
-  auto path = r.path_of("restart_backoff_ms");
-  if (backoff->size() != 2) {
-    problems.add(path, "has " + std::to_string(backoff->size()) + " elements; expected [min, max] in milliseconds");
-    return;
-  }
-  auto min = r.number_at((*backoff)[0], index_path(path, 0), 1, 86400000);
-  auto max = r.number_at((*backoff)[1], index_path(path, 1), 1, 86400000);
-  if (!min || !max)
-    return;
-  if (*min > *max) {
-    problems.add(path, "min " + std::to_string(*min) + " is above max " + std::to_string(*max) +
-                         "; expected [min, max] with min <= max");
-    return;
-  }
-  c.restart_backoff_min = std::chrono::milliseconds(*min);
-  c.restart_backoff_max = std::chrono::milliseconds(*max);
-}
-
 void read_sink(object_reader& r, consumer_settings& c, problems_list& problems) {
   const auto* sink = r.object("sink", true);
   if (sink == nullptr)
@@ -422,6 +522,41 @@ void read_sink(object_reader& r, consumer_settings& c, problems_list& problems) 
   }
   if (auto type = s.choice<sink_kind>("type", {{"log", sink_kind::log}}, {"http", "topic", "route"}))
     c.sink.type = *type;
+}
+
+bool is_stream_id(std::string_view id) {
+  auto dash = id.find('-');
+  auto digits = [](std::string_view s) {
+    return !s.empty() && s.size() <= 20 && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+  };
+  return digits(id.substr(0, dash)) && (dash == std::string_view::npos || digits(id.substr(dash + 1)));
+}
+
+// Where a new consumer group starts and when pending entries are taken over: Redis only.
+void read_redis_options(object_reader& c, consumer_settings& consumer, const settings& out, problems_list& problems) {
+  auto topic = out.topics.find(consumer.topic);
+  bool on_redis = topic != out.topics.end() && topic->second.transport == transport_kind::redis;
+  auto redis_only = [&](std::string_view key) {
+    if (!on_redis && topic != out.topics.end())
+      problems.add(c.path_of(key), "applies to topics on the redis transport; topic \"" + consumer.topic + "\" is on " +
+                                     to_string(topic->second.transport));
+  };
+  if (auto idle = read_millis(c, "claim_idle_ms", 1, 86400000)) {
+    redis_only("claim_idle_ms");
+    consumer.claim_idle = *idle;
+  }
+  if (auto from_beginning = c.boolean("from_beginning")) {
+    redis_only("from_beginning");
+    consumer.from_beginning = *from_beginning;
+  }
+  if (auto id = c.string("last_read_id")) {
+    redis_only("last_read_id");
+    if (!is_stream_id(*id))
+      problems.add(c.path_of("last_read_id"), "is \"" + *id + "\"; expected a stream id such as 1700000000000-0");
+    else if (consumer.from_beginning)
+      problems.add(c.path_of("last_read_id"), "contradicts from_beginning; expected one of them");
+    consumer.last_read_id = *id;
+  }
 }
 
 void read_consumers(object_reader& r, settings& out, problems_list& problems) {
@@ -463,11 +598,25 @@ void read_consumers(object_reader& r, settings& out, problems_list& problems) {
       consumer.batch_size = *n;
     if (auto n = c.number("poll_timeout_ms", 1, 600000))
       consumer.poll_timeout = std::chrono::milliseconds(*n);
-    read_backoff(c, consumer, problems);
+    if (auto range = read_range(c, "restart_backoff_ms", problems)) {
+      consumer.restart_backoff_min = range->first;
+      consumer.restart_backoff_max = range->second;
+    }
+    read_redis_options(c, consumer, out, problems);
     c.reserved("retry", "retry");
     c.reserved("dead_letter_topic", "dead_letter_topic");
     out.consumers.push_back(std::move(consumer));
   }
+}
+
+// Every transport a topic uses must be configured under transports.
+void check_transports_configured(const settings& out, problems_list& problems) {
+  std::string on_redis;
+  for (const auto& [name, topic] : out.topics)
+    if (topic.transport == transport_kind::redis)
+      on_redis += (on_redis.empty() ? "" : ", ") + name;
+  if (!on_redis.empty() && !out.redis)
+    problems.add("$.transports.redis", "missing; topics on the redis transport need it: " + on_redis);
 }
 
 settings read_settings(const json::object& root, problems_list& problems) {
@@ -495,6 +644,7 @@ settings read_settings(const json::object& root, problems_list& problems) {
   read_topics(r, out, problems);
   read_producer_config(r, out, problems);
   read_consumers(r, out, problems);
+  check_transports_configured(out, problems);
   return out;
 }
 

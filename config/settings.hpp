@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,21 @@ struct memory_settings {
   // Entries a memory topic keeps. Entries every group has acknowledged are trimmed first; a
   // topic full of unacknowledged entries refuses new ones (503) rather than dropping any.
   std::size_t max_len = 100000;
+};
+
+// transports.redis: one Redis server (or proxy) holding every redis topic as a stream.
+struct redis_settings {
+  std::string url;  // redis://[user:password@]host[:port][/db], as configured
+  std::string host;
+  std::uint16_t port = 6379;
+  std::string user;      // empty: AUTH with the password alone (or no AUTH)
+  std::string password;  // empty: no AUTH
+  unsigned db = 0;
+  std::size_t stream_max_len = 10000;                      // XADD MAXLEN ~ (approximate trim)
+  std::chrono::milliseconds connect_timeout{2000};
+  std::chrono::milliseconds command_timeout{5000};         // one command or one pipelined batch
+  std::chrono::milliseconds reconnect_backoff_min{100};    // first wait after a lost connection
+  std::chrono::milliseconds reconnect_backoff_max{5000};   // the wait doubles up to this
 };
 
 struct topic_settings {
@@ -59,6 +75,10 @@ struct consumer_settings {
   std::chrono::milliseconds poll_timeout{500};                  // how long an empty poll waits
   std::chrono::milliseconds restart_backoff_min{100};           // first restart delay
   std::chrono::milliseconds restart_backoff_max{30000};         // delay doubles up to this
+  // Redis topics only.
+  std::chrono::milliseconds claim_idle{60000};  // take over entries pending this long (XAUTOCLAIM)
+  bool from_beginning = false;                  // a new group starts at the stream's start, not its end
+  std::string last_read_id;                     // a new group starts after this stream id
 };
 
 struct settings {
@@ -66,6 +86,7 @@ struct settings {
   transport_kind default_transport = transport_kind::memory;
   http_settings http;
   memory_settings memory;
+  std::optional<redis_settings> redis;  // set when transports.redis is configured
   std::chrono::milliseconds shutdown_timeout{10000};  // drain budget on SIGTERM
   std::map<std::string, topic_settings> topics;       // by name as in the file
   std::vector<route> routes;

@@ -2,8 +2,7 @@
 // CloudEvents mode reach the log sinks once per enabled route, bad input gets clear errors,
 // the endpoints and metrics say what happened, and SIGTERM drains before exiting 0.
 
-#include "http_client.hpp"
-#include "service_process.hpp"
+#include "service_under_test.hpp"
 
 #include <gtest/gtest.h>
 
@@ -46,14 +45,6 @@ constexpr auto service_config = R"({
   ],
 })";
 
-std::string write_temp(const std::string& name, const std::string& text) {
-  auto dir = std::filesystem::temp_directory_path() / ("eventrouter-it-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  auto path = (dir / name).string();
-  std::ofstream(path) << text;
-  return path;
-}
-
 json::object published_event(const std::string& id, const std::string& usage_key) {
   return {{"specversion", "1.0"},
           {"type", published_type},
@@ -77,48 +68,15 @@ const header_list batch = {{"content-type", "application/cloudevents-batch+json"
 
 class service_http : public ::testing::Test {
  protected:
-  void SetUp() override {
-    process_ = std::make_unique<service_process>(
-      EVENTROUTER_BINARY, std::vector<std::string>{"run", "--config", write_temp("service.json", service_config)});
-    auto line = process_->wait_for_stderr(
-      [](const std::string& l) { return l.find("listening on http://") != std::string::npos; }, 20s);
-    ASSERT_TRUE(line) << "the service did not start:\n" << process_->stderr_text();
-    std::smatch m;
-    ASSERT_TRUE(std::regex_search(*line, m, std::regex(R"(http://127\.0\.0\.1:(\d+))")));
-    port_ = static_cast<std::uint16_t>(std::stoi(m[1]));
-  }
+  service_under_test service{service_config};
 
-  http_reply post(const header_list& headers, const std::string& body) {
-    return http_request(port_, "POST", "/v1/events", headers, body);
-  }
+  http_reply post(const header_list& headers, const std::string& body) { return service.post(headers, body); }
 
-  // Log sink lines that carry the event `id`, parsed, once at least `n` arrived.
-  std::vector<json::object> delivered(const std::string& id, std::size_t n) {
-    auto needle = "\"id\":\"" + id + "\"";
-    auto lines = process_->wait_for_stdout_count(
-      [&](const std::string& l) { return l.find(needle) != std::string::npos; }, n, 10s);
-    std::vector<json::object> out;
-    for (const auto& l : lines)
-      out.push_back(json::parse(l).as_object());
-    return out;
-  }
-
-  json::array consumers() {
-    auto reply = http_request(port_, "GET", "/v1/consumers");
-    EXPECT_EQ(reply.status, 200u);
-    return json::parse(reply.body).at("consumers").as_array();
-  }
+  std::vector<json::object> delivered(const std::string& id, std::size_t n) { return service.delivered(id, n); }
 
   std::uint64_t delivered_by(const std::string& consumer) {
-    for (const auto& c : consumers())
-      if (c.at("name").as_string() == consumer)
-        return c.at("delivered").to_number<std::uint64_t>();
-    ADD_FAILURE() << "no consumer " << consumer;
-    return 0;
+    return service.consumer(consumer).at("delivered").to_number<std::uint64_t>();
   }
-
-  std::unique_ptr<service_process> process_;
-  std::uint16_t port_ = 0;
 };
 
 TEST_F(service_http, a_structured_event_reaches_the_sink_of_every_enabled_route_with_its_key) {
@@ -218,25 +176,25 @@ TEST_F(service_http, bad_input_gets_a_clear_error_and_publishes_nothing) {
   // The service still serves, and nothing of the bad requests reached a sink.
   ASSERT_EQ(post(structured, json::serialize(published_event("after", "k"))).status, 202u);
   EXPECT_EQ(delivered("after", 2).size(), 2u);
-  for (const auto& line : process_->stdout_lines())
+  for (const auto& line : service.process().stdout_lines())
     for (auto id : {"\"id\":\"x\"", "\"id\":\"fine\"", "\"id\":\"many-"})
       EXPECT_EQ(line.find(id), std::string::npos) << "a rejected event was delivered: " << line;
 }
 
 TEST_F(service_http, the_endpoints_describe_the_running_service) {
-  EXPECT_EQ(http_request(port_, "GET", "/healthz").status, 200u);
-  EXPECT_EQ(http_request(port_, "GET", "/readyz").status, 200u);
-  EXPECT_EQ(http_request(port_, "GET", "/nowhere").status, 404u);
-  EXPECT_EQ(http_request(port_, "GET", "/v1/events").status, 405u);
+  EXPECT_EQ(http_request(service.port(), "GET", "/healthz").status, 200u);
+  EXPECT_EQ(http_request(service.port(), "GET", "/readyz").status, 200u);
+  EXPECT_EQ(http_request(service.port(), "GET", "/nowhere").status, 404u);
+  EXPECT_EQ(http_request(service.port(), "GET", "/v1/events").status, 405u);
 
-  auto routes = json::parse(http_request(port_, "GET", "/v1/routes").body);
+  auto routes = json::parse(http_request(service.port(), "GET", "/v1/routes").body);
   std::set<std::string> seen;
   for (const auto& r : routes.at("routes").as_array())
     seen.insert(std::string(r.at("full_topic").as_string()) + (r.at("enabled").as_bool() ? "" : " (disabled)"));
   EXPECT_EQ(seen, (std::set<std::string>{"it-xblock-lifecycle", "it-xblock-published",
                                          "it-xblock-disabled (disabled)", "it-enrollment-lifecycle"}));
 
-  auto list = consumers();
+  auto list = service.consumers();
   ASSERT_EQ(list.size(), 3u);
   for (const auto& c : list) {
     EXPECT_EQ(c.at("state").as_string(), "running");
@@ -256,7 +214,7 @@ TEST_F(service_http, metrics_count_what_was_received_routed_published_and_delive
   ASSERT_EQ(delivered("m-1", 2).size(), 2u);
   ASSERT_EQ(delivered("m-2", 1).size(), 1u);
 
-  auto reply = http_request(port_, "GET", "/metrics");
+  auto reply = http_request(service.port(), "GET", "/metrics");
   ASSERT_EQ(reply.status, 200u);
   EXPECT_NE(reply.headers["content-type"].find("text/plain"), std::string::npos);
   const auto& text = reply.body;
@@ -278,12 +236,12 @@ TEST_F(service_http, sigterm_delivers_every_accepted_event_and_exits_zero) {
     events.push_back(published_event("drain-" + std::to_string(i), "k"));
   for (int round = 0; round < 5; ++round)
     ASSERT_EQ(post(batch, json::serialize(events)).status, 202u);
-  process_->signal(SIGTERM);
-  auto status = process_->wait_exit(20s);
+  service.process().signal(SIGTERM);
+  auto status = service.process().wait_exit(20s);
   ASSERT_TRUE(status) << "did not exit after SIGTERM";
-  EXPECT_EQ(*status, 0) << process_->stderr_text();
+  EXPECT_EQ(*status, 0) << service.process().stderr_text();
   std::size_t lines = 0;
-  for (const auto& l : process_->stdout_lines())
+  for (const auto& l : service.process().stdout_lines())
     lines += l.find("\"drain-") != std::string::npos ? 1 : 0;
   EXPECT_EQ(lines, 5u * 10u * 2u);  // every accepted event, once per enabled route
 }

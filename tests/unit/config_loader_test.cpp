@@ -609,16 +609,84 @@ TEST(config_loader, keys_with_dots_or_dashes_use_bracket_notation_in_paths) {
 
 TEST(config_loader, reserved_transports_are_not_supported_by_this_version) {
   auto r = parse_settings(R"({ "default_transport": "kafka",
-    "transports": { "redis": { "url": "redis://x" }, "kafka": {} },
-    "topics": { "t": { "transport": "redis" }, "u": { "format": "openedx" } } })");
+    "transports": { "kafka": {} },
+    "topics": { "t": { "transport": "kafka" }, "u": { "format": "openedx" } } })");
   EXPECT_FALSE(r.value.has_value());
   EXPECT_THAT(message_at(r, "$.default_transport"), HasSubstr("not supported by this version"));
-  EXPECT_THAT(message_at(r, "$.transports.redis"), HasSubstr("not supported by this version"));
   EXPECT_THAT(message_at(r, "$.transports.kafka"), HasSubstr("not supported by this version"));
   EXPECT_THAT(message_at(r, "$.topics.t.transport"), HasSubstr("not supported by this version"));
-  EXPECT_THAT(message_at(r, "$.topics.t.transport"), HasSubstr("redis"));
+  EXPECT_THAT(message_at(r, "$.topics.t.transport"), HasSubstr("kafka"));
   EXPECT_THAT(message_at(r, "$.topics.u.format"), HasSubstr("not supported by this version"));
-  EXPECT_EQ(r.problems.size(), 5u) << listing(r);
+  EXPECT_EQ(r.problems.size(), 4u) << listing(r);
+}
+
+// --- the redis transport ----------------------------------------------------------------------
+
+TEST(config_loader, a_redis_url_gives_host_port_credentials_and_database) {
+  auto s = parse_valid(R"({ "transports": { "redis": {
+      "url": "redis://app:s%40cret@redis.internal:6380/3", "stream_max_len": 500,
+      "connect_timeout_ms": 100, "command_timeout_ms": 200, "reconnect_backoff_ms": [10, 20] } },
+    "topics": { "t": { "transport": "redis" } } })");
+  ASSERT_TRUE(s.redis.has_value());
+  EXPECT_EQ(s.redis->host, "redis.internal");
+  EXPECT_EQ(s.redis->port, 6380);
+  EXPECT_EQ(s.redis->user, "app");
+  EXPECT_EQ(s.redis->password, "s@cret");
+  EXPECT_EQ(s.redis->db, 3u);
+  EXPECT_EQ(s.redis->stream_max_len, 500u);
+  EXPECT_EQ(s.redis->connect_timeout.count(), 100);
+  EXPECT_EQ(s.redis->command_timeout.count(), 200);
+  EXPECT_EQ(s.redis->reconnect_backoff_min.count(), 10);
+  EXPECT_EQ(s.redis->reconnect_backoff_max.count(), 20);
+  EXPECT_EQ(s.topics.at("t").transport, transport_kind::redis);
+}
+
+TEST(config_loader, a_redis_url_without_port_or_database_uses_the_defaults) {
+  auto s = parse_valid(R"({ "transports": { "redis": { "url": "redis://secret@localhost" } } })");
+  EXPECT_EQ(s.redis->port, 6379);
+  EXPECT_EQ(s.redis->db, 0u);
+  EXPECT_EQ(s.redis->user, "");
+  EXPECT_EQ(s.redis->password, "secret");  // as redis-cli reads redis://password@host
+  EXPECT_EQ(s.redis->stream_max_len, 10000u);
+}
+
+TEST(config_loader, a_broken_redis_url_is_a_problem_saying_what_is_wrong) {
+  for (auto [url, why] : {std::pair{"http://x:6379", "scheme"}, {"rediss://x:6379", "TLS"},
+                          {"redis://:6379", "host"}, {"redis://x:0", "port"}, {"redis://x:99999", "port"},
+                          {"redis://x:6379/16", "database"}, {"redis://x:6379/a", "database"},
+                          {"redis://u:%zz@x", "percent-encoding"}}) {
+    SCOPED_TRACE(url);
+    auto r = parse_settings(std::string(R"({ "transports": { "redis": { "url": ")") + url + R"(" } } })");
+    EXPECT_THAT(message_at(r, "$.transports.redis.url"), HasSubstr(why));
+  }
+}
+
+TEST(config_loader, a_redis_topic_without_transports_redis_is_a_problem_naming_the_topics) {
+  auto r = parse_settings(R"({ "default_transport": "redis",
+    "producer_config": { "a.v1": { "orders": { "event_key_field": "k" } } } })");
+  EXPECT_THAT(message_at(r, "$.transports.redis"), HasSubstr("orders"));
+}
+
+TEST(config_loader, redis_consumer_options_are_read_and_refused_on_other_transports) {
+  auto s = parse_valid(R"({ "transports": { "redis": { "url": "redis://localhost" } },
+    "topics": { "r": { "transport": "redis" } },
+    "consumers": [
+      { "name": "a", "topic": "r", "group_id": "g", "sink": { "type": "log" }, "claim_idle_ms": 250, "from_beginning": true },
+      { "name": "b", "topic": "r", "group_id": "h", "sink": { "type": "log" }, "last_read_id": "1700000000000-3" } ] })");
+  EXPECT_EQ(s.consumers[0].claim_idle.count(), 250);
+  EXPECT_TRUE(s.consumers[0].from_beginning);
+  EXPECT_EQ(s.consumers[1].last_read_id, "1700000000000-3");
+
+  auto r = parse_settings(R"({ "transports": { "redis": { "url": "redis://localhost" } },
+    "topics": { "m": {}, "r": { "transport": "redis" } },
+    "consumers": [
+      { "name": "a", "topic": "m", "group_id": "g", "sink": { "type": "log" }, "claim_idle_ms": 250 },
+      { "name": "b", "topic": "r", "group_id": "g", "sink": { "type": "log" }, "last_read_id": "yesterday" },
+      { "name": "c", "topic": "r", "group_id": "g", "sink": { "type": "log" }, "from_beginning": true, "last_read_id": "1-0" } ] })");
+  EXPECT_THAT(message_at(r, "$.consumers[0].claim_idle_ms"), HasSubstr("redis"));
+  EXPECT_THAT(message_at(r, "$.consumers[1].last_read_id"), HasSubstr("stream id"));
+  EXPECT_THAT(message_at(r, "$.consumers[2].last_read_id"), HasSubstr("from_beginning"));
+  EXPECT_EQ(r.problems.size(), 3u) << listing(r);
 }
 
 TEST(config_loader, reserved_consumer_features_are_not_supported_by_this_version) {

@@ -1,0 +1,33 @@
+#pragma once
+// An event as a Redis stream entry, in the layout of the Open edX Redis event bus
+// (edx-event-bus-redis): fields type, id, source, time, minorversion, sourcehost, sourcelib,
+// then event_data. The topic's format decides only how event_data is encoded — JSON text of
+// the data in `json` format; Avro in `openedx` format — and this file is the one seam for it.
+
+#include "config/settings.hpp"
+#include "router/event.hpp"
+
+#include <array>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace eventrouter {
+
+using stream_field = std::pair<std::string_view, std::string_view>;
+
+// The entry's payload field, event_data, in the topic's format.
+std::string encode_event_data(const event& ev, config::topic_format format);
+
+// Every field of the entry, in order; views into `ev` and `event_data`.
+std::array<stream_field, 8> stream_fields(const event& ev, const std::string& event_data);
+
+// An entry read back. `id` and `event_data` and `type` are required (the Open edX consumer
+// requires id; eventrouter routes by type); the other attributes default as an event's do.
+// The error names the missing or broken field.
+std::variant<event_ptr, std::string> decode_stream_entry(const std::vector<std::pair<std::string, std::string>>& fields,
+                                                         config::topic_format format);
+
+}  // namespace eventrouter

@@ -1,0 +1,72 @@
+#include "service_under_test.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <stdexcept>
+
+#include <unistd.h>
+
+namespace eventrouter::testing {
+
+namespace json = boost::json;
+using namespace std::chrono_literals;
+
+std::string write_temp(const std::string& name, const std::string& text) {
+  auto dir = std::filesystem::temp_directory_path() / ("eventrouter-it-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  auto path = (dir / name).string();
+  std::ofstream(path) << text;
+  return path;
+}
+
+service_under_test::service_under_test(const std::string& config_text, const std::string& file_name) {
+  process_ = std::make_unique<service_process>(
+    EVENTROUTER_BINARY, std::vector<std::string>{"run", "--config", write_temp(file_name, config_text)});
+  auto line = process_->wait_for_stderr(
+    [](const std::string& l) { return l.find("listening on http://") != std::string::npos; }, 20s);
+  std::smatch m;
+  if (!line || !std::regex_search(*line, m, std::regex(R"(http://[^:]+:(\d+))")))
+    throw std::runtime_error("the service did not start:\n" + process_->stderr_text());
+  port_ = static_cast<std::uint16_t>(std::stoi(m[1]));
+}
+
+http_reply service_under_test::post(const header_list& headers, const std::string& body) {
+  return http_request(port_, "POST", "/v1/events", headers, body);
+}
+
+http_reply service_under_test::get(const std::string& target) { return http_request(port_, "GET", target); }
+
+std::vector<json::object> service_under_test::delivered(const std::string& id, std::size_t n,
+                                                        std::chrono::milliseconds timeout) {
+  auto needle = "\"id\":" + json::serialize(json::string(id)) + ",";
+  auto lines = process_->wait_for_stdout_count(
+    [&](const std::string& l) { return l.find(needle) != std::string::npos; }, n, timeout);
+  std::vector<json::object> out;
+  for (const auto& l : lines)
+    out.push_back(json::parse(l).as_object());
+  return out;
+}
+
+std::vector<json::object> service_under_test::all_delivered() {
+  std::vector<json::object> out;
+  for (const auto& l : process_->stdout_lines())
+    out.push_back(json::parse(l).as_object());
+  return out;
+}
+
+json::array service_under_test::consumers() {
+  auto reply = get("/v1/consumers");
+  if (reply.status != 200)
+    throw std::runtime_error("/v1/consumers answered " + std::to_string(reply.status) + ": " + reply.body);
+  return json::parse(reply.body).at("consumers").as_array();
+}
+
+json::object service_under_test::consumer(const std::string& name) {
+  for (const auto& c : consumers())
+    if (c.at("name").as_string() == name)
+      return c.as_object();
+  throw std::runtime_error("no consumer " + name);
+}
+
+}  // namespace eventrouter::testing

@@ -1,0 +1,48 @@
+#pragma once
+// The eventrouter binary running a configuration, for integration tests: started on a free
+// port, with what tests ask of it — post events, read what the log sinks printed, read
+// /v1/consumers.
+
+#include "http_client.hpp"
+#include "service_process.hpp"
+
+#include <boost/json.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace eventrouter::testing {
+
+// Writes `text` to a file of that name in this test process's temporary folder.
+std::string write_temp(const std::string& name, const std::string& text);
+
+class service_under_test {
+ public:
+  // Writes the configuration (whose http.listen should use port 0) and starts the binary;
+  // throws std::runtime_error with its stderr when it does not come up.
+  explicit service_under_test(const std::string& config_text, const std::string& file_name = "service.json");
+
+  std::uint16_t port() const { return port_; }
+  service_process& process() { return *process_; }
+
+  http_reply post(const header_list& headers, const std::string& body);
+  http_reply get(const std::string& target);
+
+  // Log-sink lines carrying event `id`, parsed, once at least `n` arrived (fewer at the deadline).
+  std::vector<boost::json::object> delivered(const std::string& id, std::size_t n,
+                                             std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  // Every log-sink line so far, parsed.
+  std::vector<boost::json::object> all_delivered();
+
+  boost::json::array consumers();
+  boost::json::object consumer(const std::string& name);
+
+ private:
+  std::unique_ptr<service_process> process_;
+  std::uint16_t port_ = 0;
+};
+
+}  // namespace eventrouter::testing

@@ -1,0 +1,126 @@
+#include "transports/redis_streams.hpp"
+
+#include "router/stream_entry.hpp"
+
+namespace eventrouter::redis {
+
+namespace {
+
+reply checked(reply r, std::string_view command) {
+  if (r.is_error())
+    throw command_error(std::string(command) + " failed: " + r.text);
+  return r;
+}
+
+// [id, [field, value, ...]] or [id, nil] for an entry trimmed while pending.
+stream_entry to_entry(reply& r) {
+  stream_entry out;
+  if (r.type != reply::kind::array || r.elements.empty())
+    throw command_error("unexpected reply shape for a stream entry");
+  out.id = std::move(r.elements[0].text);
+  if (r.elements.size() < 2 || r.elements[1].is_nil()) {
+    out.deleted = true;
+    return out;
+  }
+  auto& kv = r.elements[1].elements;
+  out.fields.reserve(kv.size() / 2);
+  for (std::size_t i = 0; i + 1 < kv.size(); i += 2)
+    out.fields.emplace_back(std::move(kv[i].text), std::move(kv[i + 1].text));
+  return out;
+}
+
+std::vector<stream_entry> to_entries(reply& list) {
+  std::vector<stream_entry> out;
+  out.reserve(list.elements.size());
+  for (auto& e : list.elements)
+    out.push_back(to_entry(e));
+  return out;
+}
+
+}  // namespace
+
+void create_group(client& c, std::string_view stream, std::string_view group, std::string_view start_id) {
+  auto r = c.run({"XGROUP", "CREATE", stream, group, start_id, "MKSTREAM"});
+  if (r.is_error() && r.text.rfind("BUSYGROUP", 0) != 0)
+    throw command_error("XGROUP CREATE " + std::string(stream) + " " + std::string(group) + " failed: " + r.text);
+}
+
+void append_events(client& c, std::string_view stream, std::size_t max_len, const std::vector<keyed_event>& batch,
+                   config::topic_format format) {
+  auto max_len_text = std::to_string(max_len);
+  std::array<std::string_view, 6 + 16> args{"XADD", stream, "MAXLEN", "~", max_len_text, "*"};
+  for (const auto& item : batch) {
+    auto data = encode_event_data(*item.ev, format);
+    auto at = args.begin() + 6;
+    for (const auto& [name, value] : stream_fields(*item.ev, data)) {
+      *at++ = name;
+      *at++ = value;
+    }
+    c.send(args);
+  }
+  std::string refused;
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    auto r = c.receive();  // read every reply, so the connection stays in step
+    if (r.is_error() && refused.empty())
+      refused = "XADD " + std::string(stream) + " (event '" + batch[i].ev->id + "') failed: " + r.text;
+  }
+  if (!refused.empty())
+    throw command_error(refused);
+}
+
+std::vector<stream_entry> read_group(client& c, std::string_view stream, std::string_view group,
+                                     std::string_view consumer, std::string_view from_id, std::size_t count,
+                                     std::chrono::milliseconds block) {
+  auto count_text = std::to_string(count);
+  auto block_text = std::to_string(block.count());
+  std::vector<std::string_view> args{"XREADGROUP", "GROUP", group, consumer, "COUNT", count_text};
+  if (block.count() > 0 && from_id == ">") {
+    args.push_back("BLOCK");
+    args.push_back(block_text);
+  }
+  args.insert(args.end(), {"STREAMS", stream, from_id});
+  auto r = checked(block.count() > 0 ? c.run_blocking(args, block) : c.run(args), "XREADGROUP");
+  // nil when BLOCK timed out; else [[stream, [entries]]].
+  if (r.is_nil() || r.elements.empty() || r.elements[0].elements.size() < 2)
+    return {};
+  return to_entries(r.elements[0].elements[1]);
+}
+
+claim_result auto_claim(client& c, std::string_view stream, std::string_view group, std::string_view consumer,
+                        std::chrono::milliseconds min_idle, std::string_view cursor, std::size_t count) {
+  auto idle_text = std::to_string(min_idle.count());
+  auto count_text = std::to_string(count);
+  auto r = checked(c.run({"XAUTOCLAIM", stream, group, consumer, idle_text, cursor, "COUNT", count_text}),
+                   "XAUTOCLAIM");
+  if (r.elements.size() < 2)
+    throw command_error("XAUTOCLAIM: unexpected reply shape");
+  return {std::move(r.elements[0].text), to_entries(r.elements[1])};
+}
+
+void acknowledge(client& c, std::string_view stream, std::string_view group, const std::vector<std::string>& ids) {
+  if (ids.empty())
+    return;
+  std::vector<std::string_view> args{"XACK", stream, group};
+  args.insert(args.end(), ids.begin(), ids.end());
+  checked(c.run(args), "XACK");
+}
+
+std::optional<std::uint64_t> group_lag(client& c, std::string_view stream, std::string_view group) {
+  auto r = checked(c.run({"XINFO", "GROUPS", stream}), "XINFO GROUPS");
+  for (const auto& g : r.elements) {
+    const auto& kv = g.elements;
+    bool ours = false;
+    std::optional<std::uint64_t> lag;
+    for (std::size_t i = 0; i + 1 < kv.size(); i += 2) {
+      if (kv[i].text == "name")
+        ours = kv[i + 1].text == group;
+      else if (kv[i].text == "lag" && kv[i + 1].type == reply::kind::integer)
+        lag = static_cast<std::uint64_t>(kv[i + 1].integer);
+    }
+    if (ours)
+      return lag;
+  }
+  return std::nullopt;
+}
+
+}  // namespace eventrouter::redis
