@@ -9,10 +9,6 @@
 #include <boost/json.hpp>
 
 #include <csignal>
-#include <cstdio>
-#include <filesystem>
-#include <fstream>
-#include <regex>
 #include <set>
 
 namespace eventrouter::testing {
@@ -21,7 +17,7 @@ namespace {
 using namespace std::chrono_literals;
 namespace json = boost::json;
 
-constexpr auto published_type = "org.openedx.content_authoring.xblock.published.v1";
+constexpr auto published_type = xblock_published_type;
 constexpr auto enrollment_type = "org.openedx.learning.course.enrollment.created.v1";
 
 constexpr auto service_config = R"({
@@ -45,16 +41,6 @@ constexpr auto service_config = R"({
   ],
 })";
 
-json::object published_event(const std::string& id, const std::string& usage_key) {
-  return {{"specversion", "1.0"},
-          {"type", published_type},
-          {"id", id},
-          {"source", "openedx/cms/web"},
-          {"time", "2023-06-09T14:12:45.320819+00:00"},
-          {"sourcehost", "cms.example"},
-          {"data", {{"xblock_info", {{"usage_key", usage_key}, {"block_type", "problem"}}}}}};
-}
-
 json::object enrollment_event(const std::string& id, const std::string& course_key) {
   return {{"specversion", "1.0"},
           {"type", enrollment_type},
@@ -63,8 +49,8 @@ json::object enrollment_event(const std::string& id, const std::string& course_k
           {"data", {{"enrollment", {{"course", {{"course_key", course_key}}}, {"mode", "audit"}}}}}};
 }
 
-const header_list structured = {{"content-type", "application/cloudevents+json"}};
-const header_list batch = {{"content-type", "application/cloudevents-batch+json"}};
+const header_list& structured = structured_mode;
+const header_list& batch = batch_mode;
 
 class service_http : public ::testing::Test {
  protected:
@@ -80,7 +66,7 @@ class service_http : public ::testing::Test {
 };
 
 TEST_F(service_http, a_structured_event_reaches_the_sink_of_every_enabled_route_with_its_key) {
-  auto reply = post(structured, json::serialize(published_event("ev-1", "block-v1:edX+D+1+type@problem+block@a")));
+  auto reply = post(structured, json::serialize(xblock_published_event("ev-1", "block-v1:edX+D+1+type@problem+block@a")));
   ASSERT_EQ(reply.status, 202u) << reply.body;
 
   auto lines = delivered("ev-1", 2);
@@ -120,8 +106,8 @@ TEST_F(service_http, a_binary_mode_event_is_delivered_like_a_structured_one) {
 }
 
 TEST_F(service_http, a_batch_is_routed_event_by_event) {
-  json::array events{published_event("b-1", "k1"), enrollment_event("b-2", "course-v1:x+y+z"),
-                     published_event("b-3", "k3")};
+  json::array events{xblock_published_event("b-1", "k1"), enrollment_event("b-2", "course-v1:x+y+z"),
+                     xblock_published_event("b-3", "k3")};
   auto reply = post(batch, json::serialize(events));
   ASSERT_EQ(reply.status, 202u) << reply.body;
   EXPECT_EQ(delivered("b-1", 2).size(), 2u);
@@ -139,18 +125,18 @@ struct bad_request {
 };
 
 TEST_F(service_http, bad_input_gets_a_clear_error_and_publishes_nothing) {
-  auto no_type = published_event("x", "k");
+  auto no_type = xblock_published_event("x", "k");
   no_type.erase("type");
-  auto no_key = published_event("x", "k");
+  auto no_key = xblock_published_event("x", "k");
   no_key["data"].as_object().erase("xblock_info");
-  auto old_spec = published_event("x", "k");
+  auto old_spec = xblock_published_event("x", "k");
   old_spec["specversion"] = "0.3";
-  auto unknown = published_event("x", "k");
+  auto unknown = xblock_published_event("x", "k");
   unknown["type"] = "org.openedx.nothing.here.v1";
   json::array too_many;
   for (int i = 0; i < 11; ++i)
-    too_many.push_back(published_event("many-" + std::to_string(i), "k"));
-  json::array one_bad{published_event("fine", "k"), no_key};
+    too_many.push_back(xblock_published_event("many-" + std::to_string(i), "k"));
+  json::array one_bad{xblock_published_event("fine", "k"), no_key};
 
   std::vector<bad_request> cases = {
     {"malformed JSON", structured, "{\"type\": ", 400, "JSON"},
@@ -174,7 +160,7 @@ TEST_F(service_http, bad_input_gets_a_clear_error_and_publishes_nothing) {
   }
 
   // The service still serves, and nothing of the bad requests reached a sink.
-  ASSERT_EQ(post(structured, json::serialize(published_event("after", "k"))).status, 202u);
+  ASSERT_EQ(post(structured, json::serialize(xblock_published_event("after", "k"))).status, 202u);
   EXPECT_EQ(delivered("after", 2).size(), 2u);
   for (const auto& line : service.process().stdout_lines())
     for (auto id : {"\"id\":\"x\"", "\"id\":\"fine\"", "\"id\":\"many-"})
@@ -206,9 +192,9 @@ TEST_F(service_http, the_endpoints_describe_the_running_service) {
 }
 
 TEST_F(service_http, metrics_count_what_was_received_routed_published_and_delivered) {
-  ASSERT_EQ(post(structured, json::serialize(published_event("m-1", "k"))).status, 202u);
+  ASSERT_EQ(post(structured, json::serialize(xblock_published_event("m-1", "k"))).status, 202u);
   ASSERT_EQ(post(structured, json::serialize(enrollment_event("m-2", "c"))).status, 202u);
-  auto unknown = published_event("m-3", "k");
+  auto unknown = xblock_published_event("m-3", "k");
   unknown["type"] = "org.openedx.nothing.here.v1";
   ASSERT_EQ(post(structured, json::serialize(unknown)).status, 400u);
   ASSERT_EQ(delivered("m-1", 2).size(), 2u);
@@ -233,7 +219,7 @@ TEST_F(service_http, metrics_count_what_was_received_routed_published_and_delive
 TEST_F(service_http, sigterm_delivers_every_accepted_event_and_exits_zero) {
   json::array events;
   for (int i = 0; i < 10; ++i)
-    events.push_back(published_event("drain-" + std::to_string(i), "k"));
+    events.push_back(xblock_published_event("drain-" + std::to_string(i), "k"));
   for (int round = 0; round < 5; ++round)
     ASSERT_EQ(post(batch, json::serialize(events)).status, 202u);
   service.process().signal(SIGTERM);

@@ -28,8 +28,9 @@ std::uint16_t free_port() {
   return ntohs(addr.sin_port);
 }
 
-redis_server::redis_server()
+redis_server::redis_server(bool persistent)
     : port_(free_port()),
+      persistent_(persistent),
       dir_(std::filesystem::temp_directory_path() /
            ("eventrouter-redis-" + std::to_string(::getpid()) + "-" + std::to_string(port_))) {
   std::filesystem::create_directories(dir_);
@@ -45,7 +46,8 @@ redis_server::~redis_server() {
 void redis_server::start() {
   process_ = std::make_unique<service_process>(
     "redis-server", std::vector<std::string>{"--port", std::to_string(port_), "--bind", "127.0.0.1", "--save", "",
-                                             "--appendonly", "no", "--dir", dir_.string(), "--daemonize", "no"});
+                                             "--appendonly", persistent_ ? "yes" : "no", "--appendfsync", "always",
+                                             "--dir", dir_.string(), "--daemonize", "no"});
   auto ready = process_->wait_for_stdout(
     [](const std::string& l) { return l.find("Ready to accept connections") != std::string::npos; }, 20s);
   if (!ready)

@@ -17,7 +17,9 @@ std::uint16_t free_port();
 
 class redis_server {
  public:
-  redis_server();  // starts, and waits until it accepts connections; throws on failure
+  // Starts, and waits until it accepts connections; throws on failure. A persistent server
+  // writes every command to its append-only file, so a stop and start keeps its streams.
+  explicit redis_server(bool persistent = false);
   ~redis_server();
 
   std::uint16_t port() const { return port_; }
@@ -31,6 +33,7 @@ class redis_server {
 
  private:
   std::uint16_t port_;
+  bool persistent_;
   std::filesystem::path dir_;
   std::unique_ptr<service_process> process_;
 };

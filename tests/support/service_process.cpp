@@ -26,7 +26,7 @@ service_process::service_process(const std::string& binary, const std::vector<st
   if (pid_ == 0) {
     dup2(out[1], STDOUT_FILENO);
     dup2(err[1], STDERR_FILENO);
-    execv(binary.c_str(), argv.data());
+    execvp(binary.c_str(), argv.data());
     _exit(127);
   }
   close(out[1]);

@@ -12,6 +12,16 @@ namespace eventrouter::testing {
 namespace json = boost::json;
 using namespace std::chrono_literals;
 
+json::object xblock_published_event(const std::string& id, const std::string& usage_key) {
+  return {{"specversion", "1.0"},
+          {"type", xblock_published_type},
+          {"id", id},
+          {"source", "openedx/cms/web"},
+          {"time", "2023-06-09T14:12:45.320819+00:00"},
+          {"sourcehost", "cms.example"},
+          {"data", {{"xblock_info", {{"usage_key", usage_key}, {"block_type", "problem"}}}}}};
+}
+
 std::string write_temp(const std::string& name, const std::string& text) {
   auto dir = std::filesystem::temp_directory_path() / ("eventrouter-it-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);

@@ -16,6 +16,14 @@
 
 namespace eventrouter::testing {
 
+inline constexpr const char* xblock_published_type = "org.openedx.content_authoring.xblock.published.v1";
+
+// An org.openedx.content_authoring.xblock.published.v1 CloudEvent, as a producer posts it.
+boost::json::object xblock_published_event(const std::string& id, const std::string& usage_key);
+
+inline const header_list structured_mode = {{"content-type", "application/cloudevents+json"}};
+inline const header_list batch_mode = {{"content-type", "application/cloudevents-batch+json"}};
+
 // Writes `text` to a file of that name in this test process's temporary folder.
 std::string write_temp(const std::string& name, const std::string& text);
 

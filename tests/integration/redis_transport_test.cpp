@@ -1,0 +1,246 @@
+// The real eventrouter binary on the Redis transport, against a real redis-server: events go
+// through streams in the Open edX layout, consumer groups deliver at least once across
+// crashes, dead consumers and Redis restarts, and malformed entries do not stop a consumer.
+
+#include "eventually.hpp"
+#include "redis_server.hpp"
+#include "service_under_test.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include <csignal>
+#include <map>
+#include <set>
+#include <sstream>
+
+namespace eventrouter::testing {
+namespace {
+
+using namespace std::chrono_literals;
+namespace json = boost::json;
+
+constexpr auto stream = "it-xblock-lifecycle";
+
+struct consumer_spec {
+  std::string name;
+  std::string group;
+  std::string extra = "";  // more JSON members, e.g. ", \"claim_idle_ms\": 200"
+};
+
+std::string redis_config(const redis_server& redis, const std::vector<consumer_spec>& consumers) {
+  std::string list;
+  for (const auto& c : consumers)
+    list += std::string(list.empty() ? "" : ",\n") + R"({ "name": ")" + c.name + R"(", "topic": "xblock-lifecycle", "group_id": ")" +
+            c.group + R"(", "sink": { "type": "log" }, "poll_timeout_ms": 200)" + c.extra + " }";
+  return R"({
+    "topic_prefix": "it",
+    "default_transport": "redis",
+    "http": { "listen": "127.0.0.1:0" },
+    "transports": { "redis": { "url": ")" + redis.url() + R"(", "reconnect_backoff_ms": [50, 200],
+                               "command_timeout_ms": 1000 } },
+    "producer_config": {
+      "org.openedx.content_authoring.xblock.published.v1": {
+        "xblock-lifecycle": { "event_key_field": "xblock_info.usage_key" } } },
+    "consumers": [ )" + list + R"( ]
+  })";
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);)
+    out.push_back(line);
+  return out;
+}
+
+// Posts `n` events as batches of `batch`; the ids that got 202.
+std::vector<std::string> post_events(service_under_test& service, const std::string& prefix, int n, int batch = 10) {
+  std::vector<std::string> accepted;
+  for (int first = 0; first < n; first += batch) {
+    json::array events;
+    std::vector<std::string> ids;
+    for (int i = first; i < std::min(n, first + batch); ++i) {
+      ids.push_back(prefix + std::to_string(i));
+      events.push_back(xblock_published_event(ids.back(), "key-" + std::to_string(i % 7)));
+    }
+    auto reply = service.post(batch_mode, json::serialize(events));
+    if (reply.status == 202)
+      accepted.insert(accepted.end(), ids.begin(), ids.end());
+  }
+  return accepted;
+}
+
+// How many times each event id reached a sink, over every given service run.
+std::map<std::string, int> deliveries(std::initializer_list<service_under_test*> runs,
+                                      const std::string& consumer_prefix = "") {
+  std::map<std::string, int> seen;
+  for (auto* run : runs)
+    for (const auto& line : run->all_delivered())
+      if (line.at("consumer").as_string().starts_with(consumer_prefix))
+        seen[std::string(line.at("event").at("id").as_string())]++;
+  return seen;
+}
+
+// Waits until every id in `ids` was delivered at least once; returns the ids still missing.
+std::vector<std::string> await_all(std::initializer_list<service_under_test*> runs, const std::vector<std::string>& ids,
+                                   std::chrono::milliseconds timeout, const std::string& consumer_prefix = "") {
+  std::vector<std::string> missing;
+  eventually(
+    [&] {
+      auto seen = deliveries(runs, consumer_prefix);
+      missing.clear();
+      for (const auto& id : ids)
+        if (!seen.count(id))
+          missing.push_back(id);
+      return missing.empty();
+    },
+    timeout);
+  return missing;
+}
+
+// A stream entry as an Open edX producer (edx-event-bus-redis) writes it.
+std::vector<std::string> openedx_xadd(const std::string& id) {
+  return {"XADD", stream, "*", "type", xblock_published_type, "id", id, "source", "openedx/cms/web", "time",
+          "2023-06-09T14:12:45.320819+00:00", "minorversion", "0", "sourcehost", "cms", "sourcelib", "9.5.1",
+          "event_data", R"({"xblock_info": {"usage_key": "k", "block_type": "html"}})"};
+}
+
+TEST(redis_transport, an_event_goes_through_a_stream_in_the_open_edx_layout) {
+  redis_server redis;
+  service_under_test service{redis_config(redis, {{"lifecycle-log", "g"}})};
+  auto reply = service.post(structured_mode, json::serialize(xblock_published_event("r-1", "block-v1:x")));
+  ASSERT_EQ(reply.status, 202u) << reply.body;
+
+  auto lines = service.delivered("r-1", 1);
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0].at("topic").as_string(), stream);
+  EXPECT_EQ(lines[0].at("event").at("sourcehost").as_string(), "cms.example");
+  EXPECT_EQ(lines[0].at("event").at("data").at("xblock_info").at("usage_key").as_string(), "block-v1:x");
+
+  auto entry = lines_of(redis.cli({"XRANGE", stream, "-", "+"}));
+  ASSERT_EQ(entry.size(), 17u) << redis.cli({"XRANGE", stream, "-", "+"});
+  std::vector<std::string> fields(entry.begin() + 1, entry.end());
+  EXPECT_EQ(fields, (std::vector<std::string>{
+                      "type", xblock_published_type, "id", "r-1", "source", "openedx/cms/web", "time",
+                      "2023-06-09T14:12:45.320819+00:00", "minorversion", "0", "sourcehost", "cms.example",
+                      "sourcelib", "", "event_data",
+                      R"({"xblock_info":{"usage_key":"block-v1:x","block_type":"problem"}})"}));
+  EXPECT_TRUE(eventually([&] { return redis.cli({"XPENDING", stream, "g"}).starts_with("0"); }))
+    << "the delivered entry was not acknowledged: " << redis.cli({"XPENDING", stream, "g"});
+}
+
+TEST(redis_transport, an_entry_an_open_edx_producer_wrote_is_delivered) {
+  redis_server redis;
+  service_under_test service{redis_config(redis, {{"lifecycle-log", "g"}})};
+  // The group exists once the consumer started; then an Open edX producer writes.
+  ASSERT_TRUE(eventually([&] { return redis.cli({"XINFO", "GROUPS", stream}).find("g") != std::string::npos; }));
+  redis.cli(openedx_xadd("from-openedx"));
+  auto lines = service.delivered("from-openedx", 1);
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0].at("event").at("sourcelib").as_string(), "9.5.1");
+  EXPECT_EQ(lines[0].at("event").at("data").at("xblock_info").at("block_type").as_string(), "html");
+}
+
+TEST(redis_transport, two_groups_each_get_every_event_and_consumers_of_one_group_share_them) {
+  redis_server redis;
+  service_under_test service{redis_config(redis, {{"a-1", "group-a"}, {"a-2", "group-a"}, {"b-1", "group-b"}})};
+  auto accepted = post_events(service, "g-", 60);
+  ASSERT_EQ(accepted.size(), 60u);
+  EXPECT_EQ(await_all({&service}, accepted, 15s, "a-"), std::vector<std::string>{});
+  EXPECT_EQ(await_all({&service}, accepted, 15s, "b-"), std::vector<std::string>{});
+  for (const auto& [id, n] : deliveries({&service}, "a-"))
+    EXPECT_EQ(n, 1) << id << " reached group-a more than once without any failure";
+}
+
+TEST(redis_transport, what_a_crashed_consumer_read_and_never_acknowledged_is_delivered_when_it_restarts) {
+  redis_server redis;
+  // An earlier incarnation of consumer "lifecycle-log" read three entries and died.
+  redis.cli({"XGROUP", "CREATE", stream, "g", "$", "MKSTREAM"});
+  for (auto id : {"crashed-0", "crashed-1", "crashed-2"})
+    redis.cli(openedx_xadd(id));
+  redis.cli({"XREADGROUP", "GROUP", "g", "lifecycle-log", "COUNT", "10", "STREAMS", stream, ">"});
+  ASSERT_TRUE(redis.cli({"XPENDING", stream, "g"}).starts_with("3"));
+
+  service_under_test service{redis_config(redis, {{"lifecycle-log", "g"}})};
+  EXPECT_EQ(await_all({&service}, {"crashed-0", "crashed-1", "crashed-2"}, 10s), std::vector<std::string>{});
+  EXPECT_TRUE(eventually([&] { return redis.cli({"XPENDING", stream, "g"}).starts_with("0"); }));
+}
+
+TEST(redis_transport, entries_a_dead_consumer_left_pending_are_claimed_by_a_living_one) {
+  redis_server redis;
+  redis.cli({"XGROUP", "CREATE", stream, "g", "$", "MKSTREAM"});
+  for (auto id : {"orphan-0", "orphan-1"})
+    redis.cli(openedx_xadd(id));
+  redis.cli({"XREADGROUP", "GROUP", "g", "ghost", "COUNT", "10", "STREAMS", stream, ">"});
+
+  service_under_test service{redis_config(redis, {{"alive", "g", R"(, "claim_idle_ms": 200)"}})};
+  EXPECT_EQ(await_all({&service}, {"orphan-0", "orphan-1"}, 10s), std::vector<std::string>{});
+  EXPECT_TRUE(eventually([&] { return redis.cli({"XPENDING", stream, "g"}).starts_with("0"); }));
+}
+
+TEST(redis_transport, kill_9_mid_flow_loses_no_accepted_event) {
+  redis_server redis;
+  auto config = redis_config(redis, {{"lifecycle-log", "g"}});
+  auto first = std::make_unique<service_under_test>(config, "kill9.json");
+  auto accepted = post_events(*first, "k-", 300, 20);
+  first->process().signal(SIGKILL);
+  ASSERT_TRUE(first->process().wait_exit(10s));
+
+  service_under_test second{config, "kill9.json"};
+  auto more = post_events(second, "k2-", 100, 20);
+  accepted.insert(accepted.end(), more.begin(), more.end());
+  ASSERT_EQ(accepted.size(), 400u);
+  EXPECT_EQ(await_all({first.get(), &second}, accepted, 20s), std::vector<std::string>{});
+  int duplicates = 0;
+  for (const auto& [id, n] : deliveries({first.get(), &second}))
+    duplicates += n - 1;
+  std::cout << "[ figures  ] kill -9 mid-flow: 400 accepted, 0 lost, " << duplicates << " delivered twice\n";
+}
+
+TEST(redis_transport, a_redis_restart_refuses_new_events_clearly_and_loses_no_accepted_one) {
+  redis_server redis{true};  // append-only file: what Redis acknowledged survives its restart
+  service_under_test service{redis_config(redis, {{"lifecycle-log", "g"}})};
+  auto accepted = post_events(service, "before-", 50);
+  ASSERT_EQ(accepted.size(), 50u);
+
+  redis.stop();
+  auto refused = service.post(structured_mode, json::serialize(xblock_published_event("during", "k")));
+  EXPECT_EQ(refused.status, 503u);
+  EXPECT_NE(refused.body.find("redis"), std::string::npos) << refused.body;
+  EXPECT_EQ(refused.headers["retry-after"], "1");
+
+  redis.start();
+  ASSERT_TRUE(eventually(
+    [&] { return service.post(structured_mode, json::serialize(xblock_published_event("after", "k"))).status == 202; },
+    15s));
+  accepted.push_back("after");
+  auto later = post_events(service, "later-", 50);
+  accepted.insert(accepted.end(), later.begin(), later.end());
+  EXPECT_EQ(await_all({&service}, accepted, 20s), std::vector<std::string>{});
+  EXPECT_TRUE(eventually([&] { return service.consumer("lifecycle-log").at("state").as_string() == "running"; }));
+}
+
+TEST(redis_transport, malformed_entries_are_counted_and_do_not_stop_the_consumer) {
+  redis_server redis;
+  service_under_test service{redis_config(redis, {{"lifecycle-log", "g"}})};
+  ASSERT_TRUE(eventually([&] { return redis.cli({"XINFO", "GROUPS", stream}).find("g") != std::string::npos; }));
+  redis.cli({"XADD", stream, "*", "type", xblock_published_type});  // no id, no event_data
+  redis.cli({"XADD", stream, "*", "type", xblock_published_type, "id", "bad-json", "event_data", "{not json"});
+  ASSERT_EQ(service.post(structured_mode, json::serialize(xblock_published_event("good", "k"))).status, 202u);
+
+  EXPECT_EQ(service.delivered("good", 1).size(), 1u);
+  EXPECT_TRUE(eventually([&] { return service.consumer("lifecycle-log").at("malformed").to_number<int>() == 2; }))
+    << json::serialize(service.consumer("lifecycle-log"));
+  EXPECT_NE(service.get("/metrics").body.find(
+              R"(eventrouter_consumer_messages_total{consumer="lifecycle-log",outcome="malformed"} 2)"),
+            std::string::npos);
+  EXPECT_NE(service.process().stderr_text().find("field 'event_data' is not valid JSON"), std::string::npos);
+  // Left pending, not acknowledged: they are not lost before dead-lettering exists.
+  EXPECT_TRUE(redis.cli({"XPENDING", stream, "g"}).starts_with("2"));
+  EXPECT_EQ(service.consumer("lifecycle-log").at("state").as_string(), "running");
+}
+
+}  // namespace
+}  // namespace eventrouter::testing
