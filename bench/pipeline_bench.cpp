@@ -17,6 +17,8 @@
 #include "router/cloudevents.hpp"
 #include "transports/http_server.hpp"
 
+#include "redis_server.hpp"
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
@@ -47,6 +49,9 @@ struct options {
   std::size_t clients = 4;
   std::size_t window = 8;  // batches in flight per driver
   std::string only;        // run just this path (for profiling)
+  std::string transport = "memory";
+  std::string redis_url;   // set when transport is redis (a server this program started)
+  std::uint16_t redis_port = 0;
 };
 
 struct figures {
@@ -69,7 +74,13 @@ class timing_sink final : public sink {
     return std::nullopt;
   }
 
-  void wait() { finished_.get_future().wait(); }
+  // Events lost would leave the bench waiting forever: give up loudly instead.
+  void wait() {
+    if (finished_.get_future().wait_for(std::chrono::minutes(2)) != std::future_status::ready) {
+      std::cerr << "pipeline_bench: " << done_ << " events never reached the sink\n";
+      std::exit(1);
+    }
+  }
   std::vector<double>& latencies() { return latency_us_; }
 
  private:
@@ -79,19 +90,27 @@ class timing_sink final : public sink {
   std::promise<void> finished_;
 };
 
-constexpr const char* bench_config = R"({
-  "http": { "listen": "127.0.0.1:0", "max_in_flight_events": 1000000 },
-  "transports": { "memory": { "max_len": 10000000 } },
-  "producer_config": {
-    "org.openedx.content_authoring.xblock.published.v1": {
-      "bench-topic": { "event_key_field": "xblock_info.usage_key" }
-    }
-  },
-  "consumers": [
-    { "name": "bench", "topic": "bench-topic", "group_id": "bench", "sink": { "type": "log" },
-      "batch_size": 500 }
-  ]
-})";
+// One route to one topic on the chosen transport; with a consumer unless only producing.
+// Each pipeline gets a topic prefix of its own, so runs on Redis never share a stream.
+std::string bench_config(const options& o, bool with_consumer) {
+  static int generation = 0;
+  std::string prefix = "bench" + std::to_string(++generation);
+  std::string consumers = with_consumer ? R"([{ "name": "bench", "topic": "bench-topic", "group_id": "bench",
+                                                 "sink": { "type": "log" }, "batch_size": 500 }])"
+                                        : "[]";
+  std::string redis = o.transport == "redis" ? R"(, "redis": { "url": ")" + o.redis_url +
+                                                 R"(", "stream_max_len": 100000000 })"
+                                             : "";
+  return R"({
+    "topic_prefix": ")" + prefix + R"(",
+    "default_transport": ")" + o.transport + R"(",
+    "http": { "listen": "127.0.0.1:0", "max_in_flight_events": 1000000 },
+    "transports": { "memory": { "max_len": 10000000 } )" + redis + R"( },
+    "producer_config": {
+      "org.openedx.content_authoring.xblock.published.v1": {
+        "bench-topic": { "event_key_field": "xblock_info.usage_key" } } },
+    "consumers": )" + consumers + "}";
+}
 
 boost::json::object event_json(std::size_t seq) {
   return {{"specversion", "1.0"},
@@ -135,8 +154,8 @@ figures summarize(std::vector<double> latencies, double seconds) {
   return {static_cast<double>(latencies.size()) / seconds, at(0.50), at(0.99)};
 }
 
-config::settings settings_for_bench() {
-  auto loaded = config::parse_settings(bench_config);
+config::settings settings_for_bench(const options& o, bool with_consumer) {
+  auto loaded = config::parse_settings(bench_config(o, with_consumer));
   if (!loaded.value) {
     for (auto& p : loaded.problems)
       std::cerr << config::to_string(p) << "\n";
@@ -153,19 +172,18 @@ struct pipeline {
   metrics::registry metrics;
   caf::actor_system_config cfg;
   caf::actor_system sys{cfg};
-  config::settings settings = settings_for_bench();
+  config::settings settings;
   service svc;
 
-  explicit pipeline(const options& o)
+  explicit pipeline(const options& o, bool with_consumer = true)
       : opts(o), sent(o.events), sink_(std::make_shared<timing_sink>(o.events, sent)),
+        settings(settings_for_bench(o, with_consumer)),
         svc(sys, settings, metrics, [this](const config::consumer_settings&) { return sink_; }) {}
 };
 
-figures run_router_direct(const options& o) {
-  auto batches = make_batches(o);
-  pipeline p{o};
+// Sends the batches straight to the router, `window` at a time; returns once all are answered.
+void drive_router(pipeline& p, const std::vector<event_batch>& batches, std::size_t window) {
   caf::scoped_actor self{p.sys};
-  auto start = clock_type::now();
   std::size_t next = 0, outstanding = 0;
   auto send_next = [&] {
     auto now = clock_type::now();
@@ -174,18 +192,66 @@ figures run_router_direct(const options& o) {
     self->send(p.svc.router(), route_atom::value, batches[next++]);
     ++outstanding;
   };
-  while (next < batches.size() && outstanding < o.window)
+  while (next < batches.size() && outstanding < window)
     send_next();
   while (outstanding > 0) {
-    self->receive([&](const route_outcome&) {
+    self->receive([&](const route_outcome& outcome) {
+      if (outcome.result != route_outcome::status::accepted) {
+        std::cerr << "pipeline_bench: a batch was not accepted: "
+                  << (outcome.errors.empty() ? "" : outcome.errors.front()) << "\n";
+        std::exit(1);
+      }
       --outstanding;
       if (next < batches.size())
         send_next();
     });
   }
+}
+
+figures run_router_direct(const options& o) {
+  auto batches = make_batches(o);
+  pipeline p{o};
+  auto start = clock_type::now();
+  drive_router(p, batches, o.window);
   p.sink_->wait();
   auto seconds = std::chrono::duration<double>(clock_type::now() - start).count();
   return summarize(std::move(p.sink_->latencies()), seconds);
+}
+
+// Publishing alone: batches to the router until the transport confirmed them all.
+figures run_produce(const options& o) {
+  auto batches = make_batches(o);
+  pipeline p{o, false};
+  auto start = clock_type::now();
+  drive_router(p, batches, o.window);
+  auto seconds = std::chrono::duration<double>(clock_type::now() - start).count();
+  return {static_cast<double>(o.events) / seconds, 0, 0};
+}
+
+// redis-benchmark's pipelined XADD of an entry of the same size, on the same server: what
+// Redis itself sustains on this machine.
+figures run_raw_xadd(const options& o) {
+  auto data = boost::json::serialize(event_json(1).at("data"));
+  auto command = "redis-benchmark -h 127.0.0.1 -p " + std::to_string(o.redis_port) +
+                 " -q -P 100 -n " + std::to_string(o.events) +
+                 " XADD raw-xadd MAXLEN '~' 100000000 '*' type org.openedx.content_authoring.xblock.published.v1"
+                 " id bench-1 source openedx/cms/web time 2023-06-09T14:12:45.320819+00:00 minorversion 0"
+                 " sourcehost '' sourcelib '' event_data '" + data + "' 2>&1";
+  std::string out;
+  if (FILE* pipe = ::popen(command.c_str(), "r")) {
+    char chunk[4096];
+    while (auto n = std::fread(chunk, 1, sizeof chunk, pipe))
+      out.append(chunk, n);
+    ::pclose(pipe);
+  }
+  // "...: 512820.53 requests per second, p50=..." (the last progress line is the result)
+  auto end = out.rfind(" requests per second");
+  auto start = out.rfind(": ", end);
+  if (end == std::string::npos || start == std::string::npos) {
+    std::cerr << "pipeline_bench: cannot read redis-benchmark's result:\n" << out << "\n";
+    std::exit(1);
+  }
+  return {std::stod(out.substr(start + 2, end - start - 2)), 0, 0};
 }
 
 // One keep-alive connection posting its share of the batches, one at a time.
@@ -291,8 +357,8 @@ options parse(int argc, char** argv) {
   options o;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string flag = argv[i];
-    if (flag == "--only") {
-      o.only = argv[i + 1];
+    if (flag == "--only" || flag == "--transport") {
+      (flag == "--only" ? o.only : o.transport) = argv[i + 1];
       continue;
     }
     auto value = static_cast<std::size_t>(std::stoull(argv[i + 1]));
@@ -317,27 +383,45 @@ std::vector<figures> repeat(const options& o, F run) {
   return out;
 }
 
+double median_rate(const std::vector<figures>& runs) {
+  std::vector<double> rates;
+  for (const auto& f : runs)
+    rates.push_back(f.events_per_second);
+  return median(rates);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   auto o = parse(argc, argv);
-  std::printf("pipeline_bench: %zu events, batches of %zu, %zu runs (medians), %zu HTTP clients, "
-              "%u cores\n\n", o.events, o.batch, o.runs, o.clients, std::thread::hardware_concurrency());
+  std::unique_ptr<testing::redis_server> redis;
+  if (o.transport == "redis") {
+    redis = std::make_unique<testing::redis_server>();
+    o.redis_url = redis->url();
+    o.redis_port = redis->port();
+  } else if (o.transport != "memory") {
+    std::cerr << "--transport is memory or redis\n";
+    return 2;
+  }
+  std::printf("pipeline_bench: %s transport, %zu events, batches of %zu, %zu runs (medians), %zu HTTP clients, "
+              "%u cores\n\n", o.transport.c_str(), o.events, o.batch, o.runs, o.clients,
+              std::thread::hardware_concurrency());
   std::printf("| path       |     events/s |   p50 (us) |   p99 (us) |\n");
   std::printf("|------------|-------------:|-----------:|-----------:|\n");
   auto wanted = [&](const char* path) { return o.only.empty() || o.only == path; };
-  std::vector<figures> chain, direct;
-  if (wanted("caf-chain"))
-    report("caf-chain", chain = repeat(o, run_caf_chain));
+  std::vector<figures> baseline, produce, direct;
+  const char* baseline_name = redis ? "raw-xadd" : "caf-chain";
+  if (wanted(baseline_name))
+    report(baseline_name, baseline = repeat(o, redis ? run_raw_xadd : run_caf_chain));
+  if (wanted("produce"))
+    report("produce", produce = repeat(o, run_produce));
   if (wanted("router"))
     report("router", direct = repeat(o, run_router_direct));
   if (wanted("http"))
     report("http", repeat(o, run_http));
-  if (chain.empty() || direct.empty())
-    return 0;
-  std::vector<double> chain_rates, direct_rates;
-  for (auto& f : chain) chain_rates.push_back(f.events_per_second);
-  for (auto& f : direct) direct_rates.push_back(f.events_per_second);
-  std::printf("\nrouter path at %.0f %% of the bare CAF chain\n",
-              100.0 * median(direct_rates) / median(chain_rates));
+  const auto& compared = redis ? produce : direct;
+  if (!baseline.empty() && !compared.empty())
+    std::printf("\n%s path at %.0f %% of %s\n", redis ? "produce" : "router",
+                100.0 * median_rate(compared) / median_rate(baseline),
+                redis ? "raw pipelined XADD (redis-benchmark -P 100)" : "the bare CAF chain");
 }
