@@ -509,6 +509,26 @@ TEST_F(redis_streams, append_events_writes_the_open_edx_field_layout_in_order) {
   EXPECT_EQ(back.data, batch[1].ev->data);
 }
 
+TEST_F(redis_streams, an_event_with_only_the_required_attributes_appends_empty_fields_and_decodes_back) {
+  auto ev = std::make_shared<event>();
+  ev->id = "minimal";
+  ev->type = published_type;
+  ev->data = boost::json::object{};
+  redis::append_events(c, stream, 1000, {{ev, ""}}, config::topic_format::json);
+
+  redis::create_group(c, stream, group, "0");
+  auto entries = redis::read_group(c, stream, group, "c", ">", 10, 0ms);
+  ASSERT_EQ(entries.size(), 1u);
+  ASSERT_EQ(entries[0].fields.size(), 8u);
+  EXPECT_EQ(field(entries[0], "source"), "");
+  EXPECT_EQ(field(entries[0], "sourcehost"), "");
+  EXPECT_EQ(field(entries[0], "minorversion"), "0");
+  EXPECT_EQ(field(entries[0], "event_data"), "{}");
+  auto decoded = decode_stream_entry(entries[0].fields, config::topic_format::json);
+  ASSERT_TRUE(std::holds_alternative<event_ptr>(decoded)) << std::get<std::string>(decoded);
+  EXPECT_EQ(std::get<event_ptr>(decoded)->id, "minimal");
+}
+
 TEST_F(redis_streams, append_events_keeps_batch_order_and_ids_increase) {
   redis::append_events(c, stream, 1000, batch_of(50), config::topic_format::json);
   redis::append_events(c, stream, 1000, batch_of(0), config::topic_format::json);  // nothing, no error
