@@ -423,7 +423,8 @@ TEST_F(redis_client, run_blocking_waits_past_the_command_timeout) {
   ASSERT_EQ(c.run({"XGROUP", "CREATE", "s", "g", "$", "MKSTREAM"}).text, "OK");
 
   auto started = clock_type::now();
-  std::vector<std::string_view> args{"XREADGROUP", "GROUP", "g", "c", "COUNT", "1", "BLOCK", "300", "STREAMS", "s", ">"};
+  std::vector<std::string_view> args{"XREADGROUP", "GROUP", "g",       "c", "COUNT", "1",
+                                     "BLOCK",      "300",   "STREAMS", "s", ">"};
   redis::reply r;
   ASSERT_NO_THROW(r = c.run_blocking(args, 300ms));
   auto elapsed = clock_type::now() - started;
@@ -447,11 +448,14 @@ TEST_F(redis_client, run_blocking_returns_as_soon_as_an_entry_arrives) {
     redis::client w{settings_for(server)};
     w.connect();
     // Once the reader is blocked, add an entry.
-    eventually([&] { return w.run({"CLIENT", "LIST", "TYPE", "normal"}).text.find("cmd=xreadgroup") != std::string::npos; });
+    eventually([&] {
+      return w.run({"CLIENT", "LIST", "TYPE", "normal"}).text.find("cmd=xreadgroup") != std::string::npos;
+    });
     w.run({"XADD", "s", "*", "f", "v"});
   });
   auto started = clock_type::now();
-  std::vector<std::string_view> args{"XREADGROUP", "GROUP", "g", "c", "COUNT", "1", "BLOCK", "10000", "STREAMS", "s", ">"};
+  std::vector<std::string_view> args{"XREADGROUP", "GROUP", "g",       "c", "COUNT", "1",
+                                     "BLOCK",      "10000", "STREAMS", "s", ">"};
   auto r = c.run_blocking(args, 10s);
   EXPECT_LT(clock_type::now() - started, 5s);
   ASSERT_EQ(r.type, redis::reply::kind::array);
@@ -477,8 +481,8 @@ TEST_F(redis_streams, append_events_writes_the_open_edx_field_layout_in_order) {
       names.push_back(kv[j].text);
       values.push_back(kv[j + 1].text);
     }
-    EXPECT_EQ(names, (std::vector<std::string>{"type", "id", "source", "time", "minorversion", "sourcehost", "sourcelib",
-                                               "event_data"}));
+    EXPECT_EQ(names, (std::vector<std::string>{"type", "id", "source", "time", "minorversion", "sourcehost",
+                                               "sourcelib", "event_data"}));
     ASSERT_EQ(values.size(), 8u);
     const auto& ev = *batch[i].ev;
     EXPECT_EQ(values[0], published_type);
@@ -568,7 +572,8 @@ TEST_F(redis_streams, a_group_created_at_dollar_skips_earlier_entries_and_at_zer
   redis::create_group(c, stream, "from-start", "0");
   redis::append_events(c, stream, 1000, batch_of(1, "late"), config::topic_format::json);
 
-  EXPECT_EQ(event_ids(redis::read_group(c, stream, "from-now", "c", ">", 10, 0ms)), (std::vector<std::string>{"late0"}));
+  EXPECT_EQ(event_ids(redis::read_group(c, stream, "from-now", "c", ">", 10, 0ms)),
+            (std::vector<std::string>{"late0"}));
   EXPECT_EQ(event_ids(redis::read_group(c, stream, "from-start", "c", ">", 10, 0ms)),
             (std::vector<std::string>{"early0", "early1", "early2", "late0"}));
 }
@@ -620,7 +625,8 @@ TEST_F(redis_streams, read_group_from_zero_returns_this_consumers_own_pending_en
   EXPECT_EQ(event_ids(redis::read_group(c, stream, group, "c2", "0", 10, 0ms)), (std::vector<std::string>{"e2"}));
 
   // After an id: only the pending entries past it.
-  EXPECT_EQ(event_ids(redis::read_group(c, stream, group, "c1", mine[0].id, 10, 0ms)), (std::vector<std::string>{"e1"}));
+  EXPECT_EQ(event_ids(redis::read_group(c, stream, group, "c1", mine[0].id, 10, 0ms)),
+            (std::vector<std::string>{"e1"}));
   // Reading history does not deliver anything new, and a stranger has nothing pending.
   EXPECT_TRUE(redis::read_group(c, stream, group, "c3", "0", 10, 0ms).empty());
   EXPECT_EQ(pending_count(c, stream, group), 3);
@@ -665,7 +671,8 @@ TEST_F(redis_streams, auto_claim_takes_over_entries_idle_for_another_consumer) {
   EXPECT_EQ(field(claimed.entries[0], "type"), published_type);
   EXPECT_EQ(claimed.next_cursor, "0-0") << "the whole pending list was scanned";
 
-  EXPECT_EQ(event_ids(redis::read_group(c, stream, group, "alive", "0", 10, 0ms)), (std::vector<std::string>{"e0", "e1"}));
+  EXPECT_EQ(event_ids(redis::read_group(c, stream, group, "alive", "0", 10, 0ms)),
+            (std::vector<std::string>{"e0", "e1"}));
   EXPECT_TRUE(redis::read_group(c, stream, group, "ghost", "0", 10, 0ms).empty());
   EXPECT_EQ(pending_count(c, stream, group), 2);
   // The unread entry was never pending, so it was not claimed: it is still new.
@@ -753,7 +760,8 @@ TEST_F(redis_streams, group_lag_counts_the_entries_the_group_has_not_read) {
 TEST_F(redis_streams, an_error_reply_throws_command_error_with_the_redis_text_and_the_connection_stays_usable) {
   ASSERT_EQ(c.run({"SET", stream, "a string"}).text, "OK");
 
-  auto message = command_error_of([&] { redis::append_events(c, stream, 1000, batch_of(3), config::topic_format::json); });
+  auto message =
+    command_error_of([&] { redis::append_events(c, stream, 1000, batch_of(3), config::topic_format::json); });
   EXPECT_NE(message.find("WRONGTYPE"), std::string::npos) << message;
   EXPECT_NE(message.find(stream), std::string::npos) << message;
   EXPECT_NE(message.find("e0"), std::string::npos) << "names the first refused event: " << message;
@@ -782,7 +790,8 @@ TEST_F(redis_streams, an_error_reply_throws_command_error_with_the_redis_text_an
 TEST_F(redis_streams, stream_commands_on_a_stopped_server_throw_connection_error) {
   redis::create_group(c, stream, group, "$");
   server.stop();
-  auto message = connection_error_of([&] { redis::append_events(c, stream, 1000, batch_of(2), config::topic_format::json); });
+  auto message =
+    connection_error_of([&] { redis::append_events(c, stream, 1000, batch_of(2), config::topic_format::json); });
   EXPECT_NE(message.find("127.0.0.1:" + std::to_string(server.port())), std::string::npos) << message;
   EXPECT_FALSE(c.connected());
   auto again = connection_error_of([&] { redis::read_group(c, stream, group, "c", ">", 10, 0ms); });
