@@ -109,7 +109,7 @@ bool client::ensure_connected() {
   } catch (const connection_error& e) {
     backoff_ = backoff_.count() == 0 ? settings_.reconnect_backoff_min
                                      : std::min(backoff_ * 2, settings_.reconnect_backoff_max);
-    next_attempt_ = now + backoff_;
+    next_attempt_ = std::chrono::steady_clock::now() + backoff_;  // from the failure, however long it took
     last_failure_ = e.what();
     throw;
   }
