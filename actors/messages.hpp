@@ -28,6 +28,7 @@ using status_atom = caf::atom_constant<caf::atom("status")>;
 using restart_atom = caf::atom_constant<caf::atom("restart")>;
 using drain_atom = caf::atom_constant<caf::atom("drain")>;
 using retry_atom = caf::atom_constant<caf::atom("retry")>;
+using delivered_atom = caf::atom_constant<caf::atom("delivered")>;
 
 // A batch of ingested events, as one producer request handed them over.
 using event_batch = std::shared_ptr<const std::vector<event_ptr>>;

@@ -2,6 +2,8 @@
 
 #include "actors/consumer_supervisor.hpp"
 #include "actors/memory_topic.hpp"
+#include "actors/kafka_reader.hpp"
+#include "actors/kafka_topic.hpp"
 #include "actors/producer.hpp"
 #include "actors/redis_reader.hpp"
 #include "actors/redis_topic.hpp"
@@ -31,7 +33,7 @@ std::vector<const config::consumer_settings*> consumers_of(const config::setting
 }
 
 caf::actor spawn_topic(caf::actor_system& sys, const config::settings& settings, const config::topic_settings& topic,
-                       metrics::registry& metrics) {
+                       const std::shared_ptr<kafka::producer>& kafka_producer, metrics::registry& metrics) {
   auto consumers = consumers_of(settings, topic.full_name);
   switch (topic.transport) {
     case config::transport_kind::redis: {
@@ -40,8 +42,9 @@ caf::actor spawn_topic(caf::actor_system& sys, const config::settings& settings,
         groups.push_back({c->group_id, start_id_of(*c)});
       return spawn_redis_topic(sys, *settings.redis, topic.full_name, topic.format, std::move(groups), metrics);
     }
+    case config::transport_kind::kafka:
+      return spawn_kafka_topic(sys, kafka_producer, topic.full_name, topic.format, metrics);
     case config::transport_kind::memory:
-    case config::transport_kind::kafka:  // refused by the loader until the Kafka transport exists
       break;
   }
   std::vector<std::string> groups;
@@ -50,17 +53,30 @@ caf::actor spawn_topic(caf::actor_system& sys, const config::settings& settings,
   return spawn_memory_topic(sys, topic.full_name, settings.memory.max_len, std::move(groups), metrics);
 }
 
-// Memory consumers share their topic's actor; a Redis consumer opens a reader of its own.
-source_opener source_for(const config::settings& settings, const config::consumer_settings& c,
-                         const config::topic_settings& topic, caf::actor topic_actor, metrics::registry& metrics) {
-  if (topic.transport != config::transport_kind::redis)
-    return shared_source(std::move(topic_actor));
-  redis_reader_args args{*settings.redis, topic.full_name, topic.format, c, nullptr, &metrics};
-  return [args](caf::event_based_actor* consumer, const std::shared_ptr<consumer_stats>& stats) {
+// A reader of its own for each incarnation of a consumer, given the consumer's counters.
+template <class Args, class Spawn>
+source_opener own_reader(Args args, Spawn spawn) {
+  return [args = std::move(args), spawn](caf::event_based_actor* consumer, const std::shared_ptr<consumer_stats>& stats) {
     auto with_stats = args;
     with_stats.stats = stats;
-    return spawn_redis_reader(consumer, std::move(with_stats));
+    return spawn(consumer, std::move(with_stats));
   };
+}
+
+// Memory consumers share their topic's actor; a broker consumer opens a reader of its own.
+source_opener source_for(const config::settings& settings, const config::consumer_settings& c,
+                         const config::topic_settings& topic, caf::actor topic_actor, metrics::registry& metrics) {
+  switch (topic.transport) {
+    case config::transport_kind::redis:
+      return own_reader(redis_reader_args{*settings.redis, topic.full_name, topic.format, c, nullptr, &metrics},
+                        spawn_redis_reader);
+    case config::transport_kind::kafka:
+      return own_reader(kafka_reader_args{*settings.kafka, topic.full_name, topic.format, c, nullptr, &metrics},
+                        spawn_kafka_reader);
+    case config::transport_kind::memory:
+      break;
+  }
+  return shared_source(std::move(topic_actor));
 }
 
 }  // namespace
@@ -68,8 +84,12 @@ source_opener source_for(const config::settings& settings, const config::consume
 service::service(caf::actor_system& sys, const config::settings& settings,
                  metrics::registry& metrics, sink_factory make_sink)
     : sys_(sys), table_(std::make_shared<const routing_table>(settings)) {
+  // One producer per process, shared by every Kafka topic (librdkafka batches across topics).
+  std::shared_ptr<kafka::producer> kafka_producer;
+  if (settings.kafka)
+    kafka_producer = std::make_shared<kafka::producer>(*settings.kafka);
   for (const auto& full_name : table_->topics())
-    topics_.push_back(spawn_topic(sys, settings, topic_named(settings, full_name), metrics));
+    topics_.push_back(spawn_topic(sys, settings, topic_named(settings, full_name), kafka_producer, metrics));
   router_ = spawn_router(sys, table_, topics_, metrics);
   std::vector<supervised_consumer> consumers;
   for (const auto& c : settings.consumers) {

@@ -18,6 +18,8 @@ namespace eventrouter {
 
 class service {
  public:
+  // Throws std::runtime_error when a transport client cannot be created (a Kafka producer
+  // librdkafka refuses); brokers being down is not an error here, only later for requests.
   service(caf::actor_system& sys, const config::settings& settings, metrics::registry& metrics,
           sink_factory make_sink);
   ~service();

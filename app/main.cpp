@@ -79,7 +79,14 @@ int run(const std::string& path) {
   metrics::registry metrics;  // outlives the actor system, whose actors count into it
   caf::actor_system_config caf_config;
   caf::actor_system sys{caf_config};
-  service svc{sys, *settings, metrics, configured_sinks()};
+  std::unique_ptr<service> started;
+  try {
+    started = std::make_unique<service>(sys, *settings, metrics, configured_sinks());
+  } catch (const std::exception& e) {
+    log_line(log_level::error, std::string("cannot start: ") + e.what());
+    return exit_failure;
+  }
+  auto& svc = *started;
   std::atomic<bool> ready{false};
   http::server server{{settings->http.host, settings->http.port, settings->http.max_body_bytes,
                        settings->http.threads},

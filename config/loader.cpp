@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include <arpa/inet.h>
+#include <librdkafka/rdkafka.h>
 
 #include <algorithm>
 #include <cctype>
@@ -424,6 +425,54 @@ void read_redis(object_reader& r, redis_settings& out, problems_list& problems) 
   }
 }
 
+// Properties eventrouter sets itself, because its guarantees rest on them.
+constexpr std::string_view managed_kafka_properties[] = {
+  "bootstrap.servers", "group.id", "enable.auto.commit", "enable.auto.offset.store", "enable.idempotence", "acks",
+  "partition.assignment.strategy"};
+
+void read_kafka(object_reader& r, kafka_settings& out, problems_list& problems) {
+  if (auto servers = r.string("bootstrap_servers", true)) {
+    if (servers->empty())
+      problems.add(r.path_of("bootstrap_servers"), "is empty; expected host:port[,host:port...]");
+    out.bootstrap_servers = *servers;
+  }
+  const auto* properties = r.object("properties");
+  if (properties == nullptr)
+    return;
+  auto base = r.path_of("properties");
+  std::unique_ptr<rd_kafka_conf_t, decltype(&rd_kafka_conf_destroy)> conf(rd_kafka_conf_new(), rd_kafka_conf_destroy);
+  for (const auto& [name, value] : *properties) {
+    auto path = member_path(base, name);
+    std::string text;
+    if (value.is_string())
+      text = value.get_string();
+    else if (value.is_bool())
+      text = value.get_bool() ? "true" : "false";
+    else if (value.is_int64() || value.is_uint64())
+      text = json::serialize(value);
+    else {
+      problems.add(path, "is " + kind_of(value) + "; expected a string, number or boolean");
+      continue;
+    }
+    auto expanded = expand_environment(text, path, problems);
+    if (!expanded)
+      continue;
+    if (std::find(std::begin(managed_kafka_properties), std::end(managed_kafka_properties), name) !=
+        std::end(managed_kafka_properties)) {
+      problems.add(path, "is set by eventrouter itself (bootstrap_servers, group_id and its delivery guarantees); "
+                         "remove it");
+      continue;
+    }
+    char error[512];
+    if (rd_kafka_conf_set(conf.get(), std::string(name).c_str(), expanded->c_str(), error, sizeof error) !=
+        RD_KAFKA_CONF_OK) {
+      problems.add(path, std::string("librdkafka: ") + error);
+      continue;
+    }
+    out.properties.emplace(std::string(name), std::move(*expanded));
+  }
+}
+
 void read_transports(object_reader& r, settings& out, problems_list& problems) {
   if (const auto* memory = r.object("memory")) {
     object_reader m(*memory, r.path_of("memory"), problems);
@@ -434,12 +483,15 @@ void read_transports(object_reader& r, settings& out, problems_list& problems) {
     object_reader rr(*redis, r.path_of("redis"), problems);
     read_redis(rr, out.redis.emplace(), problems);
   }
-  r.reserved("kafka", "the kafka transport");
+  if (const auto* kafka = r.object("kafka")) {
+    object_reader kr(*kafka, r.path_of("kafka"), problems);
+    read_kafka(kr, out.kafka.emplace(), problems);
+  }
 }
 
 std::optional<transport_kind> read_transport(object_reader& r, std::string_view key) {
-  return r.choice<transport_kind>(key, {{"memory", transport_kind::memory}, {"redis", transport_kind::redis}},
-                                  {"kafka"});
+  return r.choice<transport_kind>(
+    key, {{"memory", transport_kind::memory}, {"redis", transport_kind::redis}, {"kafka", transport_kind::kafka}});
 }
 
 std::string full_name(const std::string& prefix, const std::string& name) {
@@ -532,25 +584,29 @@ bool is_stream_id(std::string_view id) {
   return digits(id.substr(0, dash)) && (dash == std::string_view::npos || digits(id.substr(dash + 1)));
 }
 
-// Where a new consumer group starts and when pending entries are taken over: Redis only.
-void read_redis_options(object_reader& c, consumer_settings& consumer, const settings& out, problems_list& problems) {
+// Where a new consumer group starts and when pending entries are taken over: options of the
+// broker transports, refused on topics of others.
+void read_group_options(object_reader& c, consumer_settings& consumer, const settings& out, problems_list& problems) {
   auto topic = out.topics.find(consumer.topic);
-  bool on_redis = topic != out.topics.end() && topic->second.transport == transport_kind::redis;
-  auto redis_only = [&](std::string_view key) {
-    if (!on_redis && topic != out.topics.end())
-      problems.add(c.path_of(key), "applies to topics on the redis transport; topic \"" + consumer.topic + "\" is on " +
-                                     to_string(topic->second.transport));
+  auto only_on = [&](std::string_view key, std::initializer_list<transport_kind> kinds, std::string_view which) {
+    if (topic == out.topics.end())
+      return;  // reported already
+    for (auto kind : kinds)
+      if (topic->second.transport == kind)
+        return;
+    problems.add(c.path_of(key), "applies to topics on the " + std::string(which) + " transport; topic \"" +
+                                   consumer.topic + "\" is on " + to_string(topic->second.transport));
   };
-  if (auto idle = read_millis(c, "claim_idle_ms", 1, 86400000)) {
-    redis_only("claim_idle_ms");
-    consumer.claim_idle = *idle;
-  }
   if (auto from_beginning = c.boolean("from_beginning")) {
-    redis_only("from_beginning");
+    only_on("from_beginning", {transport_kind::redis, transport_kind::kafka}, "redis or kafka");
     consumer.from_beginning = *from_beginning;
   }
+  if (auto idle = read_millis(c, "claim_idle_ms", 1, 86400000)) {
+    only_on("claim_idle_ms", {transport_kind::redis}, "redis");
+    consumer.claim_idle = *idle;
+  }
   if (auto id = c.string("last_read_id")) {
-    redis_only("last_read_id");
+    only_on("last_read_id", {transport_kind::redis}, "redis");
     if (!is_stream_id(*id))
       problems.add(c.path_of("last_read_id"), "is \"" + *id + "\"; expected a stream id such as 1700000000000-0");
     else if (consumer.from_beginning)
@@ -602,7 +658,7 @@ void read_consumers(object_reader& r, settings& out, problems_list& problems) {
       consumer.restart_backoff_min = range->first;
       consumer.restart_backoff_max = range->second;
     }
-    read_redis_options(c, consumer, out, problems);
+    read_group_options(c, consumer, out, problems);
     c.reserved("retry", "retry");
     c.reserved("dead_letter_topic", "dead_letter_topic");
     out.consumers.push_back(std::move(consumer));
@@ -611,12 +667,16 @@ void read_consumers(object_reader& r, settings& out, problems_list& problems) {
 
 // Every transport a topic uses must be configured under transports.
 void check_transports_configured(const settings& out, problems_list& problems) {
-  std::string on_redis;
-  for (const auto& [name, topic] : out.topics)
-    if (topic.transport == transport_kind::redis)
-      on_redis += (on_redis.empty() ? "" : ", ") + name;
-  if (!on_redis.empty() && !out.redis)
-    problems.add("$.transports.redis", "missing; topics on the redis transport need it: " + on_redis);
+  for (auto [kind, configured] :
+       {std::pair{transport_kind::redis, out.redis.has_value()}, {transport_kind::kafka, out.kafka.has_value()}}) {
+    std::string users;
+    for (const auto& [name, topic] : out.topics)
+      if (topic.transport == kind)
+        users += (users.empty() ? "" : ", ") + name;
+    if (!users.empty() && !configured)
+      problems.add("$.transports." + to_string(kind),
+                   "missing; topics on the " + to_string(kind) + " transport need it: " + users);
+  }
 }
 
 settings read_settings(const json::object& root, problems_list& problems) {

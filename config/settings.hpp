@@ -46,6 +46,15 @@ struct redis_settings {
   std::chrono::milliseconds reconnect_backoff_max{5000};   // the wait doubles up to this
 };
 
+// transports.kafka: one Kafka cluster, one idempotent producer per process, one librdkafka
+// consumer per configured consumer.
+struct kafka_settings {
+  std::string bootstrap_servers;
+  // librdkafka properties for producer and consumers alike (compression, security, linger...),
+  // checked by librdkafka itself at load time.
+  std::map<std::string, std::string> properties;
+};
+
 struct topic_settings {
   std::string name;       // as in the file, without the prefix
   std::string full_name;  // <topic_prefix>-<name>, or name when there is no prefix
@@ -75,9 +84,9 @@ struct consumer_settings {
   std::chrono::milliseconds poll_timeout{500};                  // how long an empty poll waits
   std::chrono::milliseconds restart_backoff_min{100};           // first restart delay
   std::chrono::milliseconds restart_backoff_max{30000};         // delay doubles up to this
+  bool from_beginning = false;  // a new group starts at the topic's start, not its end
   // Redis topics only.
   std::chrono::milliseconds claim_idle{60000};  // take over entries pending this long (XAUTOCLAIM)
-  bool from_beginning = false;                  // a new group starts at the stream's start, not its end
   std::string last_read_id;                     // a new group starts after this stream id
 };
 
@@ -87,6 +96,7 @@ struct settings {
   http_settings http;
   memory_settings memory;
   std::optional<redis_settings> redis;  // set when transports.redis is configured
+  std::optional<kafka_settings> kafka;  // set when transports.kafka is configured
   std::chrono::milliseconds shutdown_timeout{10000};  // drain budget on SIGTERM
   std::map<std::string, topic_settings> topics;       // by name as in the file
   std::vector<route> routes;

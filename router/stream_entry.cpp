@@ -1,15 +1,8 @@
 #include "router/stream_entry.hpp"
 
-#include "router/cloudevents.hpp"
-
-#include <boost/json.hpp>
+#include "router/event_data.hpp"
 
 namespace eventrouter {
-
-std::string encode_event_data(const event& ev, config::topic_format) {
-  // `openedx` (Avro) arrives with its own issue; the loader refuses it until then.
-  return boost::json::serialize(ev.data);
-}
 
 std::array<stream_field, 8> stream_fields(const event& ev, const std::string& event_data) {
   return {{{"type", ev.type},
@@ -23,7 +16,7 @@ std::array<stream_field, 8> stream_fields(const event& ev, const std::string& ev
 }
 
 std::variant<event_ptr, std::string> decode_stream_entry(const std::vector<std::pair<std::string, std::string>>& fields,
-                                                         config::topic_format) {
+                                                         config::topic_format format) {
   event ev;
   ev.minorversion = "0";
   const std::string* data = nullptr;
@@ -42,14 +35,10 @@ std::variant<event_ptr, std::string> decode_stream_entry(const std::vector<std::
       return std::string("field '") + name + "' is missing or empty";
   if (data == nullptr)
     return std::string("field 'event_data' is missing");
-  boost::json::parse_options options;
-  options.max_depth = max_json_depth;
-  boost::json::error_code ec;
-  ev.data = boost::json::parse(*data, ec, {}, options);
-  if (ec)
-    return "field 'event_data' is not valid JSON: " + ec.message();
-  if (!ev.data.is_object())
-    return std::string("field 'event_data' is not a JSON object");
+  auto decoded = decode_event_data(*data, format);
+  if (auto* why = std::get_if<std::string>(&decoded))
+    return why->insert(0, "field 'event_data' is ");  // not "literal" + string: GCC 12's -Wrestrict misfires
+  ev.data = std::move(std::get<boost::json::value>(decoded));
   return std::make_shared<const event>(std::move(ev));
 }
 

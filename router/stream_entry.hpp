@@ -1,11 +1,11 @@
 #pragma once
 // An event as a Redis stream entry, in the layout of the Open edX Redis event bus
 // (edx-event-bus-redis): fields type, id, source, time, minorversion, sourcehost, sourcelib,
-// then event_data. The topic's format decides only how event_data is encoded — JSON text of
-// the data in `json` format; Avro in `openedx` format — and this file is the one seam for it.
+// then event_data, encoded as the topic's format says (router/event_data.hpp).
 
 #include "config/settings.hpp"
 #include "router/event.hpp"
+#include "router/event_data.hpp"
 
 #include <array>
 #include <string>
@@ -17,9 +17,6 @@
 namespace eventrouter {
 
 using stream_field = std::pair<std::string_view, std::string_view>;
-
-// The entry's payload field, event_data, in the topic's format.
-std::string encode_event_data(const event& ev, config::topic_format format);
 
 // Every field of the entry, in order; views into `ev` and `event_data`.
 std::array<stream_field, 8> stream_fields(const event& ev, const std::string& event_data);

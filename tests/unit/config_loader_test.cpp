@@ -607,17 +607,54 @@ TEST(config_loader, keys_with_dots_or_dashes_use_bracket_notation_in_paths) {
 
 // --- reserved features ----------------------------------------------------------------------
 
-TEST(config_loader, reserved_transports_are_not_supported_by_this_version) {
-  auto r = parse_settings(R"({ "default_transport": "kafka",
-    "transports": { "kafka": {} },
-    "topics": { "t": { "transport": "kafka" }, "u": { "format": "openedx" } } })");
+TEST(config_loader, the_openedx_format_is_not_supported_by_this_version) {
+  auto r = parse_settings(R"({ "topics": { "u": { "format": "openedx" } } })");
   EXPECT_FALSE(r.value.has_value());
-  EXPECT_THAT(message_at(r, "$.default_transport"), HasSubstr("not supported by this version"));
-  EXPECT_THAT(message_at(r, "$.transports.kafka"), HasSubstr("not supported by this version"));
-  EXPECT_THAT(message_at(r, "$.topics.t.transport"), HasSubstr("not supported by this version"));
-  EXPECT_THAT(message_at(r, "$.topics.t.transport"), HasSubstr("kafka"));
   EXPECT_THAT(message_at(r, "$.topics.u.format"), HasSubstr("not supported by this version"));
-  EXPECT_EQ(r.problems.size(), 4u) << listing(r);
+  EXPECT_EQ(r.problems.size(), 1u) << listing(r);
+}
+
+// --- the kafka transport ----------------------------------------------------------------------
+
+TEST(config_loader, kafka_properties_pass_through_as_strings) {
+  setenv("EVENTROUTER_TEST_SASL_PASSWORD", "hunter2", 1);
+  auto s = parse_valid(R"({ "default_transport": "kafka",
+    "transports": { "kafka": { "bootstrap_servers": "k1:9092,k2:9092",
+      "properties": { "compression.type": "lz4", "linger.ms": 5, "socket.keepalive.enable": true,
+                      "sasl.password": "${EVENTROUTER_TEST_SASL_PASSWORD}" } } },
+    "producer_config": { "a.v1": { "orders": { "event_key_field": "k" } } } })");
+  ASSERT_TRUE(s.kafka.has_value());
+  EXPECT_EQ(s.kafka->bootstrap_servers, "k1:9092,k2:9092");
+  EXPECT_EQ(s.kafka->properties.at("compression.type"), "lz4");
+  EXPECT_EQ(s.kafka->properties.at("linger.ms"), "5");
+  EXPECT_EQ(s.kafka->properties.at("socket.keepalive.enable"), "true");
+  EXPECT_EQ(s.kafka->properties.at("sasl.password"), "hunter2");
+  EXPECT_EQ(s.topics.at("orders").transport, transport_kind::kafka);
+}
+
+TEST(config_loader, an_invalid_kafka_property_is_reported_with_librdkafkas_own_message) {
+  auto r = parse_settings(R"({ "transports": { "kafka": { "bootstrap_servers": "k:9092",
+    "properties": { "compression.type": "zip", "no.such.property": "1", "linger.ms": [5] } } } })");
+  EXPECT_THAT(message_at(r, R"($.transports.kafka.properties["compression.type"])"), HasSubstr("librdkafka"));
+  EXPECT_THAT(message_at(r, R"($.transports.kafka.properties["no.such.property"])"),
+              HasSubstr("No such configuration property"));
+  EXPECT_THAT(message_at(r, R"($.transports.kafka.properties["linger.ms"])"), HasSubstr("an array"));
+  EXPECT_EQ(r.problems.size(), 3u) << listing(r);
+}
+
+TEST(config_loader, kafka_properties_eventrouter_manages_are_refused) {
+  auto r = parse_settings(R"({ "transports": { "kafka": { "bootstrap_servers": "k:9092",
+    "properties": { "enable.auto.commit": "true", "acks": "1", "group.id": "x" } } } })");
+  for (auto path : {R"($.transports.kafka.properties["enable.auto.commit"])", "$.transports.kafka.properties.acks",
+                    R"($.transports.kafka.properties["group.id"])"})
+    EXPECT_THAT(message_at(r, path), HasSubstr("eventrouter"));
+}
+
+TEST(config_loader, a_kafka_topic_without_transports_kafka_is_a_problem_naming_the_topics) {
+  auto r = parse_settings(R"({ "topics": { "orders": { "transport": "kafka" } } })");
+  EXPECT_THAT(message_at(r, "$.transports.kafka"), HasSubstr("orders"));
+  auto missing = parse_settings(R"({ "transports": { "kafka": {} } })");
+  EXPECT_THAT(message_at(missing, "$.transports.kafka.bootstrap_servers"), HasSubstr("missing"));
 }
 
 // --- the redis transport ----------------------------------------------------------------------
@@ -683,7 +720,7 @@ TEST(config_loader, redis_consumer_options_are_read_and_refused_on_other_transpo
       { "name": "a", "topic": "m", "group_id": "g", "sink": { "type": "log" }, "claim_idle_ms": 250 },
       { "name": "b", "topic": "r", "group_id": "g", "sink": { "type": "log" }, "last_read_id": "yesterday" },
       { "name": "c", "topic": "r", "group_id": "g", "sink": { "type": "log" }, "from_beginning": true, "last_read_id": "1-0" } ] })");
-  EXPECT_THAT(message_at(r, "$.consumers[0].claim_idle_ms"), HasSubstr("redis"));
+  EXPECT_THAT(message_at(r, "$.consumers[0].claim_idle_ms"), HasSubstr("the redis transport"));
   EXPECT_THAT(message_at(r, "$.consumers[1].last_read_id"), HasSubstr("stream id"));
   EXPECT_THAT(message_at(r, "$.consumers[2].last_read_id"), HasSubstr("from_beginning"));
   EXPECT_EQ(r.problems.size(), 3u) << listing(r);

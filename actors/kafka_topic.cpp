@@ -1,0 +1,73 @@
+#include "actors/kafka_topic.hpp"
+
+#include "actors/failure.hpp"
+
+#include <unordered_map>
+
+namespace eventrouter {
+
+namespace {
+
+struct pending_publish {
+  caf::typed_response_promise<std::uint64_t> promise;
+  std::size_t events;
+};
+
+struct kafka_topic_state {
+  std::shared_ptr<kafka::producer> producer;
+  std::string topic;
+  config::topic_format format = config::topic_format::json;
+  std::uint64_t next_batch = 0;
+  std::unordered_map<std::uint64_t, pending_publish> pending;
+  prometheus::Counter* published_ok = nullptr;
+  prometheus::Counter* published_error = nullptr;
+};
+
+using kafka_topic_actor = caf::stateful_actor<kafka_topic_state>*;
+
+caf::behavior kafka_topic(kafka_topic_actor self, std::shared_ptr<kafka::producer> producer, std::string topic,
+                          config::topic_format format, metrics::registry* metrics) {
+  auto& st = self->state;
+  st.producer = std::move(producer);
+  st.topic = std::move(topic);
+  st.format = format;
+  st.published_ok = &metrics->published(st.topic, "kafka", "ok");
+  st.published_error = &metrics->published(st.topic, "kafka", "error");
+  return {
+    [=](publish_atom, const topic_batch& batch) -> caf::result<std::uint64_t> {
+      auto& st = self->state;
+      auto id = st.next_batch++;
+      auto promise = self->make_response_promise<std::uint64_t>();
+      st.pending.emplace(id, pending_publish{promise, batch->size()});
+      st.producer->produce(st.topic, *batch, st.format,
+                           [me = caf::actor_cast<caf::actor>(self), id](std::string error) {
+                             caf::anon_send(me, delivered_atom::value, id, std::move(error));
+                           });
+      return promise;
+    },
+    [=](delivered_atom, std::uint64_t id, const std::string& error) {
+      auto& st = self->state;
+      auto it = st.pending.find(id);
+      if (it == st.pending.end())
+        return;
+      auto events = static_cast<double>(it->second.events);
+      if (error.empty()) {
+        st.published_ok->Increment(events);
+        it->second.promise.deliver(static_cast<std::uint64_t>(it->second.events));
+      } else {
+        st.published_error->Increment(events);
+        it->second.promise.deliver(failure(error));
+      }
+      st.pending.erase(it);
+    },
+  };
+}
+
+}  // namespace
+
+caf::actor spawn_kafka_topic(caf::actor_system& sys, std::shared_ptr<kafka::producer> producer, std::string topic,
+                             config::topic_format format, metrics::registry& metrics) {
+  return sys.spawn(kafka_topic, std::move(producer), std::move(topic), format, &metrics);
+}
+
+}  // namespace eventrouter

@@ -1,0 +1,25 @@
+#pragma once
+// A topic on the Kafka transport. Producing does not block (librdkafka queues), so this is an
+// ordinary scheduled actor: it hands a batch to the process's producer and answers the
+// publish when the delivery reports came back — accepted only once Kafka acknowledged every
+// message (acks=all), failed with the first error otherwise.
+//
+//   (publish_atom, topic_batch)                  -> uint64_t events written | error
+//   (delivered_atom, batch id, error or "")      from the producer's delivery thread
+
+#include "actors/messages.hpp"
+#include "config/settings.hpp"
+#include "metrics/registry.hpp"
+#include "transports/kafka_producer.hpp"
+
+#include <caf/all.hpp>
+
+#include <memory>
+#include <string>
+
+namespace eventrouter {
+
+caf::actor spawn_kafka_topic(caf::actor_system& sys, std::shared_ptr<kafka::producer> producer, std::string topic,
+                             config::topic_format format, metrics::registry& metrics);
+
+}  // namespace eventrouter

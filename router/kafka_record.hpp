@@ -1,0 +1,29 @@
+#pragma once
+// An event as a Kafka message, as the Open edX Kafka event bus (edx-event-bus-kafka) writes it:
+// key = the event's key on the topic; value = the data, encoded as the topic's format says
+// (router/event_data.hpp); headers ce_type, ce_id, ce_source, ce_time, ce_specversion,
+// ce_minorversion, sourcehost, sourcelib, content-type and ce_datacontenttype, UTF-8.
+
+#include "config/settings.hpp"
+#include "router/event.hpp"
+
+#include <array>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace eventrouter {
+
+using kafka_header = std::pair<std::string_view, std::string_view>;
+
+// Every header, in order; views into `ev` (and static strings).
+std::array<kafka_header, 10> kafka_headers(const event& ev, config::topic_format format);
+
+// A message read back. ce_type and ce_id are required; the other attributes default as an
+// event's do. The error names the missing or broken header, or the value.
+std::variant<event_ptr, std::string> decode_kafka_record(const std::vector<std::pair<std::string, std::string>>& headers,
+                                                         std::string_view value, config::topic_format format);
+
+}  // namespace eventrouter

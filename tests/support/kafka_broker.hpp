@@ -1,0 +1,69 @@
+#pragma once
+// A real Apache Kafka broker for integration tests: one JVM that is both KRaft controller and
+// broker, on free loopback ports, with a private data folder; stopped, and restarted on the same
+// ports with the same data. The broker's jars come from Maven Central (tests/kafka/pom.xml),
+// fetched once into a cache folder shared by every test process:
+// $EVENTROUTER_KAFKA_JARS if set, else <build dir>/kafka-jars (scripts/kafka-broker uses the
+// same folder and lock file).
+//
+// Starting a broker takes seconds (about 5 on 2 cores): tests share one per test process
+// through shared_kafka_broker(), each with its own topic names and group ids.
+
+#include "service_process.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+namespace eventrouter::testing {
+
+class kafka_broker {
+ public:
+  // Fetches the jars if the cache lacks them, formats storage, starts the broker, and waits
+  // until it answers a metadata request; throws std::runtime_error (with the tail of the
+  // broker's log) on failure. Defaults: num.partitions=3, auto.create.topics.enable=true,
+  // group.initial.rebalance.delay.ms=0, every internal topic with replication factor 1.
+  kafka_broker();
+  ~kafka_broker();  // stops the broker and removes its folder
+
+  kafka_broker(const kafka_broker&) = delete;
+  kafka_broker& operator=(const kafka_broker&) = delete;
+
+  std::uint16_t port() const { return port_; }
+  std::string bootstrap() const { return "127.0.0.1:" + std::to_string(port_); }
+  bool running() const { return process_ != nullptr; }
+
+  // SIGTERM, then SIGKILL if it has not exited within 30 s. Keeps the data.
+  void stop();
+  // Starts again, on the same ports with the same data; waits until ready, like the constructor.
+  void start();
+
+  // Creates a topic (replication factor 1) through the admin API and waits until every one of
+  // its partitions has a leader; throws on failure, also if the topic exists already.
+  void create_topic(const std::string& name, int partitions,
+                    std::chrono::milliseconds timeout = std::chrono::seconds(30)) const;
+
+  // The last `lines` lines of the broker's log (and anything it printed), for failure messages.
+  std::string log_tail(std::size_t lines = 60) const;
+
+  // The folder that holds the broker's jars, fetched on first use (thread- and process-safe).
+  static std::filesystem::path jars();
+
+ private:
+  void wait_until_ready(std::chrono::milliseconds timeout);
+
+  std::uint16_t port_;
+  std::uint16_t controller_port_;
+  std::filesystem::path dir_;
+  std::filesystem::path jars_;
+  std::unique_ptr<service_process> process_;
+};
+
+// One broker per test process, started on first use and stopped at exit. A failed start is
+// remembered: later calls throw the same error at once instead of waiting again. Call it from
+// the thread that runs the tests (the broker is killed if the thread that started it exits).
+kafka_broker& shared_kafka_broker();
+
+}  // namespace eventrouter::testing

@@ -1,0 +1,25 @@
+#include "transports/kafka_conf.hpp"
+
+#include <memory>
+#include <stdexcept>
+
+namespace eventrouter::kafka {
+
+rd_kafka_conf_t* make_conf(const config::kafka_settings& settings,
+                           const std::vector<std::pair<std::string, std::string>>& own) {
+  std::unique_ptr<rd_kafka_conf_t, decltype(&rd_kafka_conf_destroy)> conf(rd_kafka_conf_new(), rd_kafka_conf_destroy);
+  char error[512];
+  auto set = [&](const std::string& name, const std::string& value) {
+    if (rd_kafka_conf_set(conf.get(), name.c_str(), value.c_str(), error, sizeof error) != RD_KAFKA_CONF_OK)
+      throw std::invalid_argument("librdkafka property " + name + ": " + error);
+  };
+  set("bootstrap.servers", settings.bootstrap_servers);
+  set("client.id", "eventrouter");
+  for (const auto& [name, value] : own)
+    set(name, value);
+  for (const auto& [name, value] : settings.properties)
+    set(name, value);
+  return conf.release();
+}
+
+}  // namespace eventrouter::kafka

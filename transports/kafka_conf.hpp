@@ -1,0 +1,21 @@
+#pragma once
+// The librdkafka configuration of a client: bootstrap servers, eventrouter's own properties
+// for that kind of client, then the operator's transports.kafka.properties (the loader has
+// refused those that would override eventrouter's guarantees).
+
+#include "config/settings.hpp"
+
+#include <librdkafka/rdkafka.h>
+
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace eventrouter::kafka {
+
+// The caller owns the result (rd_kafka_new takes it). Throws std::invalid_argument with
+// librdkafka's message for a property it refuses.
+rd_kafka_conf_t* make_conf(const config::kafka_settings& settings,
+                           const std::vector<std::pair<std::string, std::string>>& own);
+
+}  // namespace eventrouter::kafka

@@ -1,0 +1,157 @@
+#include "transports/kafka_consumer.hpp"
+
+#include "transports/kafka_conf.hpp"
+
+#include <librdkafka/rdkafka.h>
+
+#include <boost/json.hpp>
+
+#include <memory>
+
+namespace eventrouter::kafka {
+
+namespace {
+
+using partition_list = std::unique_ptr<rd_kafka_topic_partition_list_t, decltype(&rd_kafka_topic_partition_list_destroy)>;
+
+partition_list to_list(const std::vector<partition_offset>& offsets) {
+  partition_list list(rd_kafka_topic_partition_list_new(static_cast<int>(offsets.size())),
+                      rd_kafka_topic_partition_list_destroy);
+  for (const auto& p : offsets)
+    rd_kafka_topic_partition_list_add(list.get(), p.topic.c_str(), p.partition)->offset = p.offset;
+  return list;
+}
+
+std::vector<partition_offset> from_list(const rd_kafka_topic_partition_list_t* list) {
+  std::vector<partition_offset> out;
+  for (int i = 0; i < list->cnt; ++i)
+    out.push_back({list->elems[i].topic, list->elems[i].partition, list->elems[i].offset});
+  return out;
+}
+
+}  // namespace
+
+struct consumer_callbacks {
+  static void rebalance(rd_kafka_t* handle, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* partitions,
+                        void* opaque);
+  static int statistics(rd_kafka_t* handle, char* json, std::size_t length, void* opaque);
+};
+
+consumer::consumer(const config::kafka_settings& settings, const std::string& topic, const std::string& group_id,
+                   bool from_beginning)
+    : topic_(topic) {
+  rd_kafka_conf_t* conf = nullptr;
+  try {
+    conf = make_conf(settings, {{"group.id", group_id},
+                                {"enable.auto.commit", "false"},
+                                {"enable.auto.offset.store", "false"},
+                                {"auto.offset.reset", from_beginning ? "earliest" : "latest"},
+                                {"partition.assignment.strategy", "cooperative-sticky"},
+                                {"statistics.interval.ms", "5000"}});
+  } catch (const std::invalid_argument& e) {
+    throw consumer_error(e.what());
+  }
+  rd_kafka_conf_set_opaque(conf, this);
+  rd_kafka_conf_set_rebalance_cb(conf, &consumer_callbacks::rebalance);
+  rd_kafka_conf_set_stats_cb(conf, &consumer_callbacks::statistics);
+  char error[512];
+  handle_ = rd_kafka_new(RD_KAFKA_CONSUMER, conf, error, sizeof error);
+  if (handle_ == nullptr) {
+    rd_kafka_conf_destroy(conf);
+    throw consumer_error(std::string("cannot create the Kafka consumer: ") + error);
+  }
+  rd_kafka_poll_set_consumer(handle_);
+  auto subscription = to_list({{topic, RD_KAFKA_PARTITION_UA, 0}});
+  if (auto err = rd_kafka_subscribe(handle_, subscription.get()); err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    rd_kafka_destroy(handle_);
+    throw consumer_error("cannot subscribe to " + topic + ": " + rd_kafka_err2str(err));
+  }
+}
+
+consumer::~consumer() {
+  rd_kafka_consumer_close(handle_);
+  rd_kafka_destroy(handle_);
+}
+
+void consumer_callbacks::rebalance(rd_kafka_t* handle, rd_kafka_resp_err_t err,
+                                   rd_kafka_topic_partition_list_t* partitions, void* opaque) {
+  auto* self = static_cast<consumer*>(opaque);
+  if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+    rd_kafka_error_destroy(rd_kafka_incremental_assign(handle, partitions));
+    return;
+  }
+  // Revoked (or lost): the caller forgets what it read there before the partitions go.
+  if (self->on_revoked)
+    self->on_revoked(from_list(partitions));
+  rd_kafka_error_destroy(rd_kafka_incremental_unassign(handle, partitions));
+}
+
+int consumer_callbacks::statistics(rd_kafka_t*, char* json, std::size_t length, void* opaque) {
+  auto* self = static_cast<consumer*>(opaque);
+  boost::json::error_code ec;
+  auto stats = boost::json::parse(std::string_view(json, length), ec);
+  if (ec)
+    return 0;
+  const auto* partitions = stats.find_pointer("/topics/" + self->topic_ + "/partitions", ec);
+  if (partitions == nullptr || !partitions->is_object())
+    return 0;
+  std::int64_t lag = 0;
+  for (const auto& [id, p] : partitions->get_object()) {
+    const auto* value = p.is_object() ? p.get_object().if_contains("consumer_lag") : nullptr;
+    if (id != "-1" && value != nullptr && value->is_int64() && value->get_int64() > 0)
+      lag += value->get_int64();
+  }
+  self->lag_ = lag;
+  return 0;  // librdkafka frees the JSON
+}
+
+std::vector<record> consumer::poll(std::size_t max, std::chrono::milliseconds wait) {
+  std::vector<record> out;
+  auto timeout = static_cast<int>(wait.count());
+  while (out.size() < max) {
+    rd_kafka_message_t* message = rd_kafka_consumer_poll(handle_, out.empty() ? timeout : 0);
+    if (message == nullptr)
+      break;
+    std::unique_ptr<rd_kafka_message_t, decltype(&rd_kafka_message_destroy)> owned(message, rd_kafka_message_destroy);
+    if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      char reason[512];
+      if (rd_kafka_fatal_error(handle_, reason, sizeof reason) != RD_KAFKA_RESP_ERR_NO_ERROR)
+        throw consumer_error(std::string("kafka consumer failed: ") + reason);
+      continue;  // transient (broker down, rebalance in progress): librdkafka retries by itself
+    }
+    record r;
+    r.topic = rd_kafka_topic_name(message->rkt);
+    r.partition = message->partition;
+    r.offset = message->offset;
+    if (message->key != nullptr)
+      r.key.assign(static_cast<const char*>(message->key), message->key_len);
+    if (message->payload != nullptr)
+      r.value.assign(static_cast<const char*>(message->payload), message->len);
+    rd_kafka_headers_t* headers = nullptr;
+    if (rd_kafka_message_headers(message, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      const char* name = nullptr;
+      const void* value = nullptr;
+      std::size_t size = 0;
+      for (std::size_t i = 0; rd_kafka_header_get_all(headers, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR;
+           ++i)
+        r.headers.emplace_back(name, value == nullptr ? std::string() : std::string(static_cast<const char*>(value), size));
+    }
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+void consumer::commit(const std::vector<partition_offset>& next_offsets) {
+  if (next_offsets.empty())
+    return;
+  auto list = to_list(next_offsets);
+  rd_kafka_commit(handle_, list.get(), 1);
+}
+
+void consumer::seek(const partition_offset& to) {
+  auto list = to_list({to});
+  if (auto* error = rd_kafka_seek_partitions(handle_, list.get(), 5000))
+    rd_kafka_error_destroy(error);
+}
+
+}  // namespace eventrouter::kafka

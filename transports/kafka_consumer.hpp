@@ -1,0 +1,76 @@
+#pragma once
+// One member of a Kafka consumer group, on librdkafka, used from one thread (a detached
+// actor). Offsets are committed only when told (enable.auto.commit=false and
+// enable.auto.offset.store=false): the caller commits what its sink delivered.
+//
+// Rebalancing is cooperative (cooperative-sticky, incremental assign): a rebalance moves only
+// the partitions that must move, and the others keep being consumed without a pause. Revoked
+// partitions are reported to `on_revoked`, so that the caller drops what it read from them
+// and never commits for a partition it no longer owns.
+
+#include "config/settings.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+struct rd_kafka_s;
+
+namespace eventrouter::kafka {
+
+struct record {
+  std::string topic;
+  std::int32_t partition = 0;
+  std::int64_t offset = 0;
+  std::string key;
+  std::string value;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+struct partition_offset {
+  std::string topic;
+  std::int32_t partition = 0;
+  std::int64_t offset = 0;  // commit: the next offset to read; seek: the offset to read next
+};
+
+class consumer_error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class consumer {
+ public:
+  // Joins `group_id` on `topic`. A group without committed offsets starts at the topic's end,
+  // or its beginning with from_beginning. Throws consumer_error.
+  consumer(const config::kafka_settings& settings, const std::string& topic, const std::string& group_id,
+           bool from_beginning);
+  ~consumer();  // leaves the group
+  consumer(const consumer&) = delete;
+  consumer& operator=(const consumer&) = delete;
+
+  // Up to `max` records: waits up to `wait` for the first, then takes what has arrived.
+  // Throws consumer_error on a fatal error.
+  std::vector<record> poll(std::size_t max, std::chrono::milliseconds wait);
+
+  void commit(const std::vector<partition_offset>& next_offsets);  // asynchronous
+  void seek(const partition_offset& to);                           // read from there again
+
+  // Messages of the topic the group has not read, from librdkafka's statistics (every 5 s).
+  std::optional<std::int64_t> lag() const { return lag_; }
+
+  std::function<void(const std::vector<partition_offset>& revoked)> on_revoked;
+
+ private:
+  friend struct consumer_callbacks;  // librdkafka's rebalance and statistics callbacks
+
+  rd_kafka_s* handle_ = nullptr;
+  std::string topic_;
+  std::optional<std::int64_t> lag_;
+};
+
+}  // namespace eventrouter::kafka

@@ -1,0 +1,106 @@
+#include "transports/kafka_producer.hpp"
+
+#include "router/event_data.hpp"
+#include "router/kafka_record.hpp"
+#include "transports/kafka_conf.hpp"
+
+#include <librdkafka/rdkafka.h>
+
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+
+namespace eventrouter::kafka {
+
+namespace {
+
+// One produce() call, until its last delivery report.
+struct pending_batch {
+  std::atomic<std::size_t> remaining;
+  std::mutex mutex;
+  std::string first_error;
+  producer::completion done;
+
+  pending_batch(std::size_t n, producer::completion f) : remaining(n), done(std::move(f)) {}
+
+  // Called once per message; the last call completes the batch and frees it.
+  static void settle(pending_batch* batch, std::size_t messages, const std::string& error) {
+    if (!error.empty()) {
+      std::lock_guard lock{batch->mutex};
+      if (batch->first_error.empty())
+        batch->first_error = error;
+    }
+    if (batch->remaining.fetch_sub(messages) == messages) {
+      batch->done(std::move(batch->first_error));
+      delete batch;
+    }
+  }
+};
+
+void on_delivery(rd_kafka_t*, const rd_kafka_message_t* message, void*) {
+  auto* batch = static_cast<pending_batch*>(message->_private);
+  std::string error;
+  if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR)
+    error = std::string("kafka topic '") + rd_kafka_topic_name(message->rkt) + "': " + rd_kafka_err2str(message->err);
+  pending_batch::settle(batch, 1, error);
+}
+
+}  // namespace
+
+producer::producer(const config::kafka_settings& settings) {
+  std::vector<std::pair<std::string, std::string>> own{
+    {"enable.idempotence", "true"}, {"acks", "all"}, {"message.timeout.ms", "20000"}, {"linger.ms", "5"}};
+  // The operator's message.timeout.ms or linger.ms wins: make_conf sets theirs after ours.
+  auto* conf = make_conf(settings, own);
+  rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+  char error[512];
+  handle_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, error, sizeof error);
+  if (handle_ == nullptr) {
+    rd_kafka_conf_destroy(conf);
+    throw std::runtime_error(std::string("cannot create the Kafka producer: ") + error);
+  }
+  delivery_thread_ = std::thread([this] {
+    while (running_.load(std::memory_order_relaxed))
+      rd_kafka_poll(handle_, 100);
+  });
+}
+
+producer::~producer() {
+  rd_kafka_flush(handle_, 10000);
+  // Whatever did not make it completes as failed: nobody is left waiting in vain.
+  rd_kafka_purge(handle_, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+  rd_kafka_poll(handle_, 0);
+  running_ = false;
+  delivery_thread_.join();
+  rd_kafka_destroy(handle_);
+}
+
+void producer::produce(const std::string& topic, const std::vector<keyed_event>& batch, config::topic_format format,
+                       completion done) {
+  if (batch.empty())
+    return done("");
+  auto* pending = new pending_batch(batch.size(), std::move(done));
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    const auto& item = batch[i];
+    auto value = encode_event_data(*item.ev, format);
+    rd_kafka_headers_t* headers = rd_kafka_headers_new(10);
+    for (const auto& [name, text] : kafka_headers(*item.ev, format))
+      rd_kafka_header_add(headers, name.data(), static_cast<ssize_t>(name.size()), text.data(),
+                          static_cast<ssize_t>(text.size()));
+    auto err = rd_kafka_producev(handle_, RD_KAFKA_V_TOPIC(topic.c_str()),
+                                 RD_KAFKA_V_KEY(item.key.data(), item.key.size()),
+                                 RD_KAFKA_V_VALUE(value.data(), value.size()), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                 RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_OPAQUE(pending), RD_KAFKA_V_END);
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      // Not queued (queue full, unknown partition...): this and the rest fail now; those queued
+      // before still get their delivery reports.
+      rd_kafka_headers_destroy(headers);
+      pending_batch::settle(pending, batch.size() - i,
+                            "kafka topic '" + topic + "': cannot queue event '" + item.ev->id + "': " +
+                              rd_kafka_err2str(err));
+      return;
+    }
+  }
+}
+
+}  // namespace eventrouter::kafka
