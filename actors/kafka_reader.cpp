@@ -30,8 +30,10 @@ void open(kafka_reader_actor self) {
   auto& st = self->state;
   if (st.client)
     return;
-  st.client = std::make_unique<kafka::consumer>(st.args.kafka, st.args.topic, st.args.consumer.group_id,
-                                                st.args.consumer.from_beginning);
+  std::optional<std::chrono::system_clock::time_point> start_at;
+  if (!st.args.consumer.from_beginning)
+    start_at = st.args.service_start;
+  st.client = std::make_unique<kafka::consumer>(st.args.kafka, st.args.topic, st.args.consumer.group_id, start_at);
   // What was read from a partition that moves to another member is forgotten here: its acks
   // must not commit for a partition this member no longer owns.
   st.client->on_revoked = [self](const std::vector<kafka::partition_offset>& revoked) {

@@ -71,7 +71,8 @@ source_opener source_for(const config::settings& settings, const config::consume
       return own_reader(redis_reader_args{*settings.redis, topic.full_name, topic.format, c, nullptr, &metrics},
                         spawn_redis_reader);
     case config::transport_kind::kafka:
-      return own_reader(kafka_reader_args{*settings.kafka, topic.full_name, topic.format, c, nullptr, &metrics},
+      return own_reader(kafka_reader_args{*settings.kafka, topic.full_name, topic.format, c,
+                                          std::chrono::system_clock::now(), nullptr, &metrics},
                         spawn_kafka_reader);
     case config::transport_kind::memory:
       break;

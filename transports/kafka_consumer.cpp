@@ -31,6 +31,29 @@ std::vector<partition_offset> from_list(const rd_kafka_topic_partition_list_t* l
 
 }  // namespace
 
+// Partitions without a committed offset start at the first message written at or after
+// `start_at`; the others resume at their commit.
+void start_new_partitions_at(rd_kafka_t* handle, rd_kafka_topic_partition_list_t* partitions,
+                             std::chrono::system_clock::time_point start_at) {
+  constexpr int timeout_ms = 10000;
+  partition_list committed(rd_kafka_topic_partition_list_copy(partitions), rd_kafka_topic_partition_list_destroy);
+  if (rd_kafka_committed(handle, committed.get(), timeout_ms) != RD_KAFKA_RESP_ERR_NO_ERROR)
+    return;  // unknown: auto.offset.reset=earliest then errs on the side of redelivery
+  partition_list fresh(rd_kafka_topic_partition_list_new(committed->cnt), rd_kafka_topic_partition_list_destroy);
+  auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(start_at.time_since_epoch()).count();
+  for (int i = 0; i < committed->cnt; ++i)
+    if (committed->elems[i].offset < 0)
+      rd_kafka_topic_partition_list_add(fresh.get(), committed->elems[i].topic, committed->elems[i].partition)->offset =
+        millis;
+  if (fresh->cnt == 0 || rd_kafka_offsets_for_times(handle, fresh.get(), timeout_ms) != RD_KAFKA_RESP_ERR_NO_ERROR)
+    return;
+  for (int i = 0; i < fresh->cnt; ++i) {
+    auto* target = rd_kafka_topic_partition_list_find(partitions, fresh->elems[i].topic, fresh->elems[i].partition);
+    // -1: nothing written since start_at, so start at the end.
+    target->offset = fresh->elems[i].offset < 0 ? RD_KAFKA_OFFSET_END : fresh->elems[i].offset;
+  }
+}
+
 struct consumer_callbacks {
   static void rebalance(rd_kafka_t* handle, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* partitions,
                         void* opaque);
@@ -38,14 +61,14 @@ struct consumer_callbacks {
 };
 
 consumer::consumer(const config::kafka_settings& settings, const std::string& topic, const std::string& group_id,
-                   bool from_beginning)
-    : topic_(topic) {
+                   std::optional<std::chrono::system_clock::time_point> start_at)
+    : topic_(topic), start_at_(start_at) {
   rd_kafka_conf_t* conf = nullptr;
   try {
     conf = make_conf(settings, {{"group.id", group_id},
                                 {"enable.auto.commit", "false"},
                                 {"enable.auto.offset.store", "false"},
-                                {"auto.offset.reset", from_beginning ? "earliest" : "latest"},
+                                {"auto.offset.reset", "earliest"},
                                 {"partition.assignment.strategy", "cooperative-sticky"},
                                 {"statistics.interval.ms", "5000"}});
   } catch (const std::invalid_argument& e) {
@@ -77,6 +100,8 @@ void consumer_callbacks::rebalance(rd_kafka_t* handle, rd_kafka_resp_err_t err,
                                    rd_kafka_topic_partition_list_t* partitions, void* opaque) {
   auto* self = static_cast<consumer*>(opaque);
   if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+    if (self->start_at_)
+      start_new_partitions_at(handle, partitions, *self->start_at_);
     rd_kafka_error_destroy(rd_kafka_incremental_assign(handle, partitions));
     return;
   }

@@ -45,10 +45,12 @@ class consumer_error : public std::runtime_error {
 
 class consumer {
  public:
-  // Joins `group_id` on `topic`. A group without committed offsets starts at the topic's end,
-  // or its beginning with from_beginning. Throws consumer_error.
+  // Joins `group_id` on `topic`. A partition the group has no committed offset for starts at
+  // the first message written at or after `start_at` (the time the service started, so that no
+  // event accepted since is skipped), or at its beginning when start_at is empty. An offset
+  // out of range starts over at the beginning. Throws consumer_error.
   consumer(const config::kafka_settings& settings, const std::string& topic, const std::string& group_id,
-           bool from_beginning);
+           std::optional<std::chrono::system_clock::time_point> start_at);
   ~consumer();  // leaves the group
   consumer(const consumer&) = delete;
   consumer& operator=(const consumer&) = delete;
@@ -70,6 +72,7 @@ class consumer {
 
   rd_kafka_s* handle_ = nullptr;
   std::string topic_;
+  std::optional<std::chrono::system_clock::time_point> start_at_;
   std::optional<std::int64_t> lag_;
 };
 

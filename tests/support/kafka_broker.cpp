@@ -261,6 +261,25 @@ std::string random_cluster_id() {
   }
 }
 
+// The folders of brokers whose test process died without removing them (a crash, a SIGKILL at
+// a time-out): eventrouter-kafka-<pid>-<port>, where no process <pid> runs any more.
+void remove_abandoned_folders() {
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(fs::temp_directory_path(), ec)) {
+    auto name = entry.path().filename().string();
+    if (!name.starts_with("eventrouter-kafka-"))
+      continue;
+    auto rest = name.substr(std::strlen("eventrouter-kafka-"));
+    auto dash = rest.find('-');
+    if (dash == std::string::npos || dash == 0 ||
+        !std::all_of(rest.begin(), rest.begin() + static_cast<std::ptrdiff_t>(dash), ::isdigit))
+      continue;
+    auto pid = static_cast<pid_t>(std::stol(rest.substr(0, dash)));
+    if (pid != ::getpid() && ::kill(pid, 0) != 0 && errno == ESRCH)
+      fs::remove_all(entry.path(), ec);
+  }
+}
+
 }  // namespace
 
 // --- kafka_broker ----------------------------------------------------------------------------
@@ -280,6 +299,7 @@ kafka_broker::kafka_broker() : port_(free_port()), controller_port_(free_port())
   dir_ = fs::temp_directory_path() / ("eventrouter-kafka-" + std::to_string(::getpid()) + "-" + std::to_string(port_));
   try {
     jars_ = jars();
+    remove_abandoned_folders();
     fs::remove_all(dir_);
     fs::create_directories(dir_);
 
@@ -362,7 +382,7 @@ void kafka_broker::start() {
   try {
     wait_until_ready(ready_timeout);
   } catch (const std::exception& e) {
-    std::string message = e.what() + std::string("\n--- the broker's log (") + dir_.string() + "):\n" + log_tail();
+    std::string message = e.what() + std::string("\n--- the last lines of the broker's log:\n") + log_tail();
     stop();
     throw std::runtime_error(message);
   }
