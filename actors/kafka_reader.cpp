@@ -31,7 +31,7 @@ void open(kafka_reader_actor self) {
   if (st.client)
     return;
   std::optional<std::chrono::system_clock::time_point> start_at;
-  if (!st.args.consumer.from_beginning)
+  if (!st.args.consumer.from_beginning.value_or(true))
     start_at = st.args.service_start;
   st.client = std::make_unique<kafka::consumer>(st.args.kafka, st.args.topic, st.args.consumer.group_id, start_at);
   // What was read from a partition that moves to another member is forgotten here: its acks

@@ -31,7 +31,7 @@ struct kafka_reader_args {
   std::string topic;
   config::topic_format format = config::topic_format::json;
   config::consumer_settings consumer;
-  // When the service started: a new group reads what was written since (unless from_beginning).
+  // When the service started: with from_beginning false, a new group reads what was written since.
   std::chrono::system_clock::time_point service_start;
   std::shared_ptr<consumer_stats> stats;
   metrics::registry* metrics = nullptr;

@@ -57,7 +57,7 @@ caf::behavior redis_topic(redis_topic_actor self, config::redis_settings redis, 
 std::string start_id_of(const config::consumer_settings& consumer) {
   if (!consumer.last_read_id.empty())
     return consumer.last_read_id;
-  return consumer.from_beginning ? "0" : "$";
+  return consumer.from_beginning.value_or(false) ? "0" : "$";
 }
 
 caf::actor spawn_redis_topic(caf::actor_system& sys, config::redis_settings redis, std::string stream,

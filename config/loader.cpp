@@ -609,7 +609,7 @@ void read_group_options(object_reader& c, consumer_settings& consumer, const set
     only_on("last_read_id", {transport_kind::redis}, "redis");
     if (!is_stream_id(*id))
       problems.add(c.path_of("last_read_id"), "is \"" + *id + "\"; expected a stream id such as 1700000000000-0");
-    else if (consumer.from_beginning)
+    else if (consumer.from_beginning.value_or(false))
       problems.add(c.path_of("last_read_id"), "contradicts from_beginning; expected one of them");
     consumer.last_read_id = *id;
   }

@@ -84,7 +84,10 @@ struct consumer_settings {
   std::chrono::milliseconds poll_timeout{500};                  // how long an empty poll waits
   std::chrono::milliseconds restart_backoff_min{100};           // first restart delay
   std::chrono::milliseconds restart_backoff_max{30000};         // delay doubles up to this
-  bool from_beginning = false;  // a new group starts at the topic's start, not its end
+  // Where a group with no position yet starts: at the topic's beginning (true), or with what
+  // is written from the service's start on (false). Unset: false on Redis, true on Kafka (as
+  // the Open edX Kafka consumer does, so a group that has not committed yet never skips).
+  std::optional<bool> from_beginning;
   // Redis topics only.
   std::chrono::milliseconds claim_idle{60000};  // take over entries pending this long (XAUTOCLAIM)
   std::string last_read_id;                     // a new group starts after this stream id

@@ -32,26 +32,37 @@ std::vector<partition_offset> from_list(const rd_kafka_topic_partition_list_t* l
 }  // namespace
 
 // Partitions without a committed offset start at the first message written at or after
-// `start_at`; the others resume at their commit.
-void start_new_partitions_at(rd_kafka_t* handle, rd_kafka_topic_partition_list_t* partitions,
-                             std::chrono::system_clock::time_point start_at) {
+// `start_at`; the others resume at their commit. Returns those starting positions, to be
+// committed at once: a crash before the first delivery then resumes there, not at the
+// restarted service's later start time.
+partition_list start_new_partitions_at(rd_kafka_t* handle, rd_kafka_topic_partition_list_t* partitions,
+                                       std::chrono::system_clock::time_point start_at) {
   constexpr int timeout_ms = 10000;
+  partition_list fresh(rd_kafka_topic_partition_list_new(partitions->cnt), rd_kafka_topic_partition_list_destroy);
   partition_list committed(rd_kafka_topic_partition_list_copy(partitions), rd_kafka_topic_partition_list_destroy);
   if (rd_kafka_committed(handle, committed.get(), timeout_ms) != RD_KAFKA_RESP_ERR_NO_ERROR)
-    return;  // unknown: auto.offset.reset=earliest then errs on the side of redelivery
-  partition_list fresh(rd_kafka_topic_partition_list_new(committed->cnt), rd_kafka_topic_partition_list_destroy);
+    return fresh;  // unknown: auto.offset.reset=earliest then errs on the side of redelivery
   auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(start_at.time_since_epoch()).count();
   for (int i = 0; i < committed->cnt; ++i)
     if (committed->elems[i].offset < 0)
       rd_kafka_topic_partition_list_add(fresh.get(), committed->elems[i].topic, committed->elems[i].partition)->offset =
         millis;
-  if (fresh->cnt == 0 || rd_kafka_offsets_for_times(handle, fresh.get(), timeout_ms) != RD_KAFKA_RESP_ERR_NO_ERROR)
-    return;
-  for (int i = 0; i < fresh->cnt; ++i) {
-    auto* target = rd_kafka_topic_partition_list_find(partitions, fresh->elems[i].topic, fresh->elems[i].partition);
-    // -1: nothing written since start_at, so start at the end.
-    target->offset = fresh->elems[i].offset < 0 ? RD_KAFKA_OFFSET_END : fresh->elems[i].offset;
+  if (fresh->cnt == 0 || rd_kafka_offsets_for_times(handle, fresh.get(), timeout_ms) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    fresh->cnt = 0;
+    return fresh;
   }
+  for (int i = 0; i < fresh->cnt; ++i) {
+    auto& p = fresh->elems[i];
+    if (p.offset < 0) {  // nothing written since start_at: start at the end
+      std::int64_t low = 0, high = 0;
+      if (rd_kafka_query_watermark_offsets(handle, p.topic, p.partition, &low, &high, timeout_ms) !=
+          RD_KAFKA_RESP_ERR_NO_ERROR)
+        continue;  // left to auto.offset.reset=earliest
+      p.offset = high;
+    }
+    rd_kafka_topic_partition_list_find(partitions, p.topic, p.partition)->offset = p.offset;
+  }
+  return fresh;
 }
 
 struct consumer_callbacks {
@@ -100,9 +111,12 @@ void consumer_callbacks::rebalance(rd_kafka_t* handle, rd_kafka_resp_err_t err,
                                    rd_kafka_topic_partition_list_t* partitions, void* opaque) {
   auto* self = static_cast<consumer*>(opaque);
   if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+    partition_list starts(rd_kafka_topic_partition_list_new(0), rd_kafka_topic_partition_list_destroy);
     if (self->start_at_)
-      start_new_partitions_at(handle, partitions, *self->start_at_);
+      starts = start_new_partitions_at(handle, partitions, *self->start_at_);
     rd_kafka_error_destroy(rd_kafka_incremental_assign(handle, partitions));
+    if (starts->cnt > 0)
+      rd_kafka_commit(handle, starts.get(), 1);
     return;
   }
   // Revoked (or lost): the caller forgets what it read there before the partitions go.

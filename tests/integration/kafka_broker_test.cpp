@@ -188,12 +188,14 @@ TEST(kafka_broker, a_message_survives_a_stop_and_start_on_the_same_port) {
   ASSERT_EQ(produce(broker.bootstrap(), topic, "kept"), RD_KAFKA_RESP_ERR_NO_ERROR);
   ASSERT_EQ(consume(broker.bootstrap(), topic, unique_name("before"), 1), std::vector<std::string>{"kept"});
   const auto port = broker.port();
+  ASSERT_TRUE(broker.running());
 
   broker.stop();
   EXPECT_FALSE(broker.running());
   EXPECT_EQ(all_metadata(broker.bootstrap(), 1s, true), nullptr) << "nothing answers while it is stopped";
   broker.start();
 
+  EXPECT_TRUE(broker.running());
   EXPECT_EQ(broker.port(), port);
   EXPECT_EQ(partitions_of(broker.bootstrap(), topic), 3);
   EXPECT_EQ(consume(broker.bootstrap(), topic, unique_name("after"), 1), std::vector<std::string>{"kept"});

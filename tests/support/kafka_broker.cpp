@@ -13,6 +13,7 @@
 #include <cctype>
 #include <cerrno>
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <deque>
@@ -272,7 +273,8 @@ void remove_abandoned_folders() {
     auto rest = name.substr(std::strlen("eventrouter-kafka-"));
     auto dash = rest.find('-');
     if (dash == std::string::npos || dash == 0 ||
-        !std::all_of(rest.begin(), rest.begin() + static_cast<std::ptrdiff_t>(dash), ::isdigit))
+        !std::all_of(rest.begin(), rest.begin() + static_cast<std::ptrdiff_t>(dash),
+                     [](unsigned char c) { return std::isdigit(c) != 0; }))
       continue;
     auto pid = static_cast<pid_t>(std::stol(rest.substr(0, dash)));
     if (pid != ::getpid() && ::kill(pid, 0) != 0 && errno == ESRCH)
@@ -383,7 +385,10 @@ void kafka_broker::start() {
     wait_until_ready(ready_timeout);
   } catch (const std::exception& e) {
     std::string message = e.what() + std::string("\n--- the last lines of the broker's log:\n") + log_tail();
-    stop();
+    if (process_->wait_exit(0ms))
+      process_.reset();  // its exit is in the message already
+    else
+      stop();
     throw std::runtime_error(message);
   }
 }
@@ -405,9 +410,18 @@ void kafka_broker::wait_until_ready(std::chrono::milliseconds timeout) {
   }
 }
 
+bool kafka_broker::running() const { return process_ && !process_->wait_exit(0ms); }
+
 void kafka_broker::stop() {
   if (!process_)
     return;
+  if (auto status = process_->wait_exit(0ms)) {
+    // Not stopped by this harness: say so, with the reason, before the folder goes away.
+    std::fprintf(stderr, "kafka_broker: the broker at %s had exited by itself (status %d); its log ends:\n%s\n",
+                 bootstrap().c_str(), *status, log_tail(40).c_str());
+    process_.reset();
+    return;
+  }
   process_->signal(SIGTERM);
   if (!process_->wait_exit(stop_timeout)) {
     process_->signal(SIGKILL);

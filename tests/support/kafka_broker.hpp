@@ -33,7 +33,8 @@ class kafka_broker {
 
   std::uint16_t port() const { return port_; }
   std::string bootstrap() const { return "127.0.0.1:" + std::to_string(port_); }
-  bool running() const { return process_ != nullptr; }
+  // Started, and not exited since.
+  bool running() const;
 
   // SIGTERM, then SIGKILL if it has not exited within 30 s. Keeps the data.
   void stop();

@@ -711,7 +711,8 @@ TEST(config_loader, redis_consumer_options_are_read_and_refused_on_other_transpo
       { "name": "a", "topic": "r", "group_id": "g", "sink": { "type": "log" }, "claim_idle_ms": 250, "from_beginning": true },
       { "name": "b", "topic": "r", "group_id": "h", "sink": { "type": "log" }, "last_read_id": "1700000000000-3" } ] })");
   EXPECT_EQ(s.consumers[0].claim_idle.count(), 250);
-  EXPECT_TRUE(s.consumers[0].from_beginning);
+  EXPECT_EQ(s.consumers[0].from_beginning, true);
+  EXPECT_EQ(s.consumers[1].from_beginning, std::nullopt);  // the transport decides
   EXPECT_EQ(s.consumers[1].last_read_id, "1700000000000-3");
 
   auto r = parse_settings(R"({ "transports": { "redis": { "url": "redis://localhost" } },

@@ -1,0 +1,214 @@
+// The real eventrouter binary on the Kafka transport, against a real Apache Kafka broker:
+// messages carry the Open edX headers and key (checked with kcat, an independent client),
+// groups deliver at least once across kill -9 and a broker restart, and malformed messages
+// do not stop a consumer.
+
+#include "eventually.hpp"
+#include "kafka_broker.hpp"
+#include "service_under_test.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include <array>
+#include <csignal>
+#include <cstdio>
+#include <map>
+#include <set>
+#include <sstream>
+
+namespace eventrouter::testing {
+namespace {
+
+using namespace std::chrono_literals;
+namespace json = boost::json;
+
+struct consumer_spec {
+  std::string name;
+  std::string group;
+};
+
+// A configuration whose topics are named after the test, so tests sharing the broker never
+// share a topic or a group.
+std::string kafka_config(const std::string& prefix, const std::vector<consumer_spec>& consumers) {
+  std::string list;
+  for (const auto& c : consumers)
+    list += std::string(list.empty() ? "" : ",\n") + R"({ "name": ")" + c.name +
+            R"(", "topic": "xblock-lifecycle", "group_id": ")" + prefix + "-" + c.group +
+            R"(", "sink": { "type": "log" }, "poll_timeout_ms": 200 })";
+  return R"({
+    "topic_prefix": ")" + prefix + R"(",
+    "default_transport": "kafka",
+    "http": { "listen": "127.0.0.1:0" },
+    "transports": { "kafka": { "bootstrap_servers": ")" + shared_kafka_broker().bootstrap() + R"(",
+                               "properties": { "message.timeout.ms": "15000",
+                                               "session.timeout.ms": "6000", "heartbeat.interval.ms": "1000" } } },
+    "producer_config": {
+      "org.openedx.content_authoring.xblock.published.v1": {
+        "xblock-lifecycle": { "event_key_field": "xblock_info.usage_key" } } },
+    "consumers": [ )" + list + R"( ]
+  })";
+}
+
+std::string run(const std::string& command) {
+  std::string out;
+  if (FILE* pipe = ::popen((command + " 2>/dev/null").c_str(), "r")) {
+    std::array<char, 4096> chunk;
+    while (auto n = std::fread(chunk.data(), 1, chunk.size(), pipe))
+      out.append(chunk.data(), n);
+    ::pclose(pipe);
+  }
+  return out;
+}
+
+// Every message of a topic as kcat prints it: "key|headers|value" per line.
+std::vector<std::string> kcat_messages(const std::string& topic) {
+  std::vector<std::string> out;
+  std::istringstream lines(run("kcat -b " + shared_kafka_broker().bootstrap() + " -C -t " + topic +
+                               " -o beginning -e -q -f '%k|%h|%s\\n'"));
+  for (std::string line; std::getline(lines, line);)
+    if (!line.empty())
+      out.push_back(line);
+  return out;
+}
+
+std::vector<std::string> post_events(service_under_test& service, const std::string& prefix, int n, int batch = 10) {
+  std::vector<std::string> accepted;
+  for (int first = 0; first < n; first += batch) {
+    json::array events;
+    std::vector<std::string> ids;
+    for (int i = first; i < std::min(n, first + batch); ++i) {
+      ids.push_back(prefix + std::to_string(i));
+      events.push_back(xblock_published_event(ids.back(), "key-" + std::to_string(i % 7)));
+    }
+    if (service.post(batch_mode, json::serialize(events)).status == 202)
+      accepted.insert(accepted.end(), ids.begin(), ids.end());
+  }
+  return accepted;
+}
+
+std::map<std::string, int> deliveries(std::initializer_list<service_under_test*> runs, const std::string& consumer = "") {
+  std::map<std::string, int> seen;
+  for (auto* r : runs)
+    for (const auto& line : r->all_delivered())
+      if (consumer.empty() || line.at("consumer").as_string() == consumer)
+        seen[std::string(line.at("event").at("id").as_string())]++;
+  return seen;
+}
+
+std::vector<std::string> missing_after(std::initializer_list<service_under_test*> runs, const std::vector<std::string>& ids,
+                                       std::chrono::milliseconds timeout, const std::string& consumer = "") {
+  std::vector<std::string> missing;
+  eventually(
+    [&] {
+      auto seen = deliveries(runs, consumer);
+      missing.clear();
+      for (const auto& id : ids)
+        if (!seen.count(id))
+          missing.push_back(id);
+      return missing.empty();
+    },
+    timeout);
+  return missing;
+}
+
+TEST(kafka_transport, an_event_goes_through_kafka_with_the_open_edx_headers_and_its_key) {
+  service_under_test service{kafka_config("kt-layout", {{"lifecycle-log", "g"}})};
+  auto reply = service.post(structured_mode, json::serialize(xblock_published_event("kafka-1", "block-v1:key")));
+  ASSERT_EQ(reply.status, 202u) << reply.body;
+  auto lines = service.delivered("kafka-1", 1, 30s);
+  ASSERT_EQ(lines.size(), 1u) << service.process().stderr_text();
+  EXPECT_EQ(lines[0].at("key").as_string(), "block-v1:key");
+  EXPECT_EQ(lines[0].at("topic").as_string(), "kt-layout-xblock-lifecycle");
+
+  auto messages = kcat_messages("kt-layout-xblock-lifecycle");
+  ASSERT_EQ(messages.size(), 1u);
+  EXPECT_EQ(messages[0],
+            "block-v1:key|ce_type=org.openedx.content_authoring.xblock.published.v1,ce_id=kafka-1,"
+            "ce_source=openedx/cms/web,ce_time=2023-06-09T14:12:45.320819+00:00,ce_specversion=1.0,"
+            "ce_minorversion=0,sourcehost=cms.example,sourcelib=,content-type=application/json,"
+            "ce_datacontenttype=application/json|"
+            R"({"xblock_info":{"usage_key":"block-v1:key","block_type":"problem"}})");
+}
+
+TEST(kafka_transport, two_groups_each_get_every_event_and_consumers_of_one_group_share_partitions) {
+  shared_kafka_broker().create_topic("kt-groups-xblock-lifecycle", 3);
+  service_under_test service{kafka_config("kt-groups", {{"a-1", "a"}, {"a-2", "a"}, {"b-1", "b"}})};
+  auto accepted = post_events(service, "grp-", 60);
+  ASSERT_EQ(accepted.size(), 60u);
+  EXPECT_EQ(missing_after({&service}, accepted, 30s, "b-1"), std::vector<std::string>{});
+  std::vector<std::string> missing_a;
+  eventually([&] {
+    auto a1 = deliveries({&service}, "a-1"), a2 = deliveries({&service}, "a-2");
+    missing_a.clear();
+    for (const auto& id : accepted)
+      if (!a1.count(id) && !a2.count(id))
+        missing_a.push_back(id);
+    return missing_a.empty();
+  }, 30s);
+  EXPECT_EQ(missing_a, std::vector<std::string>{});
+}
+
+TEST(kafka_transport, kill_9_before_commit_redelivers_and_loses_nothing) {
+  auto config = kafka_config("kt-kill", {{"lifecycle-log", "g"}});
+  auto first = std::make_unique<service_under_test>(config, "kafka-kill.json");
+  auto accepted = post_events(*first, "kill-", 200, 20);
+  first->process().signal(SIGKILL);
+  ASSERT_TRUE(first->process().wait_exit(10s));
+  service_under_test second{config, "kafka-kill.json"};
+  auto more = post_events(second, "kill2-", 50, 10);
+  accepted.insert(accepted.end(), more.begin(), more.end());
+  ASSERT_EQ(accepted.size(), 250u);
+  auto missing = missing_after({first.get(), &second}, accepted, 45s);
+  EXPECT_EQ(missing, std::vector<std::string>{});
+  int duplicates = 0;
+  for (const auto& [id, n] : deliveries({first.get(), &second}))
+    duplicates += n - 1;
+  std::cout << "[ figures  ] kafka kill -9: 250 accepted, " << missing.size() << " lost, " << duplicates
+            << " delivered twice\n";
+}
+
+TEST(kafka_transport, malformed_messages_are_counted_and_do_not_stop_the_consumer) {
+  shared_kafka_broker().create_topic("kt-bad-xblock-lifecycle", 1);
+  service_under_test service{kafka_config("kt-bad", {{"lifecycle-log", "g"}})};
+  ASSERT_TRUE(eventually([&] { return run("kcat -b " + shared_kafka_broker().bootstrap() + " -L -t kt-bad-xblock-lifecycle")
+                                        .find("partition 0") != std::string::npos; }));
+  // No ce_type header; then a value that is not JSON.
+  run("echo 'not json' | kcat -b " + shared_kafka_broker().bootstrap() +
+      " -P -t kt-bad-xblock-lifecycle -H ce_id=x1 -H ce_type=org.openedx.content_authoring.xblock.published.v1");
+  run("echo '{}' | kcat -b " + shared_kafka_broker().bootstrap() + " -P -t kt-bad-xblock-lifecycle -H ce_id=x2");
+  ASSERT_EQ(service.post(structured_mode, json::serialize(xblock_published_event("after-bad", "k"))).status, 202u);
+  EXPECT_EQ(service.delivered("after-bad", 1, 30s).size(), 1u) << service.process().stderr_text();
+  EXPECT_TRUE(eventually([&] { return service.consumer("lifecycle-log").at("malformed").to_number<int>() == 2; }))
+    << json::serialize(service.consumer("lifecycle-log"));
+  EXPECT_NE(service.process().stderr_text().find("partition 0 offset"), std::string::npos);
+}
+
+TEST(kafka_transport, a_broker_restart_loses_no_accepted_event) {
+  shared_kafka_broker().create_topic("kt-restart-xblock-lifecycle", 3);
+  service_under_test service{kafka_config("kt-restart", {{"lifecycle-log", "g"}})};
+  auto accepted = post_events(service, "before-", 50);
+  ASSERT_EQ(accepted.size(), 50u);
+  shared_kafka_broker().stop();
+  auto during = service.post(structured_mode, json::serialize(xblock_published_event("during", "k")));
+  shared_kafka_broker().start();
+  if (during.status == 202)
+    accepted.push_back("during");  // librdkafka retried within message.timeout.ms
+  else
+    EXPECT_EQ(during.status, 503u) << during.body;
+  auto after = post_events(service, "after-", 50);
+  accepted.insert(accepted.end(), after.begin(), after.end());
+  EXPECT_GE(accepted.size(), 100u);
+  EXPECT_EQ(missing_after({&service}, accepted, 60s), std::vector<std::string>{});
+  std::set<std::string> in_topic;
+  for (const auto& m : kcat_messages("kt-restart-xblock-lifecycle")) {
+    auto id_at = m.find("ce_id=");
+    in_topic.insert(m.substr(id_at + 6, m.find(',', id_at) - id_at - 6));
+  }
+  for (const auto& id : accepted)
+    EXPECT_TRUE(in_topic.count(id)) << id << " got 202 but is not in the topic";
+}
+
+}  // namespace
+}  // namespace eventrouter::testing
