@@ -7,7 +7,8 @@
 // Latency is per event, from the moment its batch is handed over until the sink has it.
 //
 //   pipeline_bench [--events N] [--batch B] [--runs R] [--clients C] [--window W]
-//                  [--only caf-chain|router|http]
+//                  [--only PATH] [--transport memory|redis|kafka]
+// With redis or kafka it starts its own redis-server or Kafka broker (the tests' harness).
 
 #include "actors/messages.hpp"
 #include "actors/service.hpp"
@@ -17,7 +18,12 @@
 #include "router/cloudevents.hpp"
 #include "transports/http_server.hpp"
 
+#include "kafka_broker.hpp"
 #include "redis_server.hpp"
+#include "router/event_data.hpp"
+#include "router/kafka_record.hpp"
+
+#include <librdkafka/rdkafka.h>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -52,6 +58,7 @@ struct options {
   std::string transport = "memory";
   std::string redis_url;   // set when transport is redis (a server this program started)
   std::uint16_t redis_port = 0;
+  std::string kafka_bootstrap;  // set when transport is kafka (a broker this program started)
 };
 
 struct figures {
@@ -100,7 +107,8 @@ std::string bench_config(const options& o, bool with_consumer) {
                                         : "[]";
   std::string redis = o.transport == "redis" ? R"(, "redis": { "url": ")" + o.redis_url +
                                                  R"(", "stream_max_len": 100000000 })"
-                                             : "";
+                     : o.transport == "kafka" ? R"(, "kafka": { "bootstrap_servers": ")" + o.kafka_bootstrap + R"(" })"
+                                              : "";
   return R"({
     "topic_prefix": ")" + prefix + R"(",
     "default_transport": ")" + o.transport + R"(",
@@ -225,6 +233,49 @@ figures run_produce(const options& o) {
   auto start = clock_type::now();
   drive_router(p, batches, o.window);
   auto seconds = std::chrono::duration<double>(clock_type::now() - start).count();
+  return {static_cast<double>(o.events) / seconds, 0, 0};
+}
+
+// librdkafka alone producing the same messages (key, headers, value) to the same broker,
+// with the same guarantees (idempotent, acks=all), until every delivery report is back.
+figures run_raw_produce(const options& o) {
+  static int generation = 0;
+  auto topic = "raw-produce-" + std::to_string(++generation);
+  auto batches = make_batches(o);
+  char error[512];
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  for (auto [k, v] : {std::pair{"bootstrap.servers", o.kafka_bootstrap.c_str()}, {"enable.idempotence", "true"},
+                      {"acks", "all"}, {"linger.ms", "5"}})
+    rd_kafka_conf_set(conf, k, v, error, sizeof error);
+  static std::atomic<std::size_t> delivered;
+  delivered = 0;
+  rd_kafka_conf_set_dr_msg_cb(conf, [](rd_kafka_t*, const rd_kafka_message_t* m, void*) {
+    if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR)
+      ++delivered;
+  });
+  rd_kafka_t* producer = rd_kafka_new(RD_KAFKA_PRODUCER, conf, error, sizeof error);
+  auto start = clock_type::now();
+  for (const auto& batch : batches)
+    for (const auto& ev : *batch) {
+      auto value = encode_event_data(*ev, config::topic_format::json);
+      auto* headers = rd_kafka_headers_new(10);
+      for (const auto& [name, text] : kafka_headers(*ev, config::topic_format::json))
+        rd_kafka_header_add(headers, name.data(), static_cast<ssize_t>(name.size()), text.data(),
+                            static_cast<ssize_t>(text.size()));
+      const auto& key = ev->data.at("xblock_info").at("usage_key").as_string();
+      while (rd_kafka_producev(producer, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_KEY(key.data(), key.size()),
+                               RD_KAFKA_V_VALUE(value.data(), value.size()), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                               RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_END) == RD_KAFKA_RESP_ERR__QUEUE_FULL)
+        rd_kafka_poll(producer, 10);
+      rd_kafka_poll(producer, 0);
+    }
+  rd_kafka_flush(producer, 120000);
+  auto seconds = std::chrono::duration<double>(clock_type::now() - start).count();
+  rd_kafka_destroy(producer);
+  if (delivered != o.events) {
+    std::cerr << "pipeline_bench: raw produce delivered " << delivered << " of " << o.events << "\n";
+    std::exit(1);
+  }
   return {static_cast<double>(o.events) / seconds, 0, 0};
 }
 
@@ -395,12 +446,16 @@ double median_rate(const std::vector<figures>& runs) {
 int main(int argc, char** argv) {
   auto o = parse(argc, argv);
   std::unique_ptr<testing::redis_server> redis;
+  std::unique_ptr<testing::kafka_broker> kafka;
   if (o.transport == "redis") {
     redis = std::make_unique<testing::redis_server>();
     o.redis_url = redis->url();
     o.redis_port = redis->port();
+  } else if (o.transport == "kafka") {
+    kafka = std::make_unique<testing::kafka_broker>();
+    o.kafka_bootstrap = kafka->bootstrap();
   } else if (o.transport != "memory") {
-    std::cerr << "--transport is memory or redis\n";
+    std::cerr << "--transport is memory, redis or kafka\n";
     return 2;
   }
   std::printf("pipeline_bench: %s transport, %zu events, batches of %zu, %zu runs (medians), %zu HTTP clients, "
@@ -410,18 +465,27 @@ int main(int argc, char** argv) {
   std::printf("|------------|-------------:|-----------:|-----------:|\n");
   auto wanted = [&](const char* path) { return o.only.empty() || o.only == path; };
   std::vector<figures> baseline, produce, direct;
-  const char* baseline_name = redis ? "raw-xadd" : "caf-chain";
-  if (wanted(baseline_name))
-    report(baseline_name, baseline = repeat(o, redis ? run_raw_xadd : run_caf_chain));
+  // What each transport is compared with: the same work without eventrouter.
+  struct baseline_path {
+    const char* name;
+    figures (*run)(const options&);
+    const char* compared;  // the eventrouter path set against it
+    const char* describe;
+  };
+  auto base = redis   ? baseline_path{"raw-xadd", run_raw_xadd, "produce", "raw pipelined XADD (redis-benchmark -P 100)"}
+              : kafka ? baseline_path{"raw-kafka", run_raw_produce, "produce",
+                                      "raw librdkafka produce (idempotent, acks=all)"}
+                      : baseline_path{"caf-chain", run_caf_chain, "router", "the bare CAF chain"};
+  if (wanted(base.name))
+    report(base.name, baseline = repeat(o, base.run));
   if (wanted("produce"))
     report("produce", produce = repeat(o, run_produce));
   if (wanted("router"))
     report("router", direct = repeat(o, run_router_direct));
   if (wanted("http"))
     report("http", repeat(o, run_http));
-  const auto& compared = redis ? produce : direct;
+  const auto& compared = std::string(base.compared) == "produce" ? produce : direct;
   if (!baseline.empty() && !compared.empty())
-    std::printf("\n%s path at %.0f %% of %s\n", redis ? "produce" : "router",
-                100.0 * median_rate(compared) / median_rate(baseline),
-                redis ? "raw pipelined XADD (redis-benchmark -P 100)" : "the bare CAF chain");
+    std::printf("\n%s path at %.0f %% of %s\n", base.compared, 100.0 * median_rate(compared) / median_rate(baseline),
+                base.describe);
 }
