@@ -6,6 +6,8 @@
 #include "actors/sink.hpp"
 #include "config/loader.hpp"
 #include "metrics/registry.hpp"
+#include "replay.hpp"
+#include "router/rfc3339.hpp"
 #include "transports/http_server.hpp"
 
 #include <caf/all.hpp>
@@ -13,6 +15,7 @@
 #include <csignal>
 #include <cstdio>
 #include <iostream>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,6 +33,10 @@ constexpr std::string_view usage = R"(usage: eventrouter <command> [options]
 commands:
   run --config FILE     serve the configuration in FILE until SIGTERM or SIGINT
   check-config FILE     validate FILE; print every problem; exit 0 when it is valid
+  replay --config FILE --consumer NAME (--from-time RFC3339 | --from-offset N)
+                        move a Kafka consumer's group back and deliver from there to the end
+                        with its sink, committing as it goes; exit 0 once caught up (stop the
+                        service's consumer of that group first: members share partitions)
   --help                show this text
   --version             print the version
 
@@ -38,6 +45,7 @@ exit codes: 0 success, 1 the service failed, 2 bad usage or an invalid configura
 examples:
   eventrouter run --config config/examples/local.json
   eventrouter check-config /etc/eventrouter/config.json
+  eventrouter replay --config prod.json --consumer search-indexer --from-time 2024-05-01T00:00:00Z
 )";
 
 // Loads and validates; prints every problem to stderr.
@@ -118,6 +126,43 @@ int run(const std::string& path) {
   return exit_ok;
 }
 
+// replay --config FILE --consumer NAME (--from-time T | --from-offset N), in any order.
+int replay(const std::vector<std::string_view>& args) {
+  std::map<std::string_view, std::string> options;
+  for (std::size_t i = 1; i + 1 < args.size(); i += 2)
+    options[args[i]] = std::string(args[i + 1]);
+  bool well_formed = args.size() == 7 && options.count("--config") && options.count("--consumer") &&
+                     (options.count("--from-time") != options.count("--from-offset"));
+  if (!well_formed) {
+    std::cerr << "eventrouter replay: expected --config FILE --consumer NAME and one of --from-time, --from-offset\n\n"
+              << usage;
+    return exit_usage;
+  }
+  replay_request request{options["--consumer"], std::nullopt, std::nullopt};
+  if (options.count("--from-time")) {
+    request.from_time = parse_rfc3339(options["--from-time"]);
+    if (!request.from_time) {
+      std::cerr << "eventrouter replay: --from-time '" << options["--from-time"]
+                << "' is not an RFC 3339 time such as 2024-05-01T00:00:00Z\n";
+      return exit_usage;
+    }
+  } else {
+    try {
+      std::size_t used = 0;
+      request.from_offset = std::stoll(options["--from-offset"], &used);
+      if (used != options["--from-offset"].size() || *request.from_offset < 0)
+        throw std::invalid_argument("");
+    } catch (const std::exception&) {
+      std::cerr << "eventrouter replay: --from-offset '" << options["--from-offset"] << "' is not an offset (0 or more)\n";
+      return exit_usage;
+    }
+  }
+  auto settings = load(options["--config"]);
+  if (!settings)
+    return exit_usage;
+  return run_replay(*settings, request);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -134,6 +179,8 @@ int main(int argc, char** argv) {
     return check_config(std::string(args[1]));
   if (args[0] == "run" && args.size() == 3 && args[1] == "--config")
     return run(std::string(args[2]));
+  if (args[0] == "replay")
+    return replay(args);
   std::cerr << "eventrouter: unknown command or wrong arguments: ";
   for (auto a : args)
     std::cerr << a << ' ';

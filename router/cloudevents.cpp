@@ -1,5 +1,7 @@
 #include "router/cloudevents.hpp"
 
+#include "router/rfc3339.hpp"
+
 #include <boost/json.hpp>
 
 #include <cctype>
@@ -28,38 +30,6 @@ std::string json_error(std::string_view what, const json::error_code& ec) {
   if (ec == json::error::too_deep)
     return std::string(what) + " is not valid JSON: nested deeper than " + std::to_string(max_json_depth) + " levels";
   return std::string(what) + " is not valid JSON: " + ec.message();
-}
-
-bool is_digits(std::string_view s, std::size_t from, std::size_t n) {
-  if (from + n > s.size())
-    return false;
-  for (std::size_t i = from; i < from + n; ++i)
-    if (s[i] < '0' || s[i] > '9')
-      return false;
-  return true;
-}
-
-// RFC 3339 date-time: 2023-06-09T14:12:45.320819+00:00 or ...Z.
-bool is_rfc3339(std::string_view t) {
-  if (!is_digits(t, 0, 4) || t.size() < 20 || t[4] != '-' || !is_digits(t, 5, 2) || t[7] != '-' ||
-      !is_digits(t, 8, 2) || (t[10] != 'T' && t[10] != 't' && t[10] != ' ') || !is_digits(t, 11, 2) ||
-      t[13] != ':' || !is_digits(t, 14, 2) || t[16] != ':' || !is_digits(t, 17, 2))
-    return false;
-  auto two = [&](std::size_t at) { return (t[at] - '0') * 10 + (t[at + 1] - '0'); };
-  if (two(5) < 1 || two(5) > 12 || two(8) < 1 || two(8) > 31 || two(11) > 23 || two(14) > 59 || two(17) > 60)
-    return false;
-  std::size_t at = 19;
-  if (at < t.size() && t[at] == '.') {
-    auto digits = ++at;
-    while (at < t.size() && t[at] >= '0' && t[at] <= '9')
-      ++at;
-    if (at == digits)
-      return false;
-  }
-  if (at < t.size() && (t[at] == 'Z' || t[at] == 'z'))
-    return at + 1 == t.size();
-  return at + 6 == t.size() && (t[at] == '+' || t[at] == '-') && is_digits(t, at + 1, 2) && t[at + 3] == ':' &&
-         is_digits(t, at + 4, 2) && two(at + 1) <= 23 && two(at + 4) <= 59;
 }
 
 // The current time as Open edX writes it: microseconds, +00:00.
@@ -136,7 +106,7 @@ std::optional<std::string> check(const attributes& a) {
                              {"sourcelib", &a.sourcelib}})
     if (*value && has_control_character(**value))
       return std::string("attribute '") + name + "' contains a control character";
-  if (a.time && !is_rfc3339(*a.time))
+  if (a.time && !parse_rfc3339(*a.time))
     return "attribute 'time' is \"" + *a.time + "\"; expected an RFC 3339 time such as 2023-06-09T14:12:45.320819+00:00";
   if (a.datacontenttype && !is_json_media_type(*a.datacontenttype))
     return "datacontenttype \"" + *a.datacontenttype + "\" is not supported; expected application/json";

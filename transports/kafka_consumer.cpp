@@ -6,6 +6,7 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <memory>
 
 namespace eventrouter::kafka {
@@ -69,6 +70,7 @@ struct consumer_callbacks {
   static void rebalance(rd_kafka_t* handle, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* partitions,
                         void* opaque);
   static int statistics(rd_kafka_t* handle, char* json, std::size_t length, void* opaque);
+  static partition_list replay_positions(consumer* self, rd_kafka_t* handle, rd_kafka_topic_partition_list_t* partitions);
 };
 
 consumer::consumer(const config::kafka_settings& settings, const std::string& topic, const std::string& group_id,
@@ -107,12 +109,46 @@ consumer::~consumer() {
   rd_kafka_destroy(handle_);
 }
 
+partition_list consumer_callbacks::replay_positions(consumer* self, rd_kafka_t* handle,
+                                                    rd_kafka_topic_partition_list_t* partitions) {
+  constexpr int timeout_ms = 10000;
+  partition_list moved(rd_kafka_topic_partition_list_new(partitions->cnt), rd_kafka_topic_partition_list_destroy);
+  for (int i = 0; i < partitions->cnt; ++i) {
+    auto& p = partitions->elems[i];
+    std::pair<std::string, std::int32_t> id{p.topic, p.partition};
+    if (std::find(self->replayed_.begin(), self->replayed_.end(), id) != self->replayed_.end())
+      continue;
+    self->replayed_.push_back(id);
+    rd_kafka_topic_partition_list_add(moved.get(), p.topic, p.partition)->offset =
+      self->replay_offset_ ? *self->replay_offset_ : *self->replay_time_ms_;
+  }
+  if (self->replay_time_ms_ && moved->cnt > 0 &&
+      rd_kafka_offsets_for_times(handle, moved.get(), timeout_ms) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    // No exception through librdkafka's C frames: the next poll reports it.
+    self->failure_ = "cannot find the offsets for the replay time";
+    moved->cnt = 0;
+    return moved;
+  }
+  for (int i = 0; i < moved->cnt; ++i) {
+    auto& p = moved->elems[i];
+    if (p.offset < 0) {  // nothing since that time: the end
+      std::int64_t low = 0, high = 0;
+      rd_kafka_query_watermark_offsets(handle, p.topic, p.partition, &low, &high, timeout_ms);
+      p.offset = high;
+    }
+    rd_kafka_topic_partition_list_find(partitions, p.topic, p.partition)->offset = p.offset;
+  }
+  return moved;
+}
+
 void consumer_callbacks::rebalance(rd_kafka_t* handle, rd_kafka_resp_err_t err,
                                    rd_kafka_topic_partition_list_t* partitions, void* opaque) {
   auto* self = static_cast<consumer*>(opaque);
   if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
     partition_list starts(rd_kafka_topic_partition_list_new(0), rd_kafka_topic_partition_list_destroy);
-    if (self->start_at_)
+    if (self->replay_time_ms_ || self->replay_offset_)
+      starts = replay_positions(self, handle, partitions);
+    else if (self->start_at_)
       starts = start_new_partitions_at(handle, partitions, *self->start_at_);
     rd_kafka_error_destroy(rd_kafka_incremental_assign(handle, partitions));
     if (starts->cnt > 0)
@@ -145,6 +181,8 @@ int consumer_callbacks::statistics(rd_kafka_t*, char* json, std::size_t length, 
 }
 
 std::vector<record> consumer::poll(std::size_t max, std::chrono::milliseconds wait) {
+  if (!failure_.empty())
+    throw consumer_error(failure_);
   std::vector<record> out;
   auto timeout = static_cast<int>(wait.count());
   while (out.size() < max) {
@@ -180,6 +218,33 @@ std::vector<record> consumer::poll(std::size_t max, std::chrono::milliseconds wa
   return out;
 }
 
+void consumer::replay_from(std::chrono::system_clock::time_point from) {
+  replay_time_ms_ = std::chrono::duration_cast<std::chrono::milliseconds>(from.time_since_epoch()).count();
+}
+
+void consumer::replay_from(std::int64_t offset) { replay_offset_ = offset; }
+
+std::optional<std::int64_t> consumer::remaining() const {
+  rd_kafka_topic_partition_list_t* assigned = nullptr;
+  if (rd_kafka_assignment(handle_, &assigned) != RD_KAFKA_RESP_ERR_NO_ERROR)
+    return std::nullopt;
+  partition_list owned(assigned, rd_kafka_topic_partition_list_destroy);
+  if (owned->cnt == 0)
+    return std::nullopt;
+  rd_kafka_position(handle_, owned.get());
+  std::int64_t left = 0;
+  for (int i = 0; i < owned->cnt; ++i) {
+    std::int64_t low = 0, high = 0;
+    const auto& p = owned->elems[i];
+    if (rd_kafka_get_watermark_offsets(handle_, p.topic, p.partition, &low, &high) != RD_KAFKA_RESP_ERR_NO_ERROR ||
+        high < 0)
+      return std::nullopt;  // not known yet
+    left += high - (p.offset >= 0 ? p.offset : low);
+  }
+  return left;
+}
+
+// Moves newly assigned partitions, once each, to the replay position; returns the positions.
 void consumer::commit(const std::vector<partition_offset>& next_offsets) {
   if (next_offsets.empty())
     return;

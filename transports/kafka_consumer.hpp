@@ -65,6 +65,16 @@ class consumer {
   // Messages of the topic the group has not read, from librdkafka's statistics (every 5 s).
   std::optional<std::int64_t> lag() const { return lag_; }
 
+  // Replay: each partition, when first assigned to this member, starts at the first message
+  // written at or after `from` (or at offset `from`), whatever the group committed, and that
+  // position is committed at once. Call before the first poll.
+  void replay_from(std::chrono::system_clock::time_point from);
+  void replay_from(std::int64_t offset);
+
+  // Messages between this member's positions and the ends of its partitions, from the
+  // watermarks librdkafka last saw; nullopt before the first assignment.
+  std::optional<std::int64_t> remaining() const;
+
   std::function<void(const std::vector<partition_offset>& revoked)> on_revoked;
 
  private:
@@ -73,6 +83,10 @@ class consumer {
   rd_kafka_s* handle_ = nullptr;
   std::string topic_;
   std::optional<std::chrono::system_clock::time_point> start_at_;
+  std::optional<std::int64_t> replay_time_ms_;
+  std::optional<std::int64_t> replay_offset_;
+  std::vector<std::pair<std::string, std::int32_t>> replayed_;  // partitions already moved
+  std::string failure_;  // set inside a librdkafka callback, thrown by the next poll
   std::optional<std::int64_t> lag_;
 };
 

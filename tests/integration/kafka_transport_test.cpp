@@ -210,5 +210,57 @@ TEST(kafka_transport, a_broker_restart_loses_no_accepted_event) {
     EXPECT_TRUE(in_topic.count(id)) << id << " got 202 but is not in the topic";
 }
 
+std::string rfc3339(std::chrono::system_clock::time_point t) {
+  auto seconds = std::chrono::system_clock::to_time_t(t);
+  auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count() % 1000;
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char text[64];
+  std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900, utc.tm_mon + 1,
+                utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, static_cast<int>(millis));
+  return text;
+}
+
+TEST(kafka_transport, replay_from_a_time_delivers_exactly_the_events_after_it) {
+  auto config = kafka_config("kt-replay", {{"lifecycle-log", "g"}});
+  auto config_file = write_temp("kafka-replay.json", config);
+  std::string from;
+  {
+    service_under_test service{config, "kafka-replay.json"};
+    auto before = post_events(service, "old-", 20);
+    ASSERT_EQ(missing_after({&service}, before, 30s), std::vector<std::string>{});
+    // Truncated to the millisecond: the old events were written well before (their delivery was
+    // awaited), the new ones after.
+    from = rfc3339(std::chrono::system_clock::now());
+    auto after = post_events(service, "new-", 30);
+    ASSERT_EQ(missing_after({&service}, after, 30s), std::vector<std::string>{});
+    service.process().signal(SIGTERM);
+    ASSERT_EQ(service.process().wait_exit(20s), 0);
+  }
+  service_process replay{EVENTROUTER_BINARY,
+                         {"replay", "--config", config_file, "--consumer", "lifecycle-log", "--from-time", from}};
+  ASSERT_EQ(replay.wait_exit(60s), 0) << replay.stderr_text();
+  std::map<std::string, int> replayed;
+  for (const auto& line : replay.stdout_lines())
+    replayed[std::string(json::parse(line).at("event").at("id").as_string())]++;
+  std::map<std::string, int> expected;
+  for (int i = 0; i < 30; ++i)
+    expected["new-" + std::to_string(i)] = 1;
+  EXPECT_EQ(replayed, expected);
+  EXPECT_NE(replay.stderr_text().find("caught up"), std::string::npos) << replay.stderr_text();
+}
+
+TEST(kafka_transport, replay_refuses_a_consumer_that_is_not_on_kafka_or_a_bad_time) {
+  auto config_file = write_temp("kafka-replay-bad.json", kafka_config("kt-replay-bad", {{"lifecycle-log", "g"}}));
+  service_process unknown{EVENTROUTER_BINARY,
+                          {"replay", "--config", config_file, "--consumer", "nobody", "--from-offset", "0"}};
+  EXPECT_EQ(unknown.wait_exit(20s), 2);
+  EXPECT_NE(unknown.stderr_text().find("no consumer named 'nobody'"), std::string::npos);
+  service_process bad_time{EVENTROUTER_BINARY,
+                           {"replay", "--config", config_file, "--consumer", "lifecycle-log", "--from-time", "yesterday"}};
+  EXPECT_EQ(bad_time.wait_exit(20s), 2);
+  EXPECT_NE(bad_time.stderr_text().find("not an RFC 3339 time"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace eventrouter::testing

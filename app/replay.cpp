@@ -1,0 +1,123 @@
+#include "replay.hpp"
+
+#include "actors/sink.hpp"
+#include "router/kafka_record.hpp"
+#include "transports/kafka_consumer.hpp"
+
+#include <algorithm>
+#include <iostream>
+#include <map>
+#include <thread>
+
+namespace eventrouter {
+
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+
+// How long the replay waits for the group to hand it partitions.
+constexpr auto assignment_deadline = std::chrono::seconds(60);
+
+struct progress {
+  std::uint64_t delivered = 0;
+  std::uint64_t malformed = 0;
+  clock_type::time_point start = clock_type::now();
+  clock_type::time_point last_line = start;
+
+  void print(std::optional<std::int64_t> left, bool final = false) {
+    auto now = clock_type::now();
+    if (!final && now - last_line < std::chrono::seconds(1))
+      return;
+    last_line = now;
+    auto seconds = std::chrono::duration<double>(now - start).count();
+    auto rate = seconds > 0 ? static_cast<double>(delivered) / seconds : 0.0;
+    std::cerr << "replay: " << delivered << " delivered, " << malformed << " malformed, "
+              << (left ? std::to_string(*left) : std::string("?")) << " left, " << static_cast<long long>(rate)
+              << " events/s";
+    if (left && rate > 0)
+      std::cerr << ", about " << static_cast<long long>(static_cast<double>(*left) / rate) << " s to go";
+    std::cerr << std::endl;
+  }
+};
+
+}  // namespace
+
+int run_replay(const config::settings& settings, const replay_request& request) {
+  auto it = std::find_if(settings.consumers.begin(), settings.consumers.end(),
+                         [&](const config::consumer_settings& c) { return c.name == request.consumer; });
+  if (it == settings.consumers.end()) {
+    std::cerr << "replay: no consumer named '" << request.consumer << "' in the configuration\n";
+    return 2;
+  }
+  const auto& c = *it;
+  const auto& topic = settings.topics.at(c.topic);
+  if (topic.transport != config::transport_kind::kafka) {
+    std::cerr << "replay: consumer '" << c.name << "' reads topic '" << topic.name << "' on "
+              << config::to_string(topic.transport) << "; replay works on kafka topics\n";
+    return 2;
+  }
+  try {
+    kafka::consumer consumer(*settings.kafka, topic.full_name, c.group_id, std::nullopt);
+    if (request.from_time)
+      consumer.replay_from(*request.from_time);
+    else
+      consumer.replay_from(*request.from_offset);
+    auto out = configured_sinks()(c);
+    progress shown;
+    auto assigned_by = clock_type::now() + assignment_deadline;
+    while (true) {
+      auto records = consumer.poll(c.batch_size, c.poll_timeout);
+      std::map<std::pair<std::string, std::int32_t>, std::int64_t> next;
+      for (const auto& r : records) {
+        auto decoded = decode_kafka_record(r.headers, r.value, topic.format);
+        if (auto* why = std::get_if<std::string>(&decoded)) {
+          std::cerr << "replay: " << r.topic << " partition " << r.partition << " offset " << r.offset
+                    << " passed over: " << *why << "\n";
+          shown.malformed++;
+        } else {
+          auto backoff = c.restart_backoff_min;
+          for (unsigned failures = 0;;) {
+            auto failed = out->deliver({{std::get<event_ptr>(decoded), r.key}, topic.full_name, c.name});
+            if (!failed)
+              break;
+            if (++failures >= c.consecutive_errors_limit) {
+              consumer.commit([&] {
+                std::vector<kafka::partition_offset> done;
+                for (const auto& [where, offset] : next)
+                  done.push_back({where.first, where.second, offset});
+                return done;
+              }());
+              std::cerr << "replay: stopped at " << r.topic << " partition " << r.partition << " offset " << r.offset
+                        << " after " << failures << " failures: " << failed->reason << "\n";
+              return 1;
+            }
+            std::this_thread::sleep_for(backoff);  // the retry backoff, as the consumer's
+            backoff = std::min(backoff * 2, c.restart_backoff_max);
+          }
+          shown.delivered++;
+        }
+        next[{r.topic, r.partition}] = r.offset + 1;
+      }
+      std::vector<kafka::partition_offset> commits;
+      for (const auto& [where, offset] : next)
+        commits.push_back({where.first, where.second, offset});
+      consumer.commit(commits);
+      auto left = consumer.remaining();
+      shown.print(left);
+      if (left && *left == 0 && records.empty())
+        break;
+      if (!left && clock_type::now() > assigned_by) {
+        std::cerr << "replay: the group assigned no partition within 60 s\n";
+        return 1;
+      }
+    }
+    shown.print(0, true);
+    std::cerr << "replay: caught up on " << topic.full_name << " for group " << c.group_id << "\n";
+    return 0;
+  } catch (const std::exception& e) {
+    std::cerr << "replay: " << e.what() << "\n";
+    return 1;
+  }
+}
+
+}  // namespace eventrouter

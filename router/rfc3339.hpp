@@ -1,0 +1,14 @@
+#pragma once
+// RFC 3339 date-times, as CloudEvents' `time` and the replay command's --from-time use them:
+// 2023-06-09T14:12:45.320819+00:00, 2024-01-02T03:04:05Z.
+
+#include <chrono>
+#include <optional>
+#include <string_view>
+
+namespace eventrouter {
+
+// The instant, or nullopt for text that is not an RFC 3339 date-time.
+std::optional<std::chrono::system_clock::time_point> parse_rfc3339(std::string_view text);
+
+}  // namespace eventrouter
