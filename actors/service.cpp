@@ -7,6 +7,8 @@
 #include "actors/producer.hpp"
 #include "actors/redis_reader.hpp"
 #include "actors/redis_topic.hpp"
+#include "actors/service_log.hpp"
+#include "transports/kafka_conf.hpp"
 #include "actors/router.hpp"
 
 #include <algorithm>
@@ -87,8 +89,13 @@ service::service(caf::actor_system& sys, const config::settings& settings,
     : sys_(sys), table_(std::make_shared<const routing_table>(settings)) {
   // One producer per process, shared by every Kafka topic (librdkafka batches across topics).
   std::shared_ptr<kafka::producer> kafka_producer;
-  if (settings.kafka)
+  if (settings.kafka) {
+    kafka::set_log_handler([](int syslog_level, std::string_view message) {
+      log_line(syslog_level <= 3 ? log_level::error : syslog_level <= 4 ? log_level::warn : log_level::info,
+               "librdkafka " + std::string(message));
+    });
     kafka_producer = std::make_shared<kafka::producer>(*settings.kafka);
+  }
   for (const auto& full_name : table_->topics())
     topics_.push_back(spawn_topic(sys, settings, topic_named(settings, full_name), kafka_producer, metrics));
   router_ = spawn_router(sys, table_, topics_, metrics);

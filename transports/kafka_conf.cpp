@@ -5,6 +5,21 @@
 
 namespace eventrouter::kafka {
 
+namespace {
+
+log_handler& handler() {
+  static log_handler h;
+  return h;
+}
+
+void forward_log(const rd_kafka_t* client, int level, const char* facility, const char* message) {
+  handler()(level, std::string(rd_kafka_name(client)) + " " + facility + ": " + message);
+}
+
+}  // namespace
+
+void set_log_handler(log_handler h) { handler() = std::move(h); }
+
 rd_kafka_conf_t* make_conf(const config::kafka_settings& settings,
                            const std::vector<std::pair<std::string, std::string>>& own) {
   std::unique_ptr<rd_kafka_conf_t, decltype(&rd_kafka_conf_destroy)> conf(rd_kafka_conf_new(), rd_kafka_conf_destroy);
@@ -19,6 +34,8 @@ rd_kafka_conf_t* make_conf(const config::kafka_settings& settings,
     set(name, value);
   for (const auto& [name, value] : settings.properties)
     set(name, value);
+  if (handler())
+    rd_kafka_conf_set_log_cb(conf.get(), forward_log);
   return conf.release();
 }
 

@@ -7,11 +7,18 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include <functional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 namespace eventrouter::kafka {
+
+// Where librdkafka's own log lines go (by default its stderr format): set once, before the
+// first client is created, so that they join the service's log.
+using log_handler = std::function<void(int syslog_level, std::string_view message)>;
+void set_log_handler(log_handler handler);
 
 // The caller owns the result (rd_kafka_new takes it). Throws std::invalid_argument with
 // librdkafka's message for a property it refuses.
