@@ -32,19 +32,6 @@ std::string json_error(std::string_view what, const json::error_code& ec) {
   return std::string(what) + " is not valid JSON: " + ec.message();
 }
 
-// The current time as Open edX writes it: microseconds, +00:00.
-std::string now_rfc3339() {
-  auto now = std::chrono::system_clock::now();
-  auto seconds = std::chrono::system_clock::to_time_t(now);
-  auto micros = std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count() % 1000000;
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char text[64];
-  std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%06lld+00:00", utc.tm_year + 1900, utc.tm_mon + 1,
-                utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, static_cast<long long>(micros));
-  return text;
-}
-
 bool has_control_character(std::string_view s) {
   for (unsigned char c : s)
     if (c < 0x20 || c == 0x7f)
@@ -115,7 +102,7 @@ std::optional<std::string> check(const attributes& a) {
 
 event_ptr make_event(attributes&& a, json::value&& data) {
   return std::make_shared<const event>(event{std::move(*a.id), std::move(*a.type), std::move(*a.source),
-                                             a.time ? std::move(*a.time) : now_rfc3339(), "1.0",
+                                             a.time ? std::move(*a.time) : format_rfc3339(std::chrono::system_clock::now()), "1.0",
                                              a.minorversion ? std::move(*a.minorversion) : "0",
                                              std::move(a.sourcehost).value_or(""),
                                              std::move(a.sourcelib).value_or(""), "application/json",

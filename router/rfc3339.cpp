@@ -1,5 +1,6 @@
 #include "router/rfc3339.hpp"
 
+#include <cstdio>
 #include <ctime>
 
 namespace eventrouter {
@@ -66,6 +67,17 @@ std::optional<std::chrono::system_clock::time_point> parse_rfc3339(std::string_v
   }
   auto seconds = timegm(&tm);
   return std::chrono::system_clock::from_time_t(seconds) - std::chrono::minutes(offset_minutes) + fraction;
+}
+
+std::string format_rfc3339(std::chrono::system_clock::time_point t) {
+  auto seconds = std::chrono::system_clock::to_time_t(t);
+  auto micros = std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count() % 1000000;
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char text[64];
+  std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%06lld+00:00", utc.tm_year + 1900, utc.tm_mon + 1,
+                utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, static_cast<long long>(micros));
+  return text;
 }
 
 }  // namespace eventrouter

@@ -4,11 +4,15 @@
 
 #include <chrono>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace eventrouter {
 
 // The instant, or nullopt for text that is not an RFC 3339 date-time.
 std::optional<std::chrono::system_clock::time_point> parse_rfc3339(std::string_view text);
+
+// As Open edX writes times: UTC, microseconds, "+00:00" (2023-06-09T14:12:45.320819+00:00).
+std::string format_rfc3339(std::chrono::system_clock::time_point t);
 
 }  // namespace eventrouter

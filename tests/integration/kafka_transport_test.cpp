@@ -5,6 +5,7 @@
 
 #include "eventually.hpp"
 #include "kafka_broker.hpp"
+#include "router/rfc3339.hpp"
 #include "service_under_test.hpp"
 
 #include <gtest/gtest.h>
@@ -73,46 +74,6 @@ std::vector<std::string> kcat_messages(const std::string& topic) {
   return out;
 }
 
-std::vector<std::string> post_events(service_under_test& service, const std::string& prefix, int n, int batch = 10) {
-  std::vector<std::string> accepted;
-  for (int first = 0; first < n; first += batch) {
-    json::array events;
-    std::vector<std::string> ids;
-    for (int i = first; i < std::min(n, first + batch); ++i) {
-      ids.push_back(prefix + std::to_string(i));
-      events.push_back(xblock_published_event(ids.back(), "key-" + std::to_string(i % 7)));
-    }
-    if (service.post(batch_mode, json::serialize(events)).status == 202)
-      accepted.insert(accepted.end(), ids.begin(), ids.end());
-  }
-  return accepted;
-}
-
-std::map<std::string, int> deliveries(std::initializer_list<service_under_test*> runs, const std::string& consumer = "") {
-  std::map<std::string, int> seen;
-  for (auto* r : runs)
-    for (const auto& line : r->all_delivered())
-      if (consumer.empty() || line.at("consumer").as_string() == consumer)
-        seen[std::string(line.at("event").at("id").as_string())]++;
-  return seen;
-}
-
-std::vector<std::string> missing_after(std::initializer_list<service_under_test*> runs, const std::vector<std::string>& ids,
-                                       std::chrono::milliseconds timeout, const std::string& consumer = "") {
-  std::vector<std::string> missing;
-  eventually(
-    [&] {
-      auto seen = deliveries(runs, consumer);
-      missing.clear();
-      for (const auto& id : ids)
-        if (!seen.count(id))
-          missing.push_back(id);
-      return missing.empty();
-    },
-    timeout);
-  return missing;
-}
-
 TEST(kafka_transport, an_event_goes_through_kafka_with_the_open_edx_headers_and_its_key) {
   service_under_test service{kafka_config("kt-layout", {{"lifecycle-log", "g"}})};
   auto reply = service.post(structured_mode, json::serialize(xblock_published_event("kafka-1", "block-v1:key")));
@@ -137,10 +98,10 @@ TEST(kafka_transport, two_groups_each_get_every_event_and_consumers_of_one_group
   service_under_test service{kafka_config("kt-groups", {{"a-1", "a"}, {"a-2", "a"}, {"b-1", "b"}})};
   auto accepted = post_events(service, "grp-", 60);
   ASSERT_EQ(accepted.size(), 60u);
-  EXPECT_EQ(missing_after({&service}, accepted, 30s, "b-1"), std::vector<std::string>{});
+  EXPECT_EQ(await_all({&service}, accepted, 30s, "b-1"), std::vector<std::string>{});
   std::vector<std::string> missing_a;
   eventually([&] {
-    auto a1 = deliveries({&service}, "a-1"), a2 = deliveries({&service}, "a-2");
+    auto a1 = deliveries({&service}, "a-1"), a2 = deliveries({&service}, "a-2");  // consumer names
     missing_a.clear();
     for (const auto& id : accepted)
       if (!a1.count(id) && !a2.count(id))
@@ -160,7 +121,7 @@ TEST(kafka_transport, kill_9_before_commit_redelivers_and_loses_nothing) {
   auto more = post_events(second, "kill2-", 50, 10);
   accepted.insert(accepted.end(), more.begin(), more.end());
   ASSERT_EQ(accepted.size(), 250u);
-  auto missing = missing_after({first.get(), &second}, accepted, 45s);
+  auto missing = await_all({first.get(), &second}, accepted, 45s);
   EXPECT_EQ(missing, std::vector<std::string>{});
   int duplicates = 0;
   for (const auto& [id, n] : deliveries({first.get(), &second}))
@@ -200,7 +161,7 @@ TEST(kafka_transport, a_broker_restart_loses_no_accepted_event) {
   auto after = post_events(service, "after-", 50);
   accepted.insert(accepted.end(), after.begin(), after.end());
   EXPECT_GE(accepted.size(), 100u);
-  EXPECT_EQ(missing_after({&service}, accepted, 60s), std::vector<std::string>{});
+  EXPECT_EQ(await_all({&service}, accepted, 60s), std::vector<std::string>{});
   std::set<std::string> in_topic;
   for (const auto& m : kcat_messages("kt-restart-xblock-lifecycle")) {
     auto id_at = m.find("ce_id=");
@@ -210,17 +171,6 @@ TEST(kafka_transport, a_broker_restart_loses_no_accepted_event) {
     EXPECT_TRUE(in_topic.count(id)) << id << " got 202 but is not in the topic";
 }
 
-std::string rfc3339(std::chrono::system_clock::time_point t) {
-  auto seconds = std::chrono::system_clock::to_time_t(t);
-  auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count() % 1000;
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char text[64];
-  std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900, utc.tm_mon + 1,
-                utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, static_cast<int>(millis));
-  return text;
-}
-
 TEST(kafka_transport, replay_from_a_time_delivers_exactly_the_events_after_it) {
   auto config = kafka_config("kt-replay", {{"lifecycle-log", "g"}});
   auto config_file = write_temp("kafka-replay.json", config);
@@ -228,12 +178,11 @@ TEST(kafka_transport, replay_from_a_time_delivers_exactly_the_events_after_it) {
   {
     service_under_test service{config, "kafka-replay.json"};
     auto before = post_events(service, "old-", 20);
-    ASSERT_EQ(missing_after({&service}, before, 30s), std::vector<std::string>{});
-    // Truncated to the millisecond: the old events were written well before (their delivery was
-    // awaited), the new ones after.
-    from = rfc3339(std::chrono::system_clock::now());
+    ASSERT_EQ(await_all({&service}, before, 30s), std::vector<std::string>{});
+    // The old events were written well before (their delivery was awaited), the new ones after.
+    from = format_rfc3339(std::chrono::system_clock::now());
     auto after = post_events(service, "new-", 30);
-    ASSERT_EQ(missing_after({&service}, after, 30s), std::vector<std::string>{});
+    ASSERT_EQ(await_all({&service}, after, 30s), std::vector<std::string>{});
     service.process().signal(SIGTERM);
     ASSERT_EQ(service.process().wait_exit(20s), 0);
   }

@@ -55,51 +55,6 @@ std::vector<std::string> lines_of(const std::string& text) {
   return out;
 }
 
-// Posts `n` events as batches of `batch`; the ids that got 202.
-std::vector<std::string> post_events(service_under_test& service, const std::string& prefix, int n, int batch = 10) {
-  std::vector<std::string> accepted;
-  for (int first = 0; first < n; first += batch) {
-    json::array events;
-    std::vector<std::string> ids;
-    for (int i = first; i < std::min(n, first + batch); ++i) {
-      ids.push_back(prefix + std::to_string(i));
-      events.push_back(xblock_published_event(ids.back(), "key-" + std::to_string(i % 7)));
-    }
-    auto reply = service.post(batch_mode, json::serialize(events));
-    if (reply.status == 202)
-      accepted.insert(accepted.end(), ids.begin(), ids.end());
-  }
-  return accepted;
-}
-
-// How many times each event id reached a sink, over every given service run.
-std::map<std::string, int> deliveries(std::initializer_list<service_under_test*> runs,
-                                      const std::string& consumer_prefix = "") {
-  std::map<std::string, int> seen;
-  for (auto* run : runs)
-    for (const auto& line : run->all_delivered())
-      if (line.at("consumer").as_string().starts_with(consumer_prefix))
-        seen[std::string(line.at("event").at("id").as_string())]++;
-  return seen;
-}
-
-// Waits until every id in `ids` was delivered at least once; returns the ids still missing.
-std::vector<std::string> await_all(std::initializer_list<service_under_test*> runs, const std::vector<std::string>& ids,
-                                   std::chrono::milliseconds timeout, const std::string& consumer_prefix = "") {
-  std::vector<std::string> missing;
-  eventually(
-    [&] {
-      auto seen = deliveries(runs, consumer_prefix);
-      missing.clear();
-      for (const auto& id : ids)
-        if (!seen.count(id))
-          missing.push_back(id);
-      return missing.empty();
-    },
-    timeout);
-  return missing;
-}
-
 // A stream entry as an Open edX producer (edx-event-bus-redis) writes it.
 std::vector<std::string> openedx_xadd(const std::string& id) {
   return {"XADD", stream, "*", "type", xblock_published_type, "id", id, "source", "openedx/cms/web", "time",

@@ -1,5 +1,7 @@
 #include "service_under_test.hpp"
 
+#include "eventually.hpp"
+
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -77,6 +79,47 @@ json::object service_under_test::consumer(const std::string& name) {
     if (c.at("name").as_string() == name)
       return c.as_object();
   throw std::runtime_error("no consumer " + name);
+}
+
+std::vector<std::string> post_events(service_under_test& service, const std::string& prefix, int n, int batch) {
+  std::vector<std::string> accepted;
+  for (int first = 0; first < n; first += batch) {
+    json::array events;
+    std::vector<std::string> ids;
+    for (int i = first; i < std::min(n, first + batch); ++i) {
+      ids.push_back(prefix + std::to_string(i));
+      events.push_back(xblock_published_event(ids.back(), "key-" + std::to_string(i % 7)));
+    }
+    if (service.post(batch_mode, json::serialize(events)).status == 202)
+      accepted.insert(accepted.end(), ids.begin(), ids.end());
+  }
+  return accepted;
+}
+
+std::map<std::string, int> deliveries(std::initializer_list<service_under_test*> runs,
+                                      const std::string& consumer_prefix) {
+  std::map<std::string, int> seen;
+  for (auto* run : runs)
+    for (const auto& line : run->all_delivered())
+      if (line.at("consumer").as_string().starts_with(consumer_prefix))
+        seen[std::string(line.at("event").at("id").as_string())]++;
+  return seen;
+}
+
+std::vector<std::string> await_all(std::initializer_list<service_under_test*> runs, const std::vector<std::string>& ids,
+                                   std::chrono::milliseconds timeout, const std::string& consumer_prefix) {
+  std::vector<std::string> missing;
+  eventually(
+    [&] {
+      auto seen = deliveries(runs, consumer_prefix);
+      missing.clear();
+      for (const auto& id : ids)
+        if (!seen.count(id))
+          missing.push_back(id);
+      return missing.empty();
+    },
+    timeout);
+  return missing;
 }
 
 }  // namespace eventrouter::testing

@@ -10,6 +10,8 @@
 
 #include <chrono>
 #include <cstdint>
+#include <initializer_list>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -52,5 +54,18 @@ class service_under_test {
   std::unique_ptr<service_process> process_;
   std::uint16_t port_ = 0;
 };
+
+// Posts `n` xblock.published events ("<prefix>0", "<prefix>1", ...) as batches of `batch`;
+// returns the ids that got 202.
+std::vector<std::string> post_events(service_under_test& service, const std::string& prefix, int n, int batch = 10);
+
+// How many times each event id reached a log sink whose consumer name starts with
+// `consumer_prefix`, over every given run of the service.
+std::map<std::string, int> deliveries(std::initializer_list<service_under_test*> runs,
+                                      const std::string& consumer_prefix = "");
+
+// Waits until every id was delivered at least once; returns those still missing at the deadline.
+std::vector<std::string> await_all(std::initializer_list<service_under_test*> runs, const std::vector<std::string>& ids,
+                                   std::chrono::milliseconds timeout, const std::string& consumer_prefix = "");
 
 }  // namespace eventrouter::testing
