@@ -6,7 +6,7 @@
 // $EVENTROUTER_KAFKA_JARS if set, else <build dir>/kafka-jars (scripts/kafka-broker uses the
 // same folder and lock file).
 //
-// Starting a broker takes seconds (about 5 on 2 cores): tests share one per test process
+// Starting a broker takes seconds (about 3 on 2 idle cores): tests share one per test process
 // through shared_kafka_broker(), each with its own topic names and group ids.
 
 #include "service_process.hpp"

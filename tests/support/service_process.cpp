@@ -131,7 +131,11 @@ std::string service_process::stderr_text() const {
   return text;
 }
 
-void service_process::signal(int sig) { ::kill(pid_, sig); }
+// Once reaped, the pid may belong to another process: signal only a child not yet waited for.
+void service_process::signal(int sig) {
+  if (!exit_status_)
+    ::kill(pid_, sig);
+}
 
 std::optional<int> service_process::wait_exit(std::chrono::milliseconds timeout) {
   if (exit_status_)
