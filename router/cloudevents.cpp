@@ -4,6 +4,7 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <cctype>
 #include <chrono>
 #include <cstdint>
@@ -75,7 +76,20 @@ bool is_utf8(std::string_view s) {
 struct attributes {
   std::optional<std::string> specversion, id, type, source, time, minorversion, sourcehost, sourcelib,
     datacontenttype;
+  std::vector<std::pair<std::string, std::string>> extensions;
 };
+
+// Extension attribute names: lower-case letters and digits (CloudEvents), and '_' for the
+// dead-letter attributes (dlq_reason, ...), at most 64 characters.
+bool is_extension_name(std::string_view name) {
+  return !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+  });
+}
+
+constexpr std::string_view core_attributes[] = {"specversion", "id", "type", "source", "time", "minorversion",
+                                                "sourcehost", "sourcelib", "datacontenttype", "data",
+                                                "data_base64", "dataschema", "subject"};
 
 std::optional<std::string> check(const attributes& a) {
   if (!a.specversion)
@@ -106,7 +120,7 @@ event_ptr make_event(attributes&& a, json::value&& data) {
                                              a.minorversion ? std::move(*a.minorversion) : "0",
                                              std::move(a.sourcehost).value_or(""),
                                              std::move(a.sourcelib).value_or(""), "application/json",
-                                             std::move(data)});
+                                             std::move(data), std::move(a.extensions)});
 }
 
 // One event in structured mode. `data` is moved out of `obj`, keeping the parse's storage.
@@ -130,6 +144,20 @@ std::variant<event_ptr, std::string> event_from_object(json::object& obj) {
       a.minorversion = std::to_string(v->get_int64());
     else
       return std::string("attribute 'minorversion' must be a string or a non-negative integer");
+  }
+  for (const auto& [name, value] : obj) {
+    if (std::find(std::begin(core_attributes), std::end(core_attributes), name) != std::end(core_attributes))
+      continue;
+    if (!is_extension_name(name))
+      return "extension attribute '" + std::string(name) + "' is not a valid name; expected a-z, 0-9 and _";
+    if (value.is_string())
+      a.extensions.emplace_back(name, value.get_string());
+    else if (value.is_bool() || value.is_int64() || value.is_uint64())
+      a.extensions.emplace_back(name, json::serialize(value));
+    else
+      return "extension attribute '" + std::string(name) + "' must be a string, an integer or a boolean";
+    if (has_control_character(a.extensions.back().second))
+      return "extension attribute '" + std::string(name) + "' contains a control character";
   }
   if (auto problem = check(a))
     return *problem;
@@ -267,11 +295,14 @@ parse_result parse_binary(const header_lookup& header, std::string_view body) {
 }
 
 json::object to_json(const event& ev) {
-  return {{"specversion", ev.specversion}, {"type", ev.type},
-          {"id", ev.id},                   {"source", ev.source},
-          {"time", ev.time},               {"minorversion", ev.minorversion},
-          {"sourcehost", ev.sourcehost},   {"sourcelib", ev.sourcelib},
-          {"datacontenttype", ev.datacontenttype}, {"data", ev.data}};
+  json::object out{{"specversion", ev.specversion}, {"type", ev.type},
+                   {"id", ev.id},                   {"source", ev.source},
+                   {"time", ev.time},               {"minorversion", ev.minorversion},
+                   {"sourcehost", ev.sourcehost},   {"sourcelib", ev.sourcelib},
+                   {"datacontenttype", ev.datacontenttype}, {"data", ev.data}};
+  for (const auto& [name, value] : ev.extensions)
+    out[name] = value;
+  return out;
 }
 
 void append_json(std::string& out, const event& ev) {
@@ -293,6 +324,8 @@ void append_json(std::string& out, const event& ev) {
   field("sourcehost", ev.sourcehost);
   field("sourcelib", ev.sourcelib);
   field("datacontenttype", ev.datacontenttype);
+  for (const auto& [name, value] : ev.extensions)
+    field(name, value);
   out += ",\"data\":";
   out += json::serialize(ev.data);
   out += '}';

@@ -1,8 +1,10 @@
 #pragma once
 // CloudEvents 1.0 in JSON: the three modes of the HTTP binding, parsed into events, and an
-// event written back as structured-mode JSON. Only what the Open edX event bus carries is
-// kept (id, type, source, time, specversion, minorversion, sourcehost, sourcelib,
-// datacontenttype, data); other extension attributes are accepted and not carried.
+// event written back as structured-mode JSON. The attributes the Open edX event bus carries
+// (id, type, source, time, specversion, minorversion, sourcehost, sourcelib, datacontenttype,
+// data) are the event's fields; other attributes of a structured event (string, integer or
+// boolean, names of a-z, 0-9 and _) are kept as extensions. In binary mode only the Open edX
+// attributes are read from ce-* headers.
 //
 // Every error names the attribute or position at fault, so a producer can fix its request
 // from the 400 alone.

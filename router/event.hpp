@@ -7,6 +7,8 @@
 
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace eventrouter {
 
@@ -21,6 +23,9 @@ struct event {
   std::string sourcelib;
   std::string datacontenttype = "application/json";
   boost::json::value data;      // the payload; always a JSON object once ingested
+  // CloudEvents extension attributes carried along: extra Redis fields and Kafka headers, and
+  // what a dead-letter topic adds (dlq_reason, dlq_attempts, ...). Names are lower case.
+  std::vector<std::pair<std::string, std::string>> extensions;
 };
 
 using event_ptr = std::shared_ptr<const event>;

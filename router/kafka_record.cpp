@@ -4,18 +4,21 @@
 
 namespace eventrouter {
 
-std::array<kafka_header, 10> kafka_headers(const event& ev, config::topic_format format) {
+std::vector<kafka_header> kafka_headers(const event& ev, config::topic_format format) {
   auto content_type = content_type_of(format);
-  return {{{"ce_type", ev.type},
-           {"ce_id", ev.id},
-           {"ce_source", ev.source},
-           {"ce_time", ev.time},
-           {"ce_specversion", ev.specversion},
-           {"ce_minorversion", ev.minorversion},
-           {"sourcehost", ev.sourcehost},
-           {"sourcelib", ev.sourcelib},
-           {"content-type", content_type},
-           {"ce_datacontenttype", content_type}}};
+  std::vector<kafka_header> headers{{"ce_type", ev.type},
+                                    {"ce_id", ev.id},
+                                    {"ce_source", ev.source},
+                                    {"ce_time", ev.time},
+                                    {"ce_specversion", ev.specversion},
+                                    {"ce_minorversion", ev.minorversion},
+                                    {"sourcehost", ev.sourcehost},
+                                    {"sourcelib", ev.sourcelib},
+                                    {"content-type", content_type},
+                                    {"ce_datacontenttype", content_type}};
+  for (const auto& [name, value] : ev.extensions)
+    headers.emplace_back(name, value);
+  return headers;
 }
 
 std::variant<event_ptr, std::string> decode_kafka_record(const std::vector<std::pair<std::string, std::string>>& headers,
@@ -31,6 +34,7 @@ std::variant<event_ptr, std::string> decode_kafka_record(const std::vector<std::
     else if (name == "ce_minorversion") ev.minorversion = text;
     else if (name == "sourcehost") ev.sourcehost = text;
     else if (name == "sourcelib") ev.sourcelib = text;
+    else if (name != "content-type" && name != "ce_datacontenttype") ev.extensions.emplace_back(name, text);
   }
   for (auto [name, field] : {std::pair{"ce_type", &ev.type}, {"ce_id", &ev.id}})
     if (field->empty()) {

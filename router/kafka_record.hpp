@@ -18,11 +18,12 @@ namespace eventrouter {
 
 using kafka_header = std::pair<std::string_view, std::string_view>;
 
-// Every header, in order; views into `ev` (and static strings).
-std::array<kafka_header, 10> kafka_headers(const event& ev, config::topic_format format);
+// Every header, in order (the extensions last); views into `ev` (and static strings).
+std::vector<kafka_header> kafka_headers(const event& ev, config::topic_format format);
 
 // A message read back. ce_type and ce_id are required; the other attributes default as an
-// event's do. The error names the missing or broken header, or the value.
+// event's do; other headers become extensions. The error names the missing or broken header,
+// or the value.
 std::variant<event_ptr, std::string> decode_kafka_record(const std::vector<std::pair<std::string, std::string>>& headers,
                                                          std::string_view value, config::topic_format format);
 

@@ -4,15 +4,18 @@
 
 namespace eventrouter {
 
-std::array<stream_field, 8> stream_fields(const event& ev, const std::string& event_data) {
-  return {{{"type", ev.type},
-           {"id", ev.id},
-           {"source", ev.source},
-           {"time", ev.time},
-           {"minorversion", ev.minorversion},
-           {"sourcehost", ev.sourcehost},
-           {"sourcelib", ev.sourcelib},
-           {"event_data", event_data}}};
+std::vector<stream_field> stream_fields(const event& ev, const std::string& event_data) {
+  std::vector<stream_field> fields{{"type", ev.type},
+                                   {"id", ev.id},
+                                   {"source", ev.source},
+                                   {"time", ev.time},
+                                   {"minorversion", ev.minorversion},
+                                   {"sourcehost", ev.sourcehost},
+                                   {"sourcelib", ev.sourcelib},
+                                   {"event_data", event_data}};
+  for (const auto& [name, value] : ev.extensions)
+    fields.emplace_back(name, value);
+  return fields;
 }
 
 std::variant<event_ptr, std::string> decode_stream_entry(const std::vector<std::pair<std::string, std::string>>& fields,
@@ -29,6 +32,7 @@ std::variant<event_ptr, std::string> decode_stream_entry(const std::vector<std::
     else if (name == "sourcehost") ev.sourcehost = value;
     else if (name == "sourcelib") ev.sourcelib = value;
     else if (name == "event_data") data = &value;
+    else ev.extensions.emplace_back(name, value);
   }
   for (auto [name, value] : {std::pair{"type", &ev.type}, {"id", &ev.id}})
     if (value->empty())

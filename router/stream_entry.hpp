@@ -18,12 +18,12 @@ namespace eventrouter {
 
 using stream_field = std::pair<std::string_view, std::string_view>;
 
-// Every field of the entry, in order; views into `ev` and `event_data`.
-std::array<stream_field, 8> stream_fields(const event& ev, const std::string& event_data);
+// Every field of the entry, in order (the extensions last); views into `ev` and `event_data`.
+std::vector<stream_field> stream_fields(const event& ev, const std::string& event_data);
 
 // An entry read back. `id` and `event_data` and `type` are required (the Open edX consumer
-// requires id; eventrouter routes by type); the other attributes default as an event's do.
-// The error names the missing or broken field.
+// requires id; eventrouter routes by type); the other attributes default as an event's do;
+// other fields become extensions. The error names the missing or broken field.
 std::variant<event_ptr, std::string> decode_stream_entry(const std::vector<std::pair<std::string, std::string>>& fields,
                                                          config::topic_format format);
 

@@ -48,13 +48,13 @@ void create_group(client& c, std::string_view stream, std::string_view group, st
 void append_events(client& c, std::string_view stream, std::size_t max_len, const std::vector<keyed_event>& batch,
                    config::topic_format format) {
   auto max_len_text = std::to_string(max_len);
-  std::array<std::string_view, 6 + 16> args{"XADD", stream, "MAXLEN", "~", max_len_text, "*"};
+  std::vector<std::string_view> args;
   for (const auto& item : batch) {
     auto data = encode_event_data(*item.ev, format);
-    auto at = args.begin() + 6;
+    args.assign({"XADD", stream, "MAXLEN", "~", max_len_text, "*"});
     for (const auto& [name, value] : stream_fields(*item.ev, data)) {
-      *at++ = name;
-      *at++ = value;
+      args.push_back(name);
+      args.push_back(value);
     }
     c.send(args);
   }
