@@ -1,8 +1,15 @@
 #pragma once
-// A consumer: one member of a consumer group on one topic. It loops poll -> sink -> ack:
-// an event is acknowledged only after its sink succeeded; a failed event is given back and
-// delivered again. After `consecutive_errors_limit` failures in a row the consumer stops with
-// the last failure as its exit reason, and its supervisor decides when to start it again.
+// A consumer: one member of a consumer group on one topic. It loops poll -> sink -> ack, one
+// event at a time and in order (so events of one key never overtake each other). An event is
+// acknowledged only after its sink succeeded or it was written to the dead-letter topic:
+//   - a failed try is retried up to retry.max_attempts, after an exponential backoff with
+//     jitter between retry.backoff_ms bounds (a non-retryable failure is not retried);
+//   - then, with a dead-letter topic, the event goes there with dlq_reason, dlq_attempts,
+//     dlq_source_topic, dlq_consumer and dlq_first_failure_time, and is acknowledged;
+//   - without one (or if it refuses), the event and the rest of the batch are given back and
+//     the failure counts toward consecutive_errors_limit.
+// At the limit the consumer stops with the last failure as its exit reason, and its
+// supervisor decides when to start it again.
 //
 //   (drain_atom) -> finish what the topic holds for the group, then stop normally
 
@@ -42,6 +49,7 @@ struct consumer_args {
   std::string full_topic;
   source_opener open_source;
   std::shared_ptr<sink> out;
+  caf::actor dead_letter;  // the dead-letter topic's actor; none without dead_letter_topic
   std::shared_ptr<consumer_stats> stats;
   metrics::registry* metrics;
 };

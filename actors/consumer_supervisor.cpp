@@ -46,7 +46,7 @@ using supervisor_actor = caf::stateful_actor<supervisor_state>*;
 void start(supervisor_actor self, child& c) {
   c.delivered_at_start = c.stats->delivered;
   c.current = spawn_consumer(self, {c.spec.settings, c.spec.full_topic, c.spec.open_source,
-                                    self->state.make_sink(c.spec.settings), c.stats,
+                                    self->state.make_sink(c.spec.settings), c.spec.dead_letter, c.stats,
                                     self->state.metrics});
   c.state = child_state::running;
 }

@@ -23,6 +23,7 @@ struct supervised_consumer {
   config::consumer_settings settings;
   std::string full_topic;
   source_opener open_source;
+  caf::actor dead_letter;  // the dead-letter topic's actor, if the consumer has one
 };
 
 caf::actor spawn_consumer_supervisor(caf::actor_system& sys, std::vector<supervised_consumer> consumers,

@@ -18,7 +18,7 @@ void append_json_string(std::string& out, std::string_view s) {
 
 }  // namespace
 
-delivery_result log_sink::deliver(const delivery& d) {
+delivery_result log_sink::deliver_now(const delivery& d) {
   std::string line;
   line.reserve(256);
   line += "{\"consumer\":";

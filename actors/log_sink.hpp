@@ -7,10 +7,10 @@
 namespace eventrouter {
 
 // Prints each event as one JSON line: {"consumer":…,"topic":…,"key":…,"event":{…}}.
-class log_sink final : public sink {
+class log_sink final : public immediate_sink {
  public:
   explicit log_sink(std::FILE* out = stdout) : out_(out) {}
-  delivery_result deliver(const delivery& d) override;
+  delivery_result deliver_now(const delivery& d) override;
 
  private:
   std::FILE* out_;

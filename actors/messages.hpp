@@ -29,6 +29,7 @@ using restart_atom = caf::atom_constant<caf::atom("restart")>;
 using drain_atom = caf::atom_constant<caf::atom("drain")>;
 using retry_atom = caf::atom_constant<caf::atom("retry")>;
 using delivered_atom = caf::atom_constant<caf::atom("delivered")>;
+using redeliver_atom = caf::atom_constant<caf::atom("redeliver")>;
 
 // A batch of ingested events, as one producer request handed them over.
 using event_batch = std::shared_ptr<const std::vector<event_ptr>>;

@@ -99,11 +99,20 @@ service::service(caf::actor_system& sys, const config::settings& settings,
   for (const auto& full_name : table_->topics())
     topics_.push_back(spawn_topic(sys, settings, topic_named(settings, full_name), kafka_producer, metrics));
   router_ = spawn_router(sys, table_, topics_, metrics);
+  auto actor_of = [&](const std::string& name) {
+    return topics_[*table_->topic_index(settings.topics.at(name).full_name)];
+  };
+  if (!make_sink) {
+    std::unordered_map<std::string, caf::actor> by_name;
+    for (const auto& [name, topic] : settings.topics)
+      by_name.emplace(name, actor_of(name));
+    make_sink = configured_sinks(std::move(by_name));
+  }
   std::vector<supervised_consumer> consumers;
   for (const auto& c : settings.consumers) {
     const auto& topic = settings.topics.at(c.topic);
-    consumers.push_back({c, topic.full_name,
-                         source_for(settings, c, topic, topics_[*table_->topic_index(topic.full_name)], metrics)});
+    consumers.push_back({c, topic.full_name, source_for(settings, c, topic, actor_of(c.topic), metrics),
+                         c.dead_letter_topic.empty() ? caf::actor{} : actor_of(c.dead_letter_topic)});
   }
   supervisor_ = spawn_consumer_supervisor(sys, std::move(consumers), std::move(make_sink), metrics);
   producer_ = spawn_producer(sys, "http", router_, settings.http.max_in_flight_events, metrics);

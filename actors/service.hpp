@@ -20,8 +20,9 @@ class service {
  public:
   // Throws std::runtime_error when a transport client cannot be created (a Kafka producer
   // librdkafka refuses); brokers being down is not an error here, only later for requests.
+  // Without `make_sink`, consumers get the sinks their configuration names.
   service(caf::actor_system& sys, const config::settings& settings, metrics::registry& metrics,
-          sink_factory make_sink);
+          sink_factory make_sink = {});
   ~service();
 
   const caf::actor& producer() const { return producer_; }

@@ -1,42 +1,64 @@
 #pragma once
-// Where a consumer delivers events. A sink answers for one event at a time; the consumer
-// acknowledges the event only when its sink reports success.
+// Where a consumer delivers events. A sink is given one event at a time and reports, once,
+// from any thread, whether it was delivered; the consumer acknowledges the event only then.
+// A sink may answer at once (log), later from an IO thread (http), or through the consumer's
+// own actor context (topic: it asks a topic actor).
 
 #include "config/settings.hpp"
 #include "router/event.hpp"
+
+#include <caf/allowed_unsafe_message_type.hpp>
+#include <caf/actor.hpp>
+#include <caf/fwd.hpp>
 
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 namespace eventrouter {
 
 struct delivery {
-  const keyed_event& item;
-  std::string_view topic;     // full topic name the event was read from
-  std::string_view consumer;  // consumer name from the configuration
+  keyed_event item;
+  std::string_view topic;     // full topic name the event was read from (valid during deliver())
+  std::string_view consumer;  // consumer name from the configuration (valid during deliver())
 };
 
 struct delivery_failure {
   std::string reason;
+  bool retryable = true;  // false: trying again cannot help (HTTP 400): dead-letter at once
 };
 
 // std::nullopt: delivered.
 using delivery_result = std::optional<delivery_failure>;
 
+// Called exactly once per delivery, from any thread.
+using delivery_done = std::function<void(delivery_result)>;
+
 class sink {
  public:
   virtual ~sink() = default;
-  virtual delivery_result deliver(const delivery& d) = 0;
+  // `consumer` is the calling consumer actor: sinks that talk to other actors send from it.
+  virtual void deliver(caf::event_based_actor* consumer, const delivery& d, delivery_done done) = 0;
+};
+
+// A sink that knows the answer before deliver() returns.
+class immediate_sink : public sink {
+ public:
+  void deliver(caf::event_based_actor*, const delivery& d, delivery_done done) final { done(deliver_now(d)); }
+  virtual delivery_result deliver_now(const delivery& d) = 0;
 };
 
 // Makes the sink of a consumer; called again on every restart, so a restarted consumer starts
 // with a fresh sink. Tests and benchmarks pass their own.
 using sink_factory = std::function<std::shared_ptr<sink>(const config::consumer_settings&)>;
 
-// The sinks the configuration can name.
-sink_factory configured_sinks();
+// The sinks the configuration can name. Topic sinks publish through the topic actors, by
+// topic name as in the file.
+sink_factory configured_sinks(std::unordered_map<std::string, caf::actor> topics = {});
 
 }  // namespace eventrouter
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(eventrouter::delivery_result)

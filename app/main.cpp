@@ -89,7 +89,7 @@ int run(const std::string& path) {
   caf::actor_system sys{caf_config};
   std::unique_ptr<service> started;
   try {
-    started = std::make_unique<service>(sys, *settings, metrics, configured_sinks());
+    started = std::make_unique<service>(sys, *settings, metrics);
   } catch (const std::exception& e) {
     log_line(log_level::error, std::string("cannot start: ") + e.what());
     return exit_failure;

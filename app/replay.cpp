@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <iostream>
+#include <future>
 #include <map>
 #include <thread>
 
@@ -51,6 +52,10 @@ int run_replay(const config::settings& settings, const replay_request& request) 
   }
   const auto& c = *it;
   const auto& topic = settings.topics.at(c.topic);
+  if (c.sink.type == config::sink_kind::topic) {
+    std::cerr << "replay: consumer '" << c.name << "' has a topic sink; replay delivers to log and http sinks\n";
+    return 2;
+  }
   if (topic.transport != config::transport_kind::kafka) {
     std::cerr << "replay: consumer '" << c.name << "' reads topic '" << topic.name << "' on "
               << config::to_string(topic.transport) << "; replay works on kafka topics\n";
@@ -77,7 +82,11 @@ int run_replay(const config::settings& settings, const replay_request& request) 
         } else {
           auto backoff = c.restart_backoff_min;
           for (unsigned failures = 0;;) {
-            auto failed = out->deliver({{std::get<event_ptr>(decoded), r.key}, topic.full_name, c.name});
+            // The replay is a plain loop, not an actor: it waits for each answer.
+            std::promise<delivery_result> answer;
+            out->deliver(nullptr, {{std::get<event_ptr>(decoded), r.key}, topic.full_name, c.name},
+                         [&answer](delivery_result result) { answer.set_value(std::move(result)); });
+            auto failed = answer.get_future().get();
             if (!failed)
               break;
             if (++failures >= c.consecutive_errors_limit) {

@@ -68,12 +68,12 @@ struct figures {
 };
 
 // The consumer's sink: notes when each event (by its "seq") arrived, and signals the last one.
-class timing_sink final : public sink {
+class timing_sink final : public immediate_sink {
  public:
   timing_sink(std::size_t n, const std::vector<clock_type::time_point>& sent)
       : sent_(sent), latency_us_(n), done_(n) {}
 
-  delivery_result deliver(const delivery& d) override {
+  delivery_result deliver_now(const delivery& d) override {
     auto seq = static_cast<std::size_t>(d.item.ev->data.as_object().at("seq").as_int64());
     latency_us_[seq] = std::chrono::duration<double, std::micro>(clock_type::now() - sent_[seq]).count();
     if (--done_ == 0)

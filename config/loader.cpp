@@ -563,17 +563,66 @@ void read_producer_config(object_reader& r, settings& out, problems_list& proble
   }
 }
 
-void read_sink(object_reader& r, consumer_settings& c, problems_list& problems) {
+void read_sink(object_reader& r, consumer_settings& c, const settings& out, problems_list& problems) {
   const auto* sink = r.object("sink", true);
   if (sink == nullptr)
     return;
   object_reader s(*sink, r.path_of("sink"), problems);
   if (!s.find("type")) {
-    problems.add(s.path_of("type"), "missing; expected \"log\"");
+    problems.add(s.path_of("type"), "missing; expected \"log\", \"http\" or \"topic\"");
     return;
   }
-  if (auto type = s.choice<sink_kind>("type", {{"log", sink_kind::log}}, {"http", "topic", "route"}))
-    c.sink.type = *type;
+  auto type = s.choice<sink_kind>("type", {{"log", sink_kind::log}, {"http", sink_kind::http}, {"topic", sink_kind::topic}},
+                                  {"route"});
+  if (!type)
+    return;
+  c.sink.type = *type;
+  auto only_for = [&](std::string_view key, sink_kind kind) {
+    if (s.find(key) != nullptr && *type != kind)
+      problems.add(s.path_of(key), "applies to sinks of type \"" + to_string(kind) + "\"");
+  };
+  only_for("url", sink_kind::http);
+  only_for("timeout_ms", sink_kind::http);
+  only_for("headers", sink_kind::http);
+  only_for("topic", sink_kind::topic);
+  if (*type == sink_kind::http) {
+    if (auto url = s.string("url", true)) {
+      if (url->rfind("http://", 0) != 0 || url->size() <= 7)
+        problems.add(s.path_of("url"), "is \"" + *url + "\"; expected http://host[:port]/path (https is not supported by "
+                                         "this version of eventrouter)");
+      c.sink.url = *url;
+    }
+    if (auto t = read_millis(s, "timeout_ms", 1, 600000))
+      c.sink.timeout = *t;
+    if (const auto* headers = s.object("headers")) {
+      object_reader h(*headers, s.path_of("headers"), problems);
+      for (const auto& [name, value] : *headers)
+        if (auto text = h.string(name))
+          c.sink.headers.emplace_back(std::string(name), *text);
+    }
+  }
+  if (*type == sink_kind::topic) {
+    if (auto topic = s.string("topic", true)) {
+      if (!out.topics.count(*topic))
+        problems.add(s.path_of("topic"), "names topic \"" + *topic + "\", which is neither in topics nor in producer_config");
+      else if (*topic == c.topic)
+        problems.add(s.path_of("topic"), "is the topic the consumer reads; expected another topic");
+      c.sink.topic = *topic;
+    }
+  }
+}
+
+void read_retry(object_reader& r, consumer_settings& c, problems_list& problems) {
+  const auto* retry = r.object("retry");
+  if (retry == nullptr)
+    return;
+  object_reader rr(*retry, r.path_of("retry"), problems);
+  if (auto n = rr.number("max_attempts", 1, 1000))
+    c.retry.max_attempts = static_cast<unsigned>(*n);
+  if (auto range = read_range(rr, "backoff_ms", problems)) {
+    c.retry.backoff_min = range->first;
+    c.retry.backoff_max = range->second;
+  }
 }
 
 bool is_stream_id(std::string_view id) {
@@ -647,7 +696,8 @@ void read_consumers(object_reader& r, settings& out, problems_list& problems) {
         problems.add(c.path_of("group_id"), "is empty; expected a consumer group name");
       consumer.group_id = *group;
     }
-    read_sink(c, consumer, problems);
+    read_sink(c, consumer, out, problems);
+    read_retry(c, consumer, problems);
     if (auto n = c.number("consecutive_errors_limit", 1, 1000000))
       consumer.consecutive_errors_limit = static_cast<unsigned>(*n);
     if (auto n = c.number("batch_size", 1, 100000))
@@ -659,8 +709,15 @@ void read_consumers(object_reader& r, settings& out, problems_list& problems) {
       consumer.restart_backoff_max = range->second;
     }
     read_group_options(c, consumer, out, problems);
-    c.reserved("retry", "retry");
-    c.reserved("dead_letter_topic", "dead_letter_topic");
+    if (auto dlq = c.string("dead_letter_topic")) {
+      check_topic_name(*dlq, c.path_of("dead_letter_topic"), problems);
+      if (*dlq == consumer.topic)
+        problems.add(c.path_of("dead_letter_topic"), "is the topic the consumer reads; expected another topic");
+      // A dead-letter topic named nowhere else is a topic of the default transport.
+      out.topics.try_emplace(*dlq, topic_settings{*dlq, full_name(out.topic_prefix, *dlq), out.default_transport,
+                                                  topic_format::json});
+      consumer.dead_letter_topic = *dlq;
+    }
     out.consumers.push_back(std::move(consumer));
   }
 }

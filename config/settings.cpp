@@ -22,6 +22,8 @@ std::string to_string(topic_format f) {
 std::string to_string(sink_kind s) {
   switch (s) {
     case sink_kind::log: return "log";
+    case sink_kind::http: return "http";
+    case sink_kind::topic: return "topic";
   }
   return "unknown";
 }

@@ -14,7 +14,7 @@ namespace eventrouter::config {
 
 enum class transport_kind { memory, redis, kafka };
 enum class topic_format { json, openedx };
-enum class sink_kind { log };
+enum class sink_kind { log, http, topic };
 
 struct http_settings {
   std::string host = "127.0.0.1";
@@ -72,6 +72,19 @@ struct route {
 
 struct sink_settings {
   sink_kind type = sink_kind::log;
+  // http: POST each event in CloudEvents binary mode; 2xx is success.
+  std::string url;                                          // http://host[:port]/path
+  std::chrono::milliseconds timeout{10000};                 // per request, connecting included
+  std::vector<std::pair<std::string, std::string>> headers;  // added to every request
+  // topic: publish each event to this topic (name as in the file), on any transport.
+  std::string topic;
+};
+
+// Tries of one event before it is dead-lettered (or, without a dead-letter topic, given back).
+struct retry_settings {
+  unsigned max_attempts = 3;
+  std::chrono::milliseconds backoff_min{100};   // wait before the second try
+  std::chrono::milliseconds backoff_max{10000};  // the wait doubles up to this, with jitter
 };
 
 struct consumer_settings {
@@ -79,6 +92,8 @@ struct consumer_settings {
   std::string topic;  // name as in the file
   std::string group_id;
   sink_settings sink;
+  retry_settings retry;
+  std::string dead_letter_topic;  // name as in the file; empty: no dead-lettering
   unsigned consecutive_errors_limit = 5;
   std::size_t batch_size = 100;                                 // events per poll
   std::chrono::milliseconds poll_timeout{500};                  // how long an empty poll waits

@@ -727,16 +727,45 @@ TEST(config_loader, redis_consumer_options_are_read_and_refused_on_other_transpo
   EXPECT_EQ(r.problems.size(), 3u) << listing(r);
 }
 
-TEST(config_loader, reserved_consumer_features_are_not_supported_by_this_version) {
+TEST(config_loader, sinks_retries_and_dead_letter_topics_are_read) {
+  setenv("EVENTROUTER_TEST_TOKEN", "s3cret", 1);
+  auto s = parse_valid(R"({ "topics": { "t": {}, "copy": {} }, "consumers": [
+    { "name": "hook", "topic": "t", "group_id": "g",
+      "sink": { "type": "http", "url": "http://indexer:9000/events", "timeout_ms": 2500,
+                "headers": { "authorization": "Bearer ${EVENTROUTER_TEST_TOKEN}" } },
+      "retry": { "max_attempts": 5, "backoff_ms": [50, 2000] }, "dead_letter_topic": "t-dlq" },
+    { "name": "bridge", "topic": "t", "group_id": "b", "sink": { "type": "topic", "topic": "copy" } } ] })");
+  const auto& hook = s.consumers[0];
+  EXPECT_EQ(hook.sink.type, sink_kind::http);
+  EXPECT_EQ(hook.sink.url, "http://indexer:9000/events");
+  EXPECT_EQ(hook.sink.timeout.count(), 2500);
+  ASSERT_EQ(hook.sink.headers.size(), 1u);
+  EXPECT_EQ(hook.sink.headers[0], (std::pair<std::string, std::string>{"authorization", "Bearer s3cret"}));
+  EXPECT_EQ(hook.retry.max_attempts, 5u);
+  EXPECT_EQ(hook.retry.backoff_min.count(), 50);
+  EXPECT_EQ(hook.retry.backoff_max.count(), 2000);
+  EXPECT_EQ(hook.dead_letter_topic, "t-dlq");
+  EXPECT_EQ(s.topics.at("t-dlq").transport, transport_kind::memory);  // added with the default transport
+  EXPECT_EQ(s.consumers[1].sink.type, sink_kind::topic);
+  EXPECT_EQ(s.consumers[1].sink.topic, "copy");
+  EXPECT_EQ(s.consumers[1].retry.max_attempts, 3u);  // the default
+}
+
+TEST(config_loader, broken_sinks_and_retries_are_problems_naming_the_key) {
   auto r = parse_settings(R"({ "topics": { "t": {} }, "consumers": [
-    { "name": "c", "topic": "t", "group_id": "g", "sink": { "type": "http" },
-      "retry": { "attempts": 3 }, "dead_letter_topic": "dlq" } ] })");
-  EXPECT_FALSE(r.value.has_value());
-  EXPECT_THAT(message_at(r, "$.consumers[0].sink.type"), HasSubstr("not supported by this version"));
-  EXPECT_THAT(message_at(r, "$.consumers[0].retry"), HasSubstr("not supported by this version"));
-  EXPECT_THAT(message_at(r, "$.consumers[0].dead_letter_topic"),
-              HasSubstr("not supported by this version"));
-  EXPECT_EQ(r.problems.size(), 3u) << listing(r);
+    { "name": "a", "topic": "t", "group_id": "g", "sink": { "type": "http", "url": "https://x/y" },
+      "retry": { "attempts": 3, "backoff_ms": [500, 100] } },
+    { "name": "b", "topic": "t", "group_id": "g", "sink": { "type": "topic", "topic": "t", "url": "http://x" },
+      "dead_letter_topic": "t" },
+    { "name": "c", "topic": "t", "group_id": "g", "sink": { "type": "route" } } ] })");
+  EXPECT_THAT(message_at(r, "$.consumers[0].sink.url"), HasSubstr("http://host"));
+  EXPECT_THAT(message_at(r, "$.consumers[0].retry.attempts"), HasSubstr("unknown key"));
+  EXPECT_THAT(message_at(r, "$.consumers[0].retry.backoff_ms"), HasSubstr("min <= max"));
+  EXPECT_THAT(message_at(r, "$.consumers[1].sink.topic"), HasSubstr("the topic the consumer reads"));
+  EXPECT_THAT(message_at(r, "$.consumers[1].sink.url"), HasSubstr("\"http\""));
+  EXPECT_THAT(message_at(r, "$.consumers[1].dead_letter_topic"), HasSubstr("the topic the consumer reads"));
+  EXPECT_THAT(message_at(r, "$.consumers[2].sink.type"), HasSubstr("not supported by this version"));
+  EXPECT_EQ(r.problems.size(), 7u) << listing(r);
 }
 
 TEST(config_loader, an_unknown_choice_lists_the_allowed_values) {

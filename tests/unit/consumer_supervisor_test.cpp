@@ -20,11 +20,11 @@ namespace {
 using namespace std::chrono_literals;
 
 // Records what it delivered; fails while `fail_next` is positive.
-class scripted_sink final : public sink {
+class scripted_sink final : public immediate_sink {
  public:
   explicit scripted_sink(int fail_first = 0) : fail_next_(fail_first) {}
 
-  delivery_result deliver(const delivery& d) override {
+  delivery_result deliver_now(const delivery& d) override {
     std::lock_guard lock{mutex_};
     if (fail_next_ > 0) {
       --fail_next_;
@@ -54,6 +54,7 @@ config::consumer_settings consumer_named(std::string name, std::string group, un
   c.poll_timeout = 50ms;
   c.restart_backoff_min = 10ms;
   c.restart_backoff_max = 40ms;
+  c.retry.max_attempts = 1;  // each failure counts at once; retries have tests of their own
   return c;
 }
 
@@ -66,6 +67,7 @@ class supervision : public ::testing::Test {
   caf::scoped_actor self{sys};
   std::shared_ptr<scripted_sink> sink_ = std::make_shared<scripted_sink>();
   caf::actor supervisor;
+  caf::actor dead_letter;  // set by a test before supervise() to give consumers a dead-letter topic
 
   ~supervision() override {
     self->send_exit(supervisor, caf::exit_reason::user_shutdown);
@@ -76,7 +78,7 @@ class supervision : public ::testing::Test {
                  sink_factory make = {}) {
     std::vector<supervised_consumer> specs;
     for (auto& c : consumers)
-      specs.push_back({c, "t", shared_source(topic)});
+      specs.push_back({c, "t", shared_source(topic), dead_letter});
     if (!make)
       make = [this](const config::consumer_settings&) { return sink_; };
     supervisor = spawn_consumer_supervisor(sys, specs, make, metrics);

@@ -1,0 +1,21 @@
+#include "actors/http_sink.hpp"
+
+namespace eventrouter {
+
+namespace {
+
+bool retryable(unsigned status) { return status == 408 || status == 429 || status >= 500; }
+
+}  // namespace
+
+void http_sink::deliver(caf::event_based_actor*, const delivery& d, delivery_done done) {
+  client_.post(d.item, [done = std::move(done), url = url_](http::webhook_result r) {
+    if (r.status == 0)
+      return done(delivery_failure{url + ": " + r.error, true});
+    if (r.status >= 200 && r.status < 300)
+      return done(std::nullopt);
+    done(delivery_failure{url + " answered " + std::to_string(r.status), retryable(r.status)});
+  });
+}
+
+}  // namespace eventrouter

@@ -1,0 +1,194 @@
+#include "transports/webhook_client.hpp"
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <deque>
+#include <optional>
+#include <stdexcept>
+#include <thread>
+
+namespace eventrouter::http {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+using tcp = net::ip::tcp;
+
+namespace {
+
+struct target {
+  std::string host;
+  std::string port = "80";
+  std::string path = "/";
+};
+
+target parse_url(const std::string& url) {
+  constexpr std::string_view scheme = "http://";
+  if (url.rfind(scheme, 0) != 0)
+    throw std::invalid_argument("webhook url '" + url + "': expected http://host[:port]/path");
+  target t;
+  auto rest = std::string_view(url).substr(scheme.size());
+  auto slash = rest.find('/');
+  if (slash != std::string_view::npos)
+    t.path = std::string(rest.substr(slash));
+  auto authority = rest.substr(0, slash);
+  auto colon = authority.rfind(':');
+  t.host = std::string(authority.substr(0, colon));
+  if (colon != std::string_view::npos)
+    t.port = std::string(authority.substr(colon + 1));
+  if (t.host.empty() || t.port.empty())
+    throw std::invalid_argument("webhook url '" + url + "': expected http://host[:port]/path");
+  return t;
+}
+
+// Header values carry printable ASCII; the rest, '"' and '%' are percent-encoded
+// (CloudEvents HTTP binding, 3.1.3.2).
+std::string header_value(std::string_view in) {
+  static constexpr char hex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : in) {
+    if (c < 0x20 || c > 0x7e || c == '"' || c == '%') {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 0xf];
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
+using request = bhttp::request<bhttp::string_body>;
+
+std::shared_ptr<request> make_request(const target& t, const config::sink_settings& sink, const keyed_event& item) {
+  const auto& ev = *item.ev;
+  auto req = std::make_shared<request>(bhttp::verb::post, t.path, 11);
+  req->set(bhttp::field::host, t.host);
+  req->set(bhttp::field::content_type, "application/json");
+  req->set(bhttp::field::user_agent, "eventrouter");
+  for (auto [name, value] : {std::pair{"ce-specversion", &ev.specversion}, {"ce-type", &ev.type}, {"ce-id", &ev.id},
+                             {"ce-source", &ev.source}, {"ce-time", &ev.time}, {"ce-minorversion", &ev.minorversion},
+                             {"ce-sourcehost", &ev.sourcehost}, {"ce-sourcelib", &ev.sourcelib}})
+    if (!value->empty())
+      req->set(name, header_value(*value));
+  for (const auto& [name, value] : ev.extensions)
+    req->set("ce-" + name, header_value(value));
+  if (!item.key.empty())
+    req->set("ce-partitionkey", header_value(item.key));
+  for (const auto& [name, value] : sink.headers)
+    req->set(name, value);
+  req->body() = boost::json::serialize(ev.data);
+  req->keep_alive(true);
+  req->prepare_payload();
+  return req;
+}
+
+}  // namespace
+
+struct webhook_client::impl : std::enable_shared_from_this<impl> {
+  struct pending {
+    std::shared_ptr<request> req;
+    std::function<void(webhook_result)> done;
+  };
+
+  config::sink_settings sink;
+  target where;
+  net::io_context io;
+  net::executor_work_guard<net::io_context::executor_type> work = net::make_work_guard(io);
+  tcp::resolver resolver{io};
+  beast::tcp_stream stream{io};
+  bool connected = false;
+  beast::flat_buffer buffer;
+  std::optional<bhttp::response<bhttp::string_body>> response;
+  std::deque<pending> queue;  // the front is in flight
+  std::thread thread;
+
+  void enqueue(pending p) {
+    queue.push_back(std::move(p));
+    if (queue.size() == 1)
+      start(false);
+  }
+
+  void finish(webhook_result result) {
+    auto done = std::move(queue.front().done);
+    queue.pop_front();
+    done(std::move(result));
+    if (!queue.empty())
+      start(false);
+  }
+
+  void fail(const std::string& what, const beast::error_code& ec, bool reused) {
+    beast::error_code ignored;
+    stream.socket().close(ignored);
+    connected = false;
+    // A kept-alive connection the server closed meanwhile: one more try on a fresh one.
+    if (reused && ec != beast::error::timeout)
+      return start(true);
+    finish({0, what + ": " + ec.message()});
+  }
+
+  void start(bool retrying) {
+    if (connected)
+      return send(!retrying);
+    stream.expires_after(sink.timeout);
+    resolver.async_resolve(where.host, where.port, [self = shared_from_this()](beast::error_code ec,
+                                                                              tcp::resolver::results_type results) {
+      if (ec)
+        return self->finish({0, "cannot resolve " + self->where.host + ": " + ec.message()});
+      self->stream.async_connect(results, [self](beast::error_code ec, const tcp::endpoint&) {
+        if (ec)
+          return self->finish({0, "cannot connect to " + self->where.host + ":" + self->where.port + ": " + ec.message()});
+        self->connected = true;
+        self->send(false);
+      });
+    });
+  }
+
+  void send(bool reused) {
+    stream.expires_after(sink.timeout);
+    auto req = queue.front().req;
+    bhttp::async_write(stream, *req, [self = shared_from_this(), req, reused](beast::error_code ec, std::size_t) {
+      if (ec)
+        return self->fail("sending", ec, reused);
+      self->response.emplace();
+      bhttp::async_read(self->stream, self->buffer, *self->response, [self, reused](beast::error_code ec, std::size_t) {
+        if (ec)
+          return self->fail(ec == beast::error::timeout ? "no answer within the timeout" : "reading the answer", ec,
+                            reused);
+        auto status = self->response->result_int();
+        if (!self->response->keep_alive()) {
+          beast::error_code ignored;
+          self->stream.socket().close(ignored);
+          self->connected = false;
+        }
+        self->finish({status, ""});
+      });
+    });
+  }
+};
+
+webhook_client::webhook_client(const config::sink_settings& sink) : impl_(std::make_shared<impl>()) {
+  impl_->sink = sink;
+  impl_->where = parse_url(sink.url);
+  impl_->thread = std::thread([i = impl_.get()] { i->io.run(); });
+}
+
+webhook_client::~webhook_client() {
+  impl_->work.reset();
+  impl_->io.stop();
+  impl_->thread.join();
+}
+
+void webhook_client::post(const keyed_event& item, std::function<void(webhook_result)> done) {
+  auto req = make_request(impl_->where, impl_->sink, item);
+  net::post(impl_->io, [i = impl_, p = impl::pending{std::move(req), std::move(done)}]() mutable {
+    i->enqueue(std::move(p));
+  });
+}
+
+}  // namespace eventrouter::http
