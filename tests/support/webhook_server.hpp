@@ -1,0 +1,46 @@
+#pragma once
+// A webhook for tests: an HTTP server on a free loopback port that records every request and
+// answers as the test scripts it — a status per call, or no answer at all (to make the client
+// time out).
+
+#include "transports/http_server.hpp"
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace eventrouter::testing {
+
+class webhook_server {
+ public:
+  // The status for the n-th call (0-based); 0 means: never answer.
+  using script = std::function<unsigned(std::size_t call)>;
+
+  explicit webhook_server(script answer);
+  ~webhook_server();
+
+  std::uint16_t port() const { return server_.port(); }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port()) + "/events"; }
+
+  std::vector<http::request> requests() const;
+  std::vector<std::chrono::steady_clock::time_point> arrivals() const;
+  std::size_t calls() const;
+  // Waits until at least `n` calls arrived; false at the deadline.
+  bool await_calls(std::size_t n, std::chrono::milliseconds timeout);
+
+ private:
+  script answer_;
+  mutable std::mutex mutex_;
+  std::condition_variable arrived_;
+  std::vector<http::request> requests_;
+  std::vector<std::chrono::steady_clock::time_point> arrivals_;
+  std::vector<http::responder> unanswered_;  // kept until the server stops
+  http::server server_;
+};
+
+}  // namespace eventrouter::testing
