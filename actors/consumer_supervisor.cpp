@@ -5,6 +5,8 @@
 #include "actors/service_log.hpp"
 
 #include <algorithm>
+#include <chrono>
+#include <deque>
 
 namespace eventrouter {
 
@@ -21,6 +23,8 @@ const char* to_string(child_state s) {
   return "unknown";
 }
 
+using clock_type = std::chrono::steady_clock;
+
 struct child {
   supervised_consumer spec;
   caf::actor current;
@@ -29,6 +33,8 @@ struct child {
   std::uint64_t delivered_at_start = 0;
   std::chrono::milliseconds next_backoff{0};
   unsigned restarts = 0;
+  std::deque<clock_type::time_point> recent_restarts;  // within restart_window
+  bool failed = false;  // restarted too often: kept restarting, shown as failed until it delivers
   std::string last_error;
   prometheus::Counter* restarts_counter = nullptr;
 };
@@ -74,6 +80,17 @@ void schedule_restart(supervisor_actor self, std::size_t index, const caf::error
   c.last_error = describe(reason);
   c.restarts++;
   c.restarts_counter->Increment();
+  auto now = clock_type::now();
+  c.recent_restarts.push_back(now);
+  while (!c.recent_restarts.empty() && now - c.recent_restarts.front() > cfg.restart_window)
+    c.recent_restarts.pop_front();
+  if (c.recent_restarts.size() > cfg.max_restarts && !c.failed) {
+    c.failed = true;
+    log_line(log_level::error, "consumer '" + cfg.name + "' is failed: " + std::to_string(c.recent_restarts.size()) +
+                                 " restarts within " + std::to_string(cfg.restart_window.count()) +
+                                 " ms (max_restarts " + std::to_string(cfg.max_restarts) +
+                                 "); restarts go on, and it is healthy again once it delivers");
+  }
   log_line(log_level::warn, "consumer '" + cfg.name + "' failed: " + c.last_error + "; restart " +
                                  std::to_string(c.restarts) + " in " + std::to_string(delay.count()) + " ms");
   self->delayed_send(self, delay, restart_atom::value, index);
@@ -99,13 +116,19 @@ void on_down(supervisor_actor self, const caf::down_msg& msg) {
   schedule_restart(self, static_cast<std::size_t>(it - children.begin()), msg.reason);
 }
 
-consumer_statuses statuses(const supervisor_state& st) {
+consumer_statuses statuses(supervisor_state& st) {
   consumer_statuses out;
   out.reserve(st.children.size());
-  for (const auto& c : st.children)
+  for (auto& c : st.children) {
+    // Delivering again since its last start: the failure is over.
+    if (c.failed && c.state == child_state::running && c.stats->delivered > c.delivered_at_start) {
+      c.failed = false;
+      c.recent_restarts.clear();
+    }
     out.push_back({c.spec.settings.name, c.spec.full_topic, c.spec.settings.group_id,
-                   to_string(c.state), c.stats->delivered, c.stats->failed,
+                   c.failed ? "failed" : to_string(c.state), c.stats->delivered, c.stats->failed,
                    c.stats->consecutive_errors, c.restarts, c.stats->malformed, c.last_error});
+  }
   return out;
 }
 

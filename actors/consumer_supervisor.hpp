@@ -1,7 +1,10 @@
 #pragma once
 // Starts every configured consumer, watches it, and restarts one that failed — after an
 // exponential backoff that starts at restart_backoff_min, doubles per restart up to
-// restart_backoff_max, and starts over once a restarted consumer delivers again.
+// restart_backoff_max, and starts over once a restarted consumer delivers again. A consumer
+// restarted more than max_restarts times within restart_window is reported "failed" (in
+// /v1/consumers, and /readyz turns 503) while its restarts go on; it is "running" again once
+// it delivers. The other consumers are not affected.
 //
 //   (status_atom) -> consumer_statuses
 //   (drain_atom)  -> bool, once every consumer finished what its topic holds and stopped

@@ -73,18 +73,34 @@ json::object to_json(const consumer_status& c) {
           {"last_error", c.last_error}};
 }
 
-// One GET /v1/consumers: asks the supervisor, answers, and ends. (Spawned with arguments, not
-// captures: CAF 0.17 dereferences a null argument tuple when a function actor has none.)
-void consumer_status_query(caf::event_based_actor* self, caf::actor supervisor, http::responder respond) {
+using status_answer = std::function<http::response(const consumer_statuses&)>;
+
+// One request that needs the consumers' states: asks the supervisor, answers, and ends.
+// (Spawned with arguments, not captures: CAF 0.17 dereferences a null argument tuple when a
+// function actor has none.)
+void consumer_status_query(caf::event_based_actor* self, caf::actor supervisor, http::responder respond,
+                           status_answer answer) {
   self->request(supervisor, status_timeout, status_atom::value)
-    .then(
-      [respond](const consumer_statuses& list) {
-        json::array out;
-        for (const auto& c : list)
-          out.push_back(to_json(c));
-        respond(json_response(200, {{"consumers", std::move(out)}}));
-      },
-      [respond](caf::error& e) { respond(error_response(503, "consumer status unavailable: " + describe(e))); });
+    .then([respond, answer](const consumer_statuses& list) { respond(answer(list)); },
+          [respond](caf::error& e) { respond(error_response(503, "consumer status unavailable: " + describe(e))); });
+}
+
+http::response consumers_answer(const consumer_statuses& list) {
+  json::array out;
+  for (const auto& c : list)
+    out.push_back(to_json(c));
+  return json_response(200, {{"consumers", std::move(out)}});
+}
+
+// Ready while accepting events and no consumer is failed (restarted past max_restarts).
+http::response readiness_answer(const consumer_statuses& list) {
+  std::vector<std::string> failed;
+  for (const auto& c : list)
+    if (c.state == "failed")
+      failed.push_back("consumer '" + c.name + "' failed: " + c.last_error);
+  if (failed.empty())
+    return json_response(200, {{"status", "ready"}});
+  return error_response(503, "not ready: " + std::to_string(failed.size()) + " consumer(s) failed", failed);
 }
 
 class http_api {
@@ -117,9 +133,9 @@ class http_api {
   }
 
   void ready(const http::request&, http::responder& respond) {
-    if (ctx_.ready.load(std::memory_order_relaxed))
-      return respond(json_response(200, {{"status", "ready"}}));
-    respond(error_response(503, "not ready: starting or draining"));
+    if (!ctx_.ready.load(std::memory_order_relaxed))
+      return respond(error_response(503, "not ready: starting or draining"));
+    ctx_.sys.spawn(consumer_status_query, ctx_.svc.supervisor(), std::move(respond), status_answer(readiness_answer));
   }
 
   // `type` is one of the three media types post_events accepts.
@@ -157,7 +173,7 @@ class http_api {
 
   // Asks the supervisor from a short-lived actor, so no IO thread waits on it.
   void consumers(const http::request&, http::responder& respond) {
-    ctx_.sys.spawn(consumer_status_query, ctx_.svc.supervisor(), std::move(respond));
+    ctx_.sys.spawn(consumer_status_query, ctx_.svc.supervisor(), std::move(respond), status_answer(consumers_answer));
   }
 
   http_api_context ctx_;

@@ -4,7 +4,7 @@
 //
 //   POST /v1/events      CloudEvents: structured, batch or binary mode -> 202 | 400 | 413 | 415 | 503
 //   GET  /healthz        200 while the process serves
-//   GET  /readyz         200 while it accepts events; 503 before start and while draining
+//   GET  /readyz         200 while it accepts events and no consumer is failed; else 503 saying why
 //   GET  /v1/routes      the routing table
 //   GET  /v1/consumers   each consumer's state and counters
 //   GET  /metrics        Prometheus text format

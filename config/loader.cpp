@@ -708,6 +708,10 @@ void read_consumers(object_reader& r, settings& out, problems_list& problems) {
       consumer.restart_backoff_min = range->first;
       consumer.restart_backoff_max = range->second;
     }
+    if (auto n = c.number("max_restarts", 1, 1000000))
+      consumer.max_restarts = static_cast<unsigned>(*n);
+    if (auto window = read_millis(c, "restart_window_ms", 1, 86400000))
+      consumer.restart_window = *window;
     read_group_options(c, consumer, out, problems);
     if (auto dlq = c.string("dead_letter_topic")) {
       check_topic_name(*dlq, c.path_of("dead_letter_topic"), problems);

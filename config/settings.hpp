@@ -99,6 +99,8 @@ struct consumer_settings {
   std::chrono::milliseconds poll_timeout{500};                  // how long an empty poll waits
   std::chrono::milliseconds restart_backoff_min{100};           // first restart delay
   std::chrono::milliseconds restart_backoff_max{30000};         // delay doubles up to this
+  unsigned max_restarts = 10;                                   // more restarts than this within
+  std::chrono::milliseconds restart_window{60000};              // this window mark it failed
   // Where a group with no position yet starts: at the topic's beginning (true), or with what
   // is written from the service's start on (false). Unset: false on Redis, true on Kafka (as
   // the Open edX Kafka consumer does, so a group that has not committed yet never skips).

@@ -21,7 +21,7 @@ namespace json = boost::json;
 // One topic with a webhook consumer; its dead-letter topic (when given) is read by a log
 // consumer, so what was dead-lettered shows on stdout with its attributes.
 std::string delivery_config(const webhook_server& hook, const std::string& dead_letter, unsigned max_attempts = 3,
-                            unsigned errors_limit = 5) {
+                            unsigned errors_limit = 5, unsigned max_restarts = 10) {
   std::string dlq = dead_letter.empty() ? "" : R"(, "dead_letter_topic": ")" + dead_letter + R"(")";
   std::string dlq_reader = dead_letter.empty() ? "" : R"(, { "name": "dlq-log", "topic": ")" + dead_letter +
                                                         R"(", "group_id": "dlq", "sink": { "type": "log" } })";
@@ -36,7 +36,8 @@ std::string delivery_config(const webhook_server& hook, const std::string& dead_
                   "headers": { "authorization": "Bearer test-token" } },
         "retry": { "max_attempts": )" + std::to_string(max_attempts) + R"(, "backoff_ms": [40, 160] },
         "consecutive_errors_limit": )" + std::to_string(errors_limit) + R"(,
-        "restart_backoff_ms": [50, 100] )" + dlq + R"( })" + dlq_reader + R"(
+        "restart_backoff_ms": [50, 100], "max_restarts": )" + std::to_string(max_restarts) +
+         R"(, "restart_window_ms": 60000 )" + dlq + R"( })" + dlq_reader + R"(
     ]
   })";
 }
@@ -153,6 +154,25 @@ TEST(delivery, without_a_dead_letter_topic_nothing_is_acknowledged_before_the_we
   EXPECT_GT(hook.calls(), calls_before);
   EXPECT_EQ(hook.requests().back().header("ce-id"), "kept-1");
   EXPECT_TRUE(has_metric(service, R"(eventrouter_consumer_messages_total{consumer="hook",outcome="failed"})"));
+}
+
+TEST(delivery, a_consumer_restarted_too_often_is_failed_until_it_delivers_again) {
+  std::atomic<bool> healthy{false};
+  webhook_server hook([&](std::size_t) { return healthy ? 200u : 500u; });
+  service_under_test service{delivery_config(hook, "", 1, 1, 2)};
+  post_one(service, "flaky-1");
+  EXPECT_TRUE(eventually([&] { return service.consumer("hook").at("state").as_string() == "failed"; }))
+    << json::serialize(service.consumer("hook"));
+  auto readiness = service.get("/readyz");
+  EXPECT_EQ(readiness.status, 503u);
+  EXPECT_NE(readiness.body.find("consumer 'hook' failed"), std::string::npos) << readiness.body;
+  EXPECT_EQ(service.get("/healthz").status, 200u);  // alive, only not ready
+
+  healthy = true;
+  EXPECT_TRUE(eventually([&] { return service.consumer("hook").at("state").as_string() == "running"; }, 15s))
+    << json::serialize(service.consumer("hook"));
+  EXPECT_EQ(service.consumer("hook").at("delivered").to_number<int>(), 1);
+  EXPECT_EQ(service.get("/readyz").status, 200u);
 }
 
 }  // namespace
