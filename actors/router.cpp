@@ -46,9 +46,9 @@ void count_plan(router_actor self, const batch_plan& plan) {
   }
 }
 
-caf::result<route_outcome> route(router_actor self, const event_batch& batch) {
+caf::result<route_outcome> route(router_actor self, const event_batch& batch, std::string_view skip_topic = {}) {
   auto& st = self->state;
-  auto plan = plan_batch(*st.table, *batch);
+  auto plan = plan_batch(*st.table, *batch, skip_topic);
   count_plan(self, plan);
   if (!plan.ok())
     return route_outcome{route_outcome::status::rejected, 0, std::move(plan.errors)};
@@ -85,6 +85,7 @@ caf::behavior router(router_actor self, std::shared_ptr<const routing_table> tab
   st.key_missing = &metrics->unrouted("key_missing");
   return {
     [=](route_atom, const event_batch& batch) { return route(self, batch); },
+    [=](route_atom, const event_batch& batch, const std::string& read_from) { return route(self, batch, read_from); },
   };
 }
 

@@ -19,6 +19,8 @@ namespace eventrouter {
 inline constexpr auto publish_timeout = std::chrono::seconds(30);
 
 // `topics[i]` is the actor of `table->topics()[i]`.
+// (route_atom, event_batch)                    -> route_outcome
+// (route_atom, event_batch, read_from topic)   -> route_outcome, never publishing to read_from
 caf::actor spawn_router(caf::actor_system& sys, std::shared_ptr<const routing_table> table,
                         std::vector<caf::actor> topics, metrics::registry& metrics);
 

@@ -106,7 +106,7 @@ service::service(caf::actor_system& sys, const config::settings& settings,
     std::unordered_map<std::string, caf::actor> by_name;
     for (const auto& [name, topic] : settings.topics)
       by_name.emplace(name, actor_of(name));
-    make_sink = configured_sinks(std::move(by_name));
+    make_sink = configured_sinks(std::move(by_name), router_);
   }
   std::vector<supervised_consumer> consumers;
   for (const auto& c : settings.consumers) {

@@ -55,9 +55,9 @@ class immediate_sink : public sink {
 // with a fresh sink. Tests and benchmarks pass their own.
 using sink_factory = std::function<std::shared_ptr<sink>(const config::consumer_settings&)>;
 
-// The sinks the configuration can name. Topic sinks publish through the topic actors, by
-// topic name as in the file.
-sink_factory configured_sinks(std::unordered_map<std::string, caf::actor> topics = {});
+// The sinks the configuration can name. Topic sinks publish through the topic actors (by
+// topic name as in the file), route sinks through the router.
+sink_factory configured_sinks(std::unordered_map<std::string, caf::actor> topics = {}, caf::actor router = {});
 
 }  // namespace eventrouter
 

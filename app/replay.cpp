@@ -52,8 +52,9 @@ int run_replay(const config::settings& settings, const replay_request& request) 
   }
   const auto& c = *it;
   const auto& topic = settings.topics.at(c.topic);
-  if (c.sink.type == config::sink_kind::topic) {
-    std::cerr << "replay: consumer '" << c.name << "' has a topic sink; replay delivers to log and http sinks\n";
+  if (c.sink.type == config::sink_kind::topic || c.sink.type == config::sink_kind::route) {
+    std::cerr << "replay: consumer '" << c.name << "' has a " << config::to_string(c.sink.type)
+              << " sink; replay delivers to log and http sinks\n";
     return 2;
   }
   if (topic.transport != config::transport_kind::kafka) {

@@ -569,11 +569,11 @@ void read_sink(object_reader& r, consumer_settings& c, const settings& out, prob
     return;
   object_reader s(*sink, r.path_of("sink"), problems);
   if (!s.find("type")) {
-    problems.add(s.path_of("type"), "missing; expected \"log\", \"http\" or \"topic\"");
+    problems.add(s.path_of("type"), "missing; expected \"log\", \"http\", \"topic\" or \"route\"");
     return;
   }
-  auto type = s.choice<sink_kind>("type", {{"log", sink_kind::log}, {"http", sink_kind::http}, {"topic", sink_kind::topic}},
-                                  {"route"});
+  auto type = s.choice<sink_kind>(
+    "type", {{"log", sink_kind::log}, {"http", sink_kind::http}, {"topic", sink_kind::topic}, {"route", sink_kind::route}});
   if (!type)
     return;
   c.sink.type = *type;

@@ -24,6 +24,7 @@ std::string to_string(sink_kind s) {
     case sink_kind::log: return "log";
     case sink_kind::http: return "http";
     case sink_kind::topic: return "topic";
+    case sink_kind::route: return "route";
   }
   return "unknown";
 }

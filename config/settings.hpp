@@ -14,7 +14,7 @@ namespace eventrouter::config {
 
 enum class transport_kind { memory, redis, kafka };
 enum class topic_format { json, openedx };
-enum class sink_kind { log, http, topic };
+enum class sink_kind { log, http, topic, route };
 
 struct http_settings {
   std::string host = "127.0.0.1";

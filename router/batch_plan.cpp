@@ -10,7 +10,7 @@ std::string event_label(std::size_t index, const event& ev) {
 
 }  // namespace
 
-batch_plan plan_batch(const routing_table& table, const std::vector<event_ptr>& events) {
+batch_plan plan_batch(const routing_table& table, const std::vector<event_ptr>& events, std::string_view skip_topic) {
   batch_plan plan;
   plan.by_topic.resize(table.topics().size());
   for (std::size_t i = 0; i < events.size(); ++i) {
@@ -23,6 +23,8 @@ batch_plan plan_batch(const routing_table& table, const std::vector<event_ptr>& 
       continue;
     }
     for (const auto& target : *targets) {
+      if (target.full_topic == skip_topic)
+        continue;
       auto key = target.key.extract(ev->data);
       if (auto* error = std::get_if<key_error>(&key)) {
         plan.missing_keys++;

@@ -21,6 +21,9 @@ struct batch_plan {
   bool ok() const { return errors.empty(); }
 };
 
-batch_plan plan_batch(const routing_table& table, const std::vector<event_ptr>& events);
+// `skip_topic`: a full topic name no event goes to — the topic a routed event was read from,
+// so that a consumer with a route sink never feeds its own topic.
+batch_plan plan_batch(const routing_table& table, const std::vector<event_ptr>& events,
+                      std::string_view skip_topic = {});
 
 }  // namespace eventrouter

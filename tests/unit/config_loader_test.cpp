@@ -757,14 +757,14 @@ TEST(config_loader, broken_sinks_and_retries_are_problems_naming_the_key) {
       "retry": { "attempts": 3, "backoff_ms": [500, 100] } },
     { "name": "b", "topic": "t", "group_id": "g", "sink": { "type": "topic", "topic": "t", "url": "http://x" },
       "dead_letter_topic": "t" },
-    { "name": "c", "topic": "t", "group_id": "g", "sink": { "type": "route" } } ] })");
+    { "name": "c", "topic": "t", "group_id": "g", "sink": { "type": "webhook" } } ] })");
   EXPECT_THAT(message_at(r, "$.consumers[0].sink.url"), HasSubstr("http://host"));
   EXPECT_THAT(message_at(r, "$.consumers[0].retry.attempts"), HasSubstr("unknown key"));
   EXPECT_THAT(message_at(r, "$.consumers[0].retry.backoff_ms"), HasSubstr("min <= max"));
   EXPECT_THAT(message_at(r, "$.consumers[1].sink.topic"), HasSubstr("the topic the consumer reads"));
   EXPECT_THAT(message_at(r, "$.consumers[1].sink.url"), HasSubstr("\"http\""));
   EXPECT_THAT(message_at(r, "$.consumers[1].dead_letter_topic"), HasSubstr("the topic the consumer reads"));
-  EXPECT_THAT(message_at(r, "$.consumers[2].sink.type"), HasSubstr("not supported by this version"));
+  EXPECT_THAT(message_at(r, "$.consumers[2].sink.type"), HasSubstr("\"route\""));
   EXPECT_EQ(r.problems.size(), 7u) << listing(r);
 }
 
