@@ -144,6 +144,8 @@ struct webhook_client::impl : std::enable_shared_from_this<impl> {
         if (ec)
           return self->finish({0, "cannot connect to " + self->where.host + ":" + self->where.port + ": " + ec.message()});
         self->connected = true;
+        beast::error_code ignored;
+        self->stream.socket().set_option(tcp::no_delay(true), ignored);  // one small request at a time
         self->send(false);
       });
     });

@@ -1,0 +1,194 @@
+// webhook_bench: how fast a consumer delivers to a webhook, against the webhook's own ceiling.
+//
+// A local HTTP server (the tests' webhook harness) answers 200 at once. In the same run:
+//   wrk        wrk -t1 -c1 POSTing a same-sized event body: one keep-alive connection, one
+//              request at a time — what this server sustains for a sequential client
+//   eventrouter events routed to a memory topic, delivered by one consumer's http sink (one
+//              keep-alive connection, one event at a time, in order), until the webhook has all
+// Latency for eventrouter is per event, from hand-over to the router until the webhook got it.
+//
+//   webhook_bench [--events N] [--runs R] [--seconds S]
+
+#include "actors/messages.hpp"
+#include "actors/service.hpp"
+#include "config/loader.hpp"
+#include "metrics/registry.hpp"
+#include "router/cloudevents.hpp"
+
+#include "webhook_server.hpp"
+
+#include <boost/json.hpp>
+
+#include <caf/all.hpp>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+
+using namespace eventrouter;
+using clock_type = std::chrono::steady_clock;
+
+struct options {
+  std::size_t events = 20000;
+  std::size_t runs = 5;
+  int seconds = 5;
+};
+
+struct figures {
+  double per_second = 0;
+  double p50_us = 0;
+  double p99_us = 0;
+};
+
+boost::json::object event_json(std::size_t seq) {
+  return {{"specversion", "1.0"},
+          {"type", "org.openedx.content_authoring.xblock.published.v1"},
+          {"id", "bench-" + std::to_string(seq)},
+          {"source", "openedx/cms/web"},
+          {"time", "2023-06-09T14:12:45.320819+00:00"},
+          {"data", {{"seq", seq}, {"xblock_info", {{"usage_key", "block-v1:edX+Demo+2024+type@problem+block@1"}}}}}};
+}
+
+std::string run_command(const std::string& command) {
+  std::string out;
+  if (FILE* pipe = ::popen(command.c_str(), "r")) {
+    char chunk[4096];
+    while (auto n = std::fread(chunk, 1, sizeof chunk, pipe))
+      out.append(chunk, n);
+    ::pclose(pipe);
+  }
+  return out;
+}
+
+// wrk's "Requests/sec: 12345.67" and its --latency "99%  1.23ms" lines.
+figures run_wrk(const options& o, const std::string& body) {
+  testing::webhook_server hook([](std::size_t) { return 200u; });
+  auto script = std::filesystem::temp_directory_path() / "webhook_bench.lua";
+  std::ofstream(script) << "wrk.method = \"POST\"\nwrk.headers[\"Content-Type\"] = \"application/json\"\n"
+                        << "wrk.body = [[" << body << "]]\n";
+  auto out = run_command("wrk -t1 -c1 -d" + std::to_string(o.seconds) + "s --latency -s " + script.string() + " " +
+                         hook.url() + " 2>&1");
+  auto rate_at = out.find("Requests/sec:");
+  if (rate_at == std::string::npos) {
+    std::cerr << "webhook_bench: cannot read wrk's output:\n" << out << "\n";
+    std::exit(1);
+  }
+  auto latency = [&](const char* label) {
+    auto at = out.find(label);
+    if (at == std::string::npos)
+      return 0.0;
+    std::size_t used = 0;
+    auto value = std::stod(out.substr(at + std::strlen(label)), &used);
+    auto unit = out.substr(at + std::strlen(label) + used, 2);
+    return unit == "ms" ? value * 1000 : unit == "s\n" || unit[0] == 's' ? value * 1e6 : value;
+  };
+  return {std::stod(out.substr(rate_at + 13)), latency("50%"), latency("99%")};
+}
+
+constexpr const char* bench_config = R"({
+  "http": { "listen": "127.0.0.1:0", "max_in_flight_events": 1000000 },
+  "transports": { "memory": { "max_len": 10000000 } },
+  "producer_config": { "org.openedx.content_authoring.xblock.published.v1": {
+    "bench-topic": { "event_key_field": "xblock_info.usage_key" } } },
+  "consumers": [ { "name": "hook", "topic": "bench-topic", "group_id": "hook", "batch_size": 500,
+                   "sink": { "type": "http", "url": "URL" } } ]
+})";
+
+figures run_eventrouter(const options& o) {
+  testing::webhook_server hook([](std::size_t) { return 200u; });
+  std::string text = bench_config;
+  text.replace(text.find("URL"), 3, hook.url());
+  auto loaded = config::parse_settings(text);
+  if (!loaded.value) {
+    for (const auto& p : loaded.problems)
+      std::cerr << config::to_string(p) << "\n";
+    std::exit(1);
+  }
+  metrics::registry metrics;
+  caf::actor_system_config cfg;
+  caf::actor_system sys{cfg};
+  service svc{sys, *loaded.value, metrics};
+  std::vector<clock_type::time_point> sent(o.events);
+  caf::scoped_actor self{sys};
+  auto start = clock_type::now();
+  for (std::size_t first = 0; first < o.events; first += 100) {
+    auto batch = std::make_shared<std::vector<event_ptr>>();
+    for (auto seq = first; seq < std::min(o.events, first + 100); ++seq)
+      batch->push_back(std::get<std::vector<event_ptr>>(parse_structured(boost::json::serialize(event_json(seq))))[0]);
+    auto now = clock_type::now();
+    for (auto seq = first; seq < std::min(o.events, first + 100); ++seq)
+      sent[seq] = now;
+    self->send(svc.router(), route_atom::value, event_batch{batch});
+  }
+  if (!hook.await_calls(o.events, std::chrono::minutes(5))) {
+    std::cerr << "webhook_bench: the webhook got " << hook.calls() << " of " << o.events << " events\n";
+    std::exit(1);
+  }
+  auto seconds = std::chrono::duration<double>(clock_type::now() - start).count();
+  auto requests = hook.requests();
+  auto arrivals = hook.arrivals();
+  std::vector<double> latency;
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    auto seq = boost::json::parse(requests[i].body).at("seq").to_number<std::size_t>();
+    latency.push_back(std::chrono::duration<double, std::micro>(arrivals[i] - sent[seq]).count());
+  }
+  std::sort(latency.begin(), latency.end());
+  return {static_cast<double>(o.events) / seconds, latency[latency.size() / 2], latency[latency.size() * 99 / 100]};
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+figures medians(const std::vector<figures>& runs) {
+  std::vector<double> rate, p50, p99;
+  for (const auto& f : runs) {
+    rate.push_back(f.per_second);
+    p50.push_back(f.p50_us);
+    p99.push_back(f.p99_us);
+  }
+  return {median(rate), median(p50), median(p99)};
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  options o;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string flag = argv[i];
+    auto value = std::stoul(argv[i + 1]);
+    if (flag == "--events") o.events = value;
+    else if (flag == "--runs") o.runs = value;
+    else if (flag == "--seconds") o.seconds = static_cast<int>(value);
+    else {
+      std::cerr << "unknown flag " << flag << "\n";
+      return 2;
+    }
+  }
+  auto body = boost::json::serialize(event_json(1).at("data"));
+  std::vector<figures> wrk, ours;
+  for (std::size_t r = 0; r < o.runs; ++r) {
+    wrk.push_back(run_wrk(o, body));
+    ours.push_back(run_eventrouter(o));
+  }
+  auto w = medians(wrk), e = medians(ours);
+  std::printf("webhook_bench: %zu runs (medians), %zu events per eventrouter run, wrk %d s per run, %u cores\n\n",
+              o.runs, o.events, o.seconds, std::thread::hardware_concurrency());
+  std::printf("| client                    |  requests/s |   p50 (us) |   p99 (us) |\n");
+  std::printf("|---------------------------|------------:|-----------:|-----------:|\n");
+  std::printf("| wrk -t1 -c1               | %11.0f | %10.0f | %10.0f |\n", w.per_second, w.p50_us, w.p99_us);
+  std::printf("| eventrouter http sink     | %11.0f | %10.0f | %10.0f |\n", e.per_second, e.p50_us, e.p99_us);
+  std::printf("\neventrouter at %.0f %% of wrk's request rate on one connection (its latency is from the\n"
+              "router to the webhook, queueing behind earlier events included)\n",
+              100.0 * e.per_second / w.per_second);
+}
