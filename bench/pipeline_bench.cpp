@@ -20,6 +20,8 @@
 
 #include "kafka_broker.hpp"
 #include "redis_server.hpp"
+
+#include "bench_support.hpp"
 #include "router/event_data.hpp"
 #include "router/kafka_record.hpp"
 
@@ -46,6 +48,8 @@
 namespace {
 
 using namespace eventrouter;
+using bench::event_json;
+using bench::median;
 using clock_type = std::chrono::steady_clock;
 
 struct options {
@@ -120,18 +124,6 @@ std::string bench_config(const options& o, bool with_consumer) {
     "consumers": )" + consumers + "}";
 }
 
-boost::json::object event_json(std::size_t seq) {
-  return {{"specversion", "1.0"},
-          {"type", "org.openedx.content_authoring.xblock.published.v1"},
-          {"id", "bench-" + std::to_string(seq)},
-          {"source", "openedx/cms/web"},
-          {"time", "2023-06-09T14:12:45.320819+00:00"},
-          {"data", {{"seq", seq},
-                    {"xblock_info", {{"usage_key", "block-v1:edX+Demo+2024+type@problem+block@" +
-                                                       std::to_string(seq % 1000)},
-                                     {"block_type", "problem"}}}}}};
-}
-
 std::vector<event_batch> make_batches(const options& o) {
   std::vector<event_batch> batches;
   for (std::size_t first = 0; first < o.events; first += o.batch) {
@@ -158,8 +150,8 @@ std::vector<std::string> make_bodies(const options& o) {
 
 figures summarize(std::vector<double> latencies, double seconds) {
   std::sort(latencies.begin(), latencies.end());
-  auto at = [&](double q) { return latencies[static_cast<std::size_t>(q * (latencies.size() - 1))]; };
-  return {static_cast<double>(latencies.size()) / seconds, at(0.50), at(0.99)};
+  return {static_cast<double>(latencies.size()) / seconds, bench::quantile(latencies, 0.50),
+          bench::quantile(latencies, 0.99)};
 }
 
 config::settings settings_for_bench(const options& o, bool with_consumer) {
@@ -384,10 +376,6 @@ figures run_caf_chain(const options& o) {
   return {static_cast<double>(o.events) / seconds, 0, 0};
 }
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
 
 void report(const std::string& name, const std::vector<figures>& runs) {
   std::vector<double> rate, p50, p99;

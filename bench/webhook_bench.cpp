@@ -17,6 +17,8 @@
 
 #include "webhook_server.hpp"
 
+#include "bench_support.hpp"
+
 #include <boost/json.hpp>
 
 #include <caf/all.hpp>
@@ -35,6 +37,8 @@
 namespace {
 
 using namespace eventrouter;
+using bench::event_json;
+using bench::median;
 using clock_type = std::chrono::steady_clock;
 
 struct options {
@@ -48,15 +52,6 @@ struct figures {
   double p50_us = 0;
   double p99_us = 0;
 };
-
-boost::json::object event_json(std::size_t seq) {
-  return {{"specversion", "1.0"},
-          {"type", "org.openedx.content_authoring.xblock.published.v1"},
-          {"id", "bench-" + std::to_string(seq)},
-          {"source", "openedx/cms/web"},
-          {"time", "2023-06-09T14:12:45.320819+00:00"},
-          {"data", {{"seq", seq}, {"xblock_info", {{"usage_key", "block-v1:edX+Demo+2024+type@problem+block@1"}}}}}};
-}
 
 std::string run_command(const std::string& command) {
   std::string out;
@@ -142,13 +137,9 @@ figures run_eventrouter(const options& o) {
     latency.push_back(std::chrono::duration<double, std::micro>(arrivals[i] - sent[seq]).count());
   }
   std::sort(latency.begin(), latency.end());
-  return {static_cast<double>(o.events) / seconds, latency[latency.size() / 2], latency[latency.size() * 99 / 100]};
+  return {static_cast<double>(o.events) / seconds, bench::quantile(latency, 0.50), bench::quantile(latency, 0.99)};
 }
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
 
 figures medians(const std::vector<figures>& runs) {
   std::vector<double> rate, p50, p99;

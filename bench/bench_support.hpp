@@ -1,0 +1,35 @@
+#pragma once
+// What the benchmark programs share: the event they send and how they summarize runs.
+
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+namespace eventrouter::bench {
+
+// An xblock.published event numbered `seq` (data.seq), as a producer posts it.
+inline boost::json::object event_json(std::size_t seq) {
+  return {{"specversion", "1.0"},
+          {"type", "org.openedx.content_authoring.xblock.published.v1"},
+          {"id", "bench-" + std::to_string(seq)},
+          {"source", "openedx/cms/web"},
+          {"time", "2023-06-09T14:12:45.320819+00:00"},
+          {"data", {{"seq", seq},
+                    {"xblock_info", {{"usage_key", "block-v1:edX+Demo+2024+type@problem+block@" +
+                                                       std::to_string(seq % 1000)},
+                                     {"block_type", "problem"}}}}}};
+}
+
+inline double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+// The value at quantile q of sorted samples.
+inline double quantile(const std::vector<double>& sorted, double q) {
+  return sorted[static_cast<std::size_t>(q * static_cast<double>(sorted.size() - 1))];
+}
+
+}  // namespace eventrouter::bench
