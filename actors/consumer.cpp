@@ -4,8 +4,10 @@
 #include "actors/router.hpp"
 #include "router/rfc3339.hpp"
 
+#include <atomic>
 #include <chrono>
 #include <random>
+#include <thread>
 
 namespace eventrouter {
 
@@ -77,10 +79,10 @@ void settle_batch(consumer_actor self, std::size_t given_back_from) {
   st.batch.clear();
 }
 
-void next_event(consumer_actor self) {
+// Moves on to the next event of the batch; the caller then delivers it.
+void advance(consumer_actor self) {
   auto& st = self->state;
   st.current = attempt{st.current.index + 1, 0, "", st.current.generation + 1};
-  deliver_current(self);
 }
 
 // Exponential backoff with full jitter between the retry bounds.
@@ -131,7 +133,8 @@ void dead_letter(consumer_actor self, const std::string& why) {
         st.dead_lettered->Increment();
         st.done.push_back(st.batch[st.current.index].offset);
         reset_errors(self);
-        next_event(self);
+        advance(self);
+        deliver_current(self);
       },
       [=](caf::error& e) {
         if (self->state.current.generation == generation)
@@ -139,17 +142,19 @@ void dead_letter(consumer_actor self, const std::string& why) {
       });
 }
 
-void on_outcome(consumer_actor self, std::uint64_t generation, const delivery_result& outcome) {
+// True when the consumer moved on to the next event, which the caller then delivers; false
+// when it waits (a retry's backoff, the dead-letter topic) or the answer was stale.
+bool on_outcome(consumer_actor self, std::uint64_t generation, const delivery_result& outcome) {
   auto& st = self->state;
   if (generation != st.current.generation || st.current.index >= st.batch.size())
-    return;  // an answer for a try that was already given up on
+    return false;  // an answer for a try that was already given up on
   if (!outcome) {
     st.args.stats->delivered++;
     st.ok->Increment();
     reset_errors(self);
     st.done.push_back(st.batch[st.current.index].offset);
-    next_event(self);
-    return;
+    advance(self);
+    return true;
   }
   if (st.current.tries == 1)
     st.current.first_failure_time = format_rfc3339(std::chrono::system_clock::now());
@@ -157,26 +162,47 @@ void on_outcome(consumer_actor self, std::uint64_t generation, const delivery_re
     st.retried->Increment();
     st.current.generation++;
     self->delayed_send(self, retry_delay(st), redeliver_atom::value, st.current.generation);
-    return;
+    return false;
   }
   dead_letter(self, outcome->reason);
+  return false;
 }
+
+// An answer given while deliver() is still running, on the consumer's own thread (a log
+// sink): taken at once, without a message round trip per event.
+struct inline_answer {
+  std::thread::id thread = std::this_thread::get_id();
+  std::atomic<bool> open{true};
+  bool given = false;
+  delivery_result result;
+};
 
 void deliver_current(consumer_actor self) {
   auto& st = self->state;
-  if (st.current.index >= st.batch.size()) {
-    settle_batch(self, st.batch.size());
-    poll(self);
-    return;
+  while (true) {
+    if (st.current.index >= st.batch.size()) {
+      settle_batch(self, st.batch.size());
+      poll(self);
+      return;
+    }
+    st.current.tries++;
+    auto generation = st.current.generation;
+    auto answer = std::make_shared<inline_answer>();
+    const auto& entry = st.batch[st.current.index];
+    st.args.out->deliver(self, {entry.item, st.args.full_topic, st.args.settings.name},
+                         [me = caf::actor_cast<caf::actor>(self), generation, answer](delivery_result outcome) {
+                           if (answer->open && std::this_thread::get_id() == answer->thread) {
+                             answer->given = true;
+                             answer->result = std::move(outcome);
+                             return;
+                           }
+                           // From another thread, or later: the answer comes back as a message.
+                           caf::anon_send(me, delivered_atom::value, generation, std::move(outcome));
+                         });
+    answer->open = false;
+    if (!answer->given || !on_outcome(self, generation, answer->result))
+      return;
   }
-  st.current.tries++;
-  auto generation = st.current.generation;
-  const auto& entry = st.batch[st.current.index];
-  // The sink may answer from another thread: the answer comes back as a message.
-  st.args.out->deliver(self, {entry.item, st.args.full_topic, st.args.settings.name},
-                       [me = caf::actor_cast<caf::actor>(self), generation](delivery_result outcome) {
-                         caf::anon_send(me, delivered_atom::value, generation, std::move(outcome));
-                       });
 }
 
 void poll(consumer_actor self) {
@@ -220,7 +246,8 @@ caf::behavior consumer_behavior(consumer_actor self, consumer_args args) {
   return {
     [=](retry_atom) { poll(self); },
     [=](delivered_atom, std::uint64_t generation, const delivery_result& outcome) {
-      on_outcome(self, generation, outcome);
+      if (on_outcome(self, generation, outcome))
+        deliver_current(self);
     },
     [=](redeliver_atom, std::uint64_t generation) {
       if (generation == self->state.current.generation)
