@@ -6,6 +6,7 @@
 #include "actors/sink.hpp"
 #include "config/loader.hpp"
 #include "metrics/registry.hpp"
+#include "dlq_replay.hpp"
 #include "replay.hpp"
 #include "router/rfc3339.hpp"
 #include "transports/http_server.hpp"
@@ -37,6 +38,10 @@ commands:
                         move a Kafka consumer's group back and deliver from there to the end
                         with its sink, committing as it goes; exit 0 once caught up (stop the
                         service's consumer of that group first: members share partitions)
+  dlq replay --config FILE --topic DEAD_LETTER_TOPIC --to TOPIC
+                        move what a dead-letter topic holds back to a topic, without the dlq_*
+                        attributes (redis: deleted from the stream; kafka: a group keeps the
+                        position)
   --help                show this text
   --version             print the version
 
@@ -46,6 +51,7 @@ examples:
   eventrouter run --config config/examples/local.json
   eventrouter check-config /etc/eventrouter/config.json
   eventrouter replay --config prod.json --consumer search-indexer --from-time 2024-05-01T00:00:00Z
+  eventrouter dlq replay --config prod.json --topic indexer-dlq --to content-authoring-xblock-lifecycle
 )";
 
 // Loads and validates; prints every problem to stderr.
@@ -163,6 +169,21 @@ int replay(const std::vector<std::string_view>& args) {
   return run_replay(*settings, request);
 }
 
+// dlq replay --config FILE --topic DLQ --to TOPIC, in any order.
+int dlq_replay(const std::vector<std::string_view>& args) {
+  std::map<std::string_view, std::string> options;
+  for (std::size_t i = 2; i + 1 < args.size(); i += 2)
+    options[args[i]] = std::string(args[i + 1]);
+  if (args.size() != 8 || !options.count("--config") || !options.count("--topic") || !options.count("--to")) {
+    std::cerr << "eventrouter dlq replay: expected --config FILE --topic DEAD_LETTER_TOPIC --to TOPIC\n\n" << usage;
+    return exit_usage;
+  }
+  auto settings = load(options["--config"]);
+  if (!settings)
+    return exit_usage;
+  return run_dlq_replay(*settings, options["--topic"], options["--to"]);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -181,6 +202,8 @@ int main(int argc, char** argv) {
     return run(std::string(args[2]));
   if (args[0] == "replay")
     return replay(args);
+  if (args[0] == "dlq" && args.size() > 1 && args[1] == "replay")
+    return dlq_replay(args);
   std::cerr << "eventrouter: unknown command or wrong arguments: ";
   for (auto a : args)
     std::cerr << a << ' ';

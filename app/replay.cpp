@@ -1,5 +1,7 @@
 #include "replay.hpp"
 
+#include "progress.hpp"
+
 #include "actors/sink.hpp"
 #include "router/kafka_record.hpp"
 #include "transports/kafka_consumer.hpp"
@@ -18,28 +20,6 @@ using clock_type = std::chrono::steady_clock;
 
 // How long the replay waits for the group to hand it partitions.
 constexpr auto assignment_deadline = std::chrono::seconds(60);
-
-struct progress {
-  std::uint64_t delivered = 0;
-  std::uint64_t malformed = 0;
-  clock_type::time_point start = clock_type::now();
-  clock_type::time_point last_line = start;
-
-  void print(std::optional<std::int64_t> left, bool final = false) {
-    auto now = clock_type::now();
-    if (!final && now - last_line < std::chrono::seconds(1))
-      return;
-    last_line = now;
-    auto seconds = std::chrono::duration<double>(now - start).count();
-    auto rate = seconds > 0 ? static_cast<double>(delivered) / seconds : 0.0;
-    std::cerr << "replay: " << delivered << " delivered, " << malformed << " malformed, "
-              << (left ? std::to_string(*left) : std::string("?")) << " left, " << static_cast<long long>(rate)
-              << " events/s";
-    if (left && rate > 0)
-      std::cerr << ", about " << static_cast<long long>(static_cast<double>(*left) / rate) << " s to go";
-    std::cerr << std::endl;
-  }
-};
 
 }  // namespace
 
@@ -69,7 +49,7 @@ int run_replay(const config::settings& settings, const replay_request& request) 
     else
       consumer.replay_from(*request.from_offset);
     auto out = configured_sinks()(c);
-    progress shown;
+    progress shown("replay", "delivered");
     auto assigned_by = clock_type::now() + assignment_deadline;
     while (true) {
       auto records = consumer.poll(c.batch_size, c.poll_timeout);
@@ -104,7 +84,7 @@ int run_replay(const config::settings& settings, const replay_request& request) 
             std::this_thread::sleep_for(backoff);  // the retry backoff, as the consumer's
             backoff = std::min(backoff * 2, c.restart_backoff_max);
           }
-          shown.delivered++;
+          shown.done++;
         }
         next[{r.topic, r.partition}] = r.offset + 1;
       }
