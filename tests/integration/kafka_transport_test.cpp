@@ -7,6 +7,7 @@
 #include "kafka_broker.hpp"
 #include "router/rfc3339.hpp"
 #include "service_under_test.hpp"
+#include "webhook_server.hpp"
 
 #include <gtest/gtest.h>
 
@@ -197,6 +198,30 @@ TEST(kafka_transport, replay_from_a_time_delivers_exactly_the_events_after_it) {
     expected["new-" + std::to_string(i)] = 1;
   EXPECT_EQ(replayed, expected);
   EXPECT_NE(replay.stderr_text().find("caught up"), std::string::npos) << replay.stderr_text();
+}
+
+TEST(kafka_transport, a_refused_event_is_dead_lettered_to_kafka_with_dlq_headers_and_its_key) {
+  webhook_server hook([](std::size_t) { return 422u; });
+  auto config = R"({
+    "topic_prefix": "kt-dlq",
+    "default_transport": "kafka",
+    "http": { "listen": "127.0.0.1:0" },
+    "transports": { "kafka": { "bootstrap_servers": ")" + shared_kafka_broker().bootstrap() + R"(" } },
+    "producer_config": { "org.openedx.content_authoring.xblock.published.v1": {
+      "hooks": { "event_key_field": "xblock_info.usage_key" } } },
+    "consumers": [ { "name": "hook", "topic": "hooks", "group_id": "kt-dlq-g", "poll_timeout_ms": 200,
+                     "sink": { "type": "http", "url": ")" + hook.url() + R"(" }, "dead_letter_topic": "hooks-dlq" } ]
+  })";
+  service_under_test service{config};
+  ASSERT_EQ(service.post(structured_mode, json::serialize(xblock_published_event("refused", "block-v1:k"))).status, 202u);
+  std::vector<std::string> letters;
+  ASSERT_TRUE(eventually([&] { return !(letters = kcat_messages("kt-dlq-hooks-dlq")).empty(); }, 30s))
+    << service.process().stderr_text();
+  const auto& letter = letters[0];
+  EXPECT_EQ(letter.rfind("block-v1:k|", 0), 0u) << letter;  // the key is kept
+  for (auto header : {"ce_id=refused,", "dlq_reason=http://", "answered 422", "dlq_attempts=1,",
+                      "dlq_source_topic=kt-dlq-hooks,", "dlq_consumer=hook,", "dlq_first_failure_time=20"})
+    EXPECT_NE(letter.find(header), std::string::npos) << header << " missing in " << letter;
 }
 
 TEST(kafka_transport, replay_refuses_a_consumer_that_is_not_on_kafka_or_a_bad_time) {
