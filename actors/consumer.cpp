@@ -8,6 +8,7 @@
 #include <chrono>
 #include <random>
 #include <thread>
+#include <unordered_map>
 
 namespace eventrouter {
 
@@ -15,13 +16,16 @@ namespace {
 
 // A poll waits at most poll_timeout on the topic; past this much more, the topic is not answering.
 constexpr auto poll_grace = std::chrono::seconds(5);
+constexpr std::size_t none = static_cast<std::size_t>(-1);
 
-// The event being delivered: where it is in the batch, and its tries so far.
-struct attempt {
-  std::size_t index = 0;
+// One event of the batch on its way through the sink.
+struct slot {
+  enum class phase { waiting, trying, backing_off, dead_lettering, done, failed };
+  phase at = phase::waiting;
   unsigned tries = 0;
   std::string first_failure_time;
-  std::uint64_t generation = 0;  // tells a late answer for an earlier try from the current one
+  std::uint64_t generation = 0;    // of the current try: tells late answers of earlier tries apart
+  std::size_t previous_same_key = none;  // the event of the same key before it, when ordered
 };
 
 struct consumer_state {
@@ -29,8 +33,11 @@ struct consumer_state {
   caf::actor source;  // what this consumer polls: a memory topic or its own broker reader
   bool draining = false;
   log_entries batch;
-  std::vector<std::uint64_t> done;  // offsets delivered or dead-lettered, acknowledged per batch
-  attempt current;
+  std::vector<slot> slots;
+  std::size_t active = 0;        // events trying, backing off or being dead-lettered
+  std::size_t first_undone = 0;  // every event before it is done
+  std::uint64_t next_generation = 1;
+  std::string giving_up;  // why the batch stops: set when an event failed for good
   std::minstd_rand jitter{std::random_device{}()};
   prometheus::Counter* ok = nullptr;
   prometheus::Counter* retried = nullptr;
@@ -42,7 +49,7 @@ struct consumer_state {
 using consumer_actor = caf::stateful_actor<consumer_state>*;
 
 void poll(consumer_actor self);
-void deliver_current(consumer_actor self);
+void schedule(consumer_actor self);
 
 // Counts a failure; true when the consumer has now reached its limit and has quit.
 bool record_failure(consumer_actor self, const std::string& why) {
@@ -64,108 +71,121 @@ void reset_errors(consumer_actor self) {
     self->state.consecutive->Set(0);
 }
 
-// The batch is finished (or stops here): acknowledge what is done, give back the rest.
-void settle_batch(consumer_actor self, std::size_t given_back_from) {
+// Acknowledges the events done before the first one that is not, and gives back that one and
+// everything after it (delivered or not: acknowledging past an undone event would let a Kafka
+// commit skip it). Redelivering what was delivered is what at-least-once allows.
+void settle_batch(consumer_actor self) {
   auto& st = self->state;
   const auto& group = st.args.settings.group_id;
-  if (!st.done.empty())
-    self->send(st.source, ack_atom::value, group, std::move(st.done));
-  std::vector<std::uint64_t> rest;
-  for (auto i = given_back_from; i < st.batch.size(); ++i)
-    rest.push_back(st.batch[i].offset);
+  std::vector<std::uint64_t> done, rest;
+  for (std::size_t i = 0; i < st.batch.size(); ++i)
+    (i < st.first_undone ? done : rest).push_back(st.batch[i].offset);
+  if (!done.empty())
+    self->send(st.source, ack_atom::value, group, std::move(done));
   if (!rest.empty())
     self->send(st.source, nack_atom::value, group, std::move(rest));
-  st.done.clear();
   st.batch.clear();
+  st.slots.clear();
 }
 
-// Moves on to the next event of the batch; the caller then delivers it.
-void advance(consumer_actor self) {
+void finish(consumer_actor self, std::size_t i, slot::phase how) {
   auto& st = self->state;
-  st.current = attempt{st.current.index + 1, 0, "", st.current.generation + 1};
+  st.slots[i].at = how;
+  st.active--;
+  while (st.first_undone < st.slots.size() && st.slots[st.first_undone].at == slot::phase::done)
+    st.first_undone++;
 }
 
 // Exponential backoff with full jitter between the retry bounds.
-std::chrono::milliseconds retry_delay(consumer_state& st) {
+std::chrono::milliseconds retry_delay(consumer_state& st, unsigned tries) {
   const auto& r = st.args.settings.retry;
   long long low = r.backoff_min.count();
-  long long ceiling = std::min<long long>(low << std::min(st.current.tries - 1, 20u), r.backoff_max.count());
+  long long ceiling = std::min<long long>(low << std::min(tries - 1, 20u), r.backoff_max.count());
   std::uniform_int_distribution<long long> pick(low, std::max(ceiling, low));
   return std::chrono::milliseconds(pick(st.jitter));
 }
 
 // The event with what a dead-letter topic records about its failure.
-event_ptr dead_letter_copy(const consumer_state& st, const keyed_event& item, const std::string& reason) {
+event_ptr dead_letter_copy(const consumer_state& st, const keyed_event& item, const slot& s, const std::string& reason) {
   auto copy = std::make_shared<event>(*item.ev);
   copy->extensions.emplace_back("dlq_reason", reason);
-  copy->extensions.emplace_back("dlq_attempts", std::to_string(st.current.tries));
+  copy->extensions.emplace_back("dlq_attempts", std::to_string(s.tries));
   copy->extensions.emplace_back("dlq_source_topic", st.args.full_topic);
   copy->extensions.emplace_back("dlq_consumer", st.args.settings.name);
-  copy->extensions.emplace_back("dlq_first_failure_time", st.current.first_failure_time);
+  copy->extensions.emplace_back("dlq_first_failure_time", s.first_failure_time);
   return copy;
 }
 
-// Gives up on the current event: the batch stops here, the event and the rest go back, and
-// the failure counts toward the consumer's limit.
-void give_up(consumer_actor self, const std::string& why) {
+// An event failed for good: no new event starts, and once those under way are finished the
+// batch is settled and the failure counts toward the consumer's limit.
+void give_up(consumer_actor self, std::size_t i, const std::string& why) {
   auto& st = self->state;
-  settle_batch(self, st.current.index);
-  if (!record_failure(self, why))
-    self->delayed_send(self, st.args.settings.restart_backoff_min, retry_atom::value);
+  finish(self, i, slot::phase::failed);
+  if (st.giving_up.empty())
+    st.giving_up = why;
 }
 
-void dead_letter(consumer_actor self, const std::string& why) {
+void dead_letter(consumer_actor self, std::size_t i, const std::string& why) {
   auto& st = self->state;
   if (!st.args.dead_letter) {
-    give_up(self, why);
+    give_up(self, i, why);
     return;
   }
-  const auto& item = st.batch[st.current.index].item;
+  auto& s = st.slots[i];
+  s.at = slot::phase::dead_lettering;
+  const auto& item = st.batch[i].item;
   auto letter = std::make_shared<std::vector<keyed_event>>();
-  letter->push_back({dead_letter_copy(st, item, why), item.key});
-  auto generation = st.current.generation;
+  letter->push_back({dead_letter_copy(st, item, s, why), item.key});
+  auto generation = s.generation;
   self->request(st.args.dead_letter, publish_timeout, publish_atom::value, topic_batch{letter})
     .then(
       [=](std::uint64_t) {
         auto& st = self->state;
-        if (st.current.generation != generation)
+        if (i >= st.slots.size() || st.slots[i].generation != generation)
           return;
         st.dead_lettered->Increment();
-        st.done.push_back(st.batch[st.current.index].offset);
         reset_errors(self);
-        advance(self);
-        deliver_current(self);
+        finish(self, i, slot::phase::done);
+        schedule(self);
       },
       [=](caf::error& e) {
-        if (self->state.current.generation == generation)
-          give_up(self, why + "; and the dead-letter topic refused it: " + describe(e));
+        auto& st = self->state;
+        if (i >= st.slots.size() || st.slots[i].generation != generation)
+          return;
+        give_up(self, i, why + "; and the dead-letter topic refused it: " + describe(e));
+        schedule(self);
       });
 }
 
-// True when the consumer moved on to the next event, which the caller then delivers; false
-// when it waits (a retry's backoff, the dead-letter topic) or the answer was stale.
-bool on_outcome(consumer_actor self, std::uint64_t generation, const delivery_result& outcome) {
+// Takes the answer of try `generation` of event `i`; false for a stale answer.
+bool on_outcome(consumer_actor self, std::size_t i, std::uint64_t generation, const delivery_result& outcome) {
   auto& st = self->state;
-  if (generation != st.current.generation || st.current.index >= st.batch.size())
-    return false;  // an answer for a try that was already given up on
+  if (i >= st.slots.size() || st.slots[i].generation != generation || st.slots[i].at != slot::phase::trying)
+    return false;
+  auto& s = st.slots[i];
   if (!outcome) {
     st.args.stats->delivered++;
     st.ok->Increment();
     reset_errors(self);
-    st.done.push_back(st.batch[st.current.index].offset);
-    advance(self);
+    finish(self, i, slot::phase::done);
     return true;
   }
-  if (st.current.tries == 1)
-    st.current.first_failure_time = format_rfc3339(std::chrono::system_clock::now());
-  if (outcome->retryable && st.current.tries < st.args.settings.retry.max_attempts) {
-    st.retried->Increment();
-    st.current.generation++;
-    self->delayed_send(self, retry_delay(st), redeliver_atom::value, st.current.generation);
-    return false;
+  if (s.tries == 1)
+    s.first_failure_time = format_rfc3339(std::chrono::system_clock::now());
+  if (!st.giving_up.empty()) {  // the batch stops anyway: given back with the rest
+    finish(self, i, slot::phase::failed);
+    return true;
   }
-  dead_letter(self, outcome->reason);
-  return false;
+  if (outcome->retryable && s.tries < st.args.settings.retry.max_attempts) {
+    st.retried->Increment();
+    s.at = slot::phase::backing_off;
+    s.generation = st.next_generation++;
+    self->delayed_send(self, retry_delay(st, s.tries), redeliver_atom::value, static_cast<std::uint64_t>(i),
+                       s.generation);
+    return true;
+  }
+  dead_letter(self, i, outcome->reason);
+  return true;
 }
 
 // An answer given while deliver() is still running, on the consumer's own thread (a log
@@ -177,32 +197,82 @@ struct inline_answer {
   delivery_result result;
 };
 
-void deliver_current(consumer_actor self) {
+// One try of event `i`; its answer is applied here when the sink gave it at once.
+void try_event(consumer_actor self, std::size_t i) {
   auto& st = self->state;
-  while (true) {
-    if (st.current.index >= st.batch.size()) {
-      settle_batch(self, st.batch.size());
-      poll(self);
-      return;
-    }
-    st.current.tries++;
-    auto generation = st.current.generation;
-    auto answer = std::make_shared<inline_answer>();
-    const auto& entry = st.batch[st.current.index];
-    st.args.out->deliver(self, {entry.item, st.args.full_topic, st.args.settings.name},
-                         [me = caf::actor_cast<caf::actor>(self), generation, answer](delivery_result outcome) {
-                           if (answer->open && std::this_thread::get_id() == answer->thread) {
-                             answer->given = true;
-                             answer->result = std::move(outcome);
-                             return;
-                           }
-                           // From another thread, or later: the answer comes back as a message.
-                           caf::anon_send(me, delivered_atom::value, generation, std::move(outcome));
-                         });
-    answer->open = false;
-    if (!answer->given || !on_outcome(self, generation, answer->result))
-      return;
+  auto& s = st.slots[i];
+  s.at = slot::phase::trying;
+  s.tries++;
+  s.generation = st.next_generation++;
+  auto generation = s.generation;
+  auto answer = std::make_shared<inline_answer>();
+  const auto& entry = st.batch[i];
+  st.args.out->deliver(self, {entry.item, st.args.full_topic, st.args.settings.name},
+                       [me = caf::actor_cast<caf::actor>(self), i, generation, answer](delivery_result outcome) {
+                         if (answer->open && std::this_thread::get_id() == answer->thread) {
+                           answer->given = true;
+                           answer->result = std::move(outcome);
+                           return;
+                         }
+                         // From another thread, or later: the answer comes back as a message.
+                         caf::anon_send(me, delivered_atom::value, static_cast<std::uint64_t>(i), generation,
+                                        std::move(outcome));
+                       });
+  answer->open = false;
+  if (answer->given)
+    on_outcome(self, i, generation, answer->result);
+}
+
+// Starts what may start — up to sink.concurrency events at once, and with sink.ordered an
+// event only after the one of the same key before it is done — and settles the batch when
+// nothing is left to do.
+void schedule(consumer_actor self) {
+  auto& st = self->state;
+  const auto limit = st.args.settings.sink.concurrency;
+  for (auto i = st.first_undone; i < st.slots.size() && st.active < limit && st.giving_up.empty(); ++i) {
+    auto& s = st.slots[i];
+    if (s.at != slot::phase::waiting)
+      continue;
+    if (s.previous_same_key != none && st.slots[s.previous_same_key].at != slot::phase::done)
+      continue;
+    st.active++;
+    try_event(self, i);
+    if (!st.giving_up.empty())
+      break;
   }
+  if (st.active > 0)
+    return;  // answers to come
+  if (!st.giving_up.empty()) {
+    auto why = std::move(st.giving_up);
+    st.giving_up.clear();
+    settle_batch(self);
+    if (!record_failure(self, why))
+      self->delayed_send(self, st.args.settings.restart_backoff_min, retry_atom::value);
+    return;
+  }
+  if (st.first_undone == st.slots.size()) {
+    settle_batch(self);
+    poll(self);
+  }
+}
+
+void start_batch(consumer_actor self, log_entries&& entries) {
+  auto& st = self->state;
+  st.batch = std::move(entries);
+  st.slots.assign(st.batch.size(), slot{});
+  st.active = 0;
+  st.first_undone = 0;
+  if (st.args.settings.sink.ordered) {
+    std::unordered_map<std::string_view, std::size_t> last_of_key;
+    for (std::size_t i = 0; i < st.batch.size(); ++i) {
+      auto [it, first] = last_of_key.try_emplace(st.batch[i].item.key, i);
+      if (!first) {
+        st.slots[i].previous_same_key = it->second;
+        it->second = i;
+      }
+    }
+  }
+  schedule(self);
 }
 
 void poll(consumer_actor self) {
@@ -217,10 +287,7 @@ void poll(consumer_actor self) {
           self->quit();
           return;
         }
-        auto& st = self->state;
-        st.batch = std::move(entries);
-        st.current = attempt{0, 0, "", st.current.generation + 1};
-        deliver_current(self);
+        start_batch(self, std::move(entries));
       },
       [=](caf::error& e) {
         if (!record_failure(self, "polling topic '" + self->state.args.full_topic + "': " + describe(e)))
@@ -245,13 +312,21 @@ caf::behavior consumer_behavior(consumer_actor self, consumer_args args) {
           [=](caf::error& e) { self->quit(failure("joining topic: " + describe(e))); });
   return {
     [=](retry_atom) { poll(self); },
-    [=](delivered_atom, std::uint64_t generation, const delivery_result& outcome) {
-      if (on_outcome(self, generation, outcome))
-        deliver_current(self);
+    [=](delivered_atom, std::uint64_t i, std::uint64_t generation, const delivery_result& outcome) {
+      if (on_outcome(self, static_cast<std::size_t>(i), generation, outcome))
+        schedule(self);
     },
-    [=](redeliver_atom, std::uint64_t generation) {
-      if (generation == self->state.current.generation)
-        deliver_current(self);
+    [=](redeliver_atom, std::uint64_t i, std::uint64_t generation) {
+      auto& st = self->state;
+      auto index = static_cast<std::size_t>(i);
+      if (index >= st.slots.size() || st.slots[index].generation != generation ||
+          st.slots[index].at != slot::phase::backing_off)
+        return;
+      if (st.giving_up.empty())
+        try_event(self, index);
+      else
+        finish(self, index, slot::phase::failed);  // the batch stops: given back with the rest
+      schedule(self);
     },
     [=](drain_atom) { self->state.draining = true; },
   };

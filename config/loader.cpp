@@ -585,6 +585,10 @@ void read_sink(object_reader& r, consumer_settings& c, const settings& out, prob
   only_for("timeout_ms", sink_kind::http);
   only_for("headers", sink_kind::http);
   only_for("topic", sink_kind::topic);
+  if (auto n = s.number("concurrency", 1, 1000))
+    c.sink.concurrency = *n;
+  if (auto ordered = s.boolean("ordered"))
+    c.sink.ordered = *ordered;
   if (*type == sink_kind::http) {
     if (auto url = s.string("url", true)) {
       if (url->rfind("http://", 0) != 0 || url->size() <= 7)

@@ -78,6 +78,10 @@ struct sink_settings {
   std::vector<std::pair<std::string, std::string>> headers;  // added to every request
   // topic: publish each event to this topic (name as in the file), on any transport.
   std::string topic;
+  // Any sink: events of a batch under way at once, and whether events of one key wait for
+  // each other (their order kept) — the default — or not.
+  std::size_t concurrency = 1;
+  bool ordered = true;
 };
 
 // Tries of one event before it is dead-lettered (or, without a dead-letter topic, given back).

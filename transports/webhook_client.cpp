@@ -7,6 +7,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <algorithm>
 #include <deque>
 #include <optional>
 #include <stdexcept>
@@ -96,79 +97,97 @@ struct webhook_client::impl : std::enable_shared_from_this<impl> {
     std::function<void(webhook_result)> done;
   };
 
+  // One kept-alive connection, carrying one request at a time.
+  struct lane {
+    explicit lane(net::io_context& io) : stream(io) {}
+    beast::tcp_stream stream;
+    bool connected = false;
+    beast::flat_buffer buffer;
+    std::optional<bhttp::response<bhttp::string_body>> response;
+    std::optional<pending> current;
+  };
+
   config::sink_settings sink;
   target where;
   net::io_context io;
   net::executor_work_guard<net::io_context::executor_type> work = net::make_work_guard(io);
   tcp::resolver resolver{io};
-  beast::tcp_stream stream{io};
-  bool connected = false;
-  beast::flat_buffer buffer;
-  std::optional<bhttp::response<bhttp::string_body>> response;
-  std::deque<pending> queue;  // the front is in flight
+  std::vector<std::unique_ptr<lane>> lanes;  // as many as sink.concurrency
+  std::deque<pending> queue;                 // waiting for a free lane
   std::thread thread;
 
   void enqueue(pending p) {
     queue.push_back(std::move(p));
-    if (queue.size() == 1)
-      start(false);
+    dispatch();
   }
 
-  void finish(webhook_result result) {
-    auto done = std::move(queue.front().done);
-    queue.pop_front();
+  void dispatch() {
+    for (auto& l : lanes) {
+      if (queue.empty())
+        return;
+      if (l->current)
+        continue;
+      l->current = std::move(queue.front());
+      queue.pop_front();
+      start(*l, false);
+    }
+  }
+
+  void finish(lane& l, webhook_result result) {
+    auto done = std::move(l.current->done);
+    l.current.reset();
     done(std::move(result));
-    if (!queue.empty())
-      start(false);
+    dispatch();
   }
 
-  void fail(const std::string& what, const beast::error_code& ec, bool reused) {
+  void fail(lane& l, const std::string& what, const beast::error_code& ec, bool reused) {
     beast::error_code ignored;
-    stream.socket().close(ignored);
-    connected = false;
+    l.stream.socket().close(ignored);
+    l.connected = false;
     // A kept-alive connection the server closed meanwhile: one more try on a fresh one.
     if (reused && ec != beast::error::timeout)
-      return start(true);
-    finish({0, what + ": " + ec.message()});
+      return start(l, true);
+    finish(l, {0, what + ": " + ec.message()});
   }
 
-  void start(bool retrying) {
-    if (connected)
-      return send(!retrying);
-    stream.expires_after(sink.timeout);
-    resolver.async_resolve(where.host, where.port, [self = shared_from_this()](beast::error_code ec,
-                                                                              tcp::resolver::results_type results) {
+  void start(lane& l, bool retrying) {
+    if (l.connected)
+      return send(l, !retrying);
+    l.stream.expires_after(sink.timeout);
+    resolver.async_resolve(where.host, where.port, [self = shared_from_this(), &l](beast::error_code ec,
+                                                                                  tcp::resolver::results_type results) {
       if (ec)
-        return self->finish({0, "cannot resolve " + self->where.host + ": " + ec.message()});
-      self->stream.async_connect(results, [self](beast::error_code ec, const tcp::endpoint&) {
+        return self->finish(l, {0, "cannot resolve " + self->where.host + ": " + ec.message()});
+      l.stream.async_connect(results, [self, &l](beast::error_code ec, const tcp::endpoint&) {
         if (ec)
-          return self->finish({0, "cannot connect to " + self->where.host + ":" + self->where.port + ": " + ec.message()});
-        self->connected = true;
+          return self->finish(l, {0, "cannot connect to " + self->where.host + ":" + self->where.port + ": " +
+                                       ec.message()});
+        l.connected = true;
         beast::error_code ignored;
-        self->stream.socket().set_option(tcp::no_delay(true), ignored);  // one small request at a time
-        self->send(false);
+        l.stream.socket().set_option(tcp::no_delay(true), ignored);  // one small request at a time
+        self->send(l, false);
       });
     });
   }
 
-  void send(bool reused) {
-    stream.expires_after(sink.timeout);
-    auto req = queue.front().req;
-    bhttp::async_write(stream, *req, [self = shared_from_this(), req, reused](beast::error_code ec, std::size_t) {
+  void send(lane& l, bool reused) {
+    l.stream.expires_after(sink.timeout);
+    auto req = l.current->req;
+    bhttp::async_write(l.stream, *req, [self = shared_from_this(), &l, req, reused](beast::error_code ec, std::size_t) {
       if (ec)
-        return self->fail("sending", ec, reused);
-      self->response.emplace();
-      bhttp::async_read(self->stream, self->buffer, *self->response, [self, reused](beast::error_code ec, std::size_t) {
+        return self->fail(l, "sending", ec, reused);
+      l.response.emplace();
+      bhttp::async_read(l.stream, l.buffer, *l.response, [self, &l, reused](beast::error_code ec, std::size_t) {
         if (ec)
-          return self->fail(ec == beast::error::timeout ? "no answer within the timeout" : "reading the answer", ec,
+          return self->fail(l, ec == beast::error::timeout ? "no answer within the timeout" : "reading the answer", ec,
                             reused);
-        auto status = self->response->result_int();
-        if (!self->response->keep_alive()) {
+        auto status = l.response->result_int();
+        if (!l.response->keep_alive()) {
           beast::error_code ignored;
-          self->stream.socket().close(ignored);
-          self->connected = false;
+          l.stream.socket().close(ignored);
+          l.connected = false;
         }
-        self->finish({status, ""});
+        self->finish(l, {status, ""});
       });
     });
   }
@@ -177,6 +196,8 @@ struct webhook_client::impl : std::enable_shared_from_this<impl> {
 webhook_client::webhook_client(const config::sink_settings& sink) : impl_(std::make_shared<impl>()) {
   impl_->sink = sink;
   impl_->where = parse_url(sink.url);
+  for (std::size_t i = 0; i < std::max<std::size_t>(1, sink.concurrency); ++i)
+    impl_->lanes.push_back(std::make_unique<impl::lane>(impl_->io));
   impl_->thread = std::thread([i = impl_.get()] { i->io.run(); });
 }
 

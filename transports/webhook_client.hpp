@@ -1,8 +1,8 @@
 #pragma once
 // An HTTP client that POSTs events to one webhook URL in CloudEvents binary mode: attributes
-// in ce-* headers (percent-encoded where the binding says), the data as the JSON body. It keeps
-// its connection alive between requests and runs on an IO thread of its own; requests are
-// sent one after another in the order posted.
+// in ce-* headers (percent-encoded where the binding says), the data as the JSON body. It runs
+// on an IO thread of its own with sink.concurrency kept-alive connections, each carrying one
+// request at a time; requests start in the order posted.
 //
 // A reused connection the server closed meanwhile is retried once on a fresh one, so an idle
 // timeout on the server side is not reported as a failure.
