@@ -1,0 +1,182 @@
+// The consumer's delivery on real actors (a memory topic, the supervisor) with a sink that
+// answers from another thread after a while: at most sink.concurrency events at once, events
+// of one key one after the other, and retries that end in the dead-letter topic.
+
+#include "actors/consumer_supervisor.hpp"
+#include "actors/memory_topic.hpp"
+
+#include <gtest/gtest.h>
+
+#include <caf/all.hpp>
+
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <thread>
+
+namespace eventrouter {
+namespace {
+
+using namespace std::chrono_literals;
+using clock_type = std::chrono::steady_clock;
+
+// Answers each event from a thread of its own after `delay`; records when each started and
+// ended, and the most events it held at once.
+class slow_sink final : public sink {
+ public:
+  explicit slow_sink(std::chrono::milliseconds delay, int fail_first_tries = 0)
+      : delay_(delay), fail_left_(fail_first_tries) {}
+  ~slow_sink() override {
+    for (auto& t : threads_)
+      t.join();
+  }
+
+  void deliver(caf::event_based_actor*, const delivery& d, delivery_done done) override {
+    std::lock_guard lock{mutex_};
+    auto id = d.item.ev->id;
+    starts_[id] = clock_type::now();
+    max_at_once_ = std::max(max_at_once_, ++at_once_);
+    bool fail = fail_left_ > 0 && fail_left_-- > 0;
+    threads_.emplace_back([this, id, fail, done = std::move(done)] {
+      std::this_thread::sleep_for(delay_);  // the slow webhook this sink stands for
+      {
+        std::lock_guard lock{mutex_};
+        --at_once_;
+        ends_[id] = clock_type::now();
+      }
+      done(fail ? delivery_result{delivery_failure{"scripted failure"}} : std::nullopt);
+    });
+  }
+
+  int max_at_once() const {
+    std::lock_guard lock{mutex_};
+    return max_at_once_;
+  }
+  std::map<std::string, clock_type::time_point> starts() const {
+    std::lock_guard lock{mutex_};
+    return starts_;
+  }
+  std::map<std::string, clock_type::time_point> ends() const {
+    std::lock_guard lock{mutex_};
+    return ends_;
+  }
+
+ private:
+  std::chrono::milliseconds delay_;
+  mutable std::mutex mutex_;
+  int at_once_ = 0;
+  int max_at_once_ = 0;
+  int fail_left_;
+  std::map<std::string, clock_type::time_point> starts_, ends_;
+  std::vector<std::thread> threads_;
+};
+
+class consumer_delivery : public ::testing::Test {
+ protected:
+  metrics::registry metrics;  // outlives the actor system, whose actors count into it
+  caf::actor_system_config cfg;
+  caf::actor_system sys{cfg};
+  caf::actor topic = spawn_memory_topic(sys, "t", 1000, {"g"}, metrics);
+  caf::actor dead_letters = spawn_memory_topic(sys, "t-dlq", 1000, {"dlq"}, metrics);
+  caf::scoped_actor self{sys};
+  caf::actor supervisor;
+
+  ~consumer_delivery() override {
+    for (const auto& a : {supervisor, topic, dead_letters})
+      self->send_exit(a, caf::exit_reason::user_shutdown);
+  }
+
+  void supervise(config::consumer_settings c, std::shared_ptr<sink> out) {
+    supervisor = spawn_consumer_supervisor(
+      sys, {{c, "t", shared_source(topic), dead_letters}},
+      [out](const config::consumer_settings&) { return out; }, metrics);
+  }
+
+  // Publishes events "e<i>" with the given keys.
+  void publish(const std::vector<std::string>& keys) {
+    auto events = std::make_shared<std::vector<keyed_event>>();
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+      auto ev = std::make_shared<event>();
+      ev->id = "e" + std::to_string(i);
+      events->push_back({ev, keys[i]});
+    }
+    self->request(topic, 5s, publish_atom::value, topic_batch{events}).receive([](std::uint64_t) {}, [](caf::error&) {});
+  }
+
+  consumer_status status() {
+    consumer_status out;
+    self->request(supervisor, 5s, status_atom::value)
+      .receive([&](const consumer_statuses& s) { out = s.at(0); }, [](caf::error&) {});
+    return out;
+  }
+
+  bool eventually(const std::function<bool()>& done, std::chrono::milliseconds timeout = 10s) {
+    auto deadline = clock_type::now() + timeout;
+    while (!done()) {
+      if (clock_type::now() > deadline)
+        return false;
+      std::this_thread::sleep_for(5ms);  // the polling interval
+    }
+    return true;
+  }
+
+  static config::consumer_settings settings(std::size_t concurrency, bool ordered) {
+    config::consumer_settings c;
+    c.name = "c";
+    c.topic = "t";
+    c.group_id = "g";
+    c.poll_timeout = 50ms;
+    c.sink.concurrency = concurrency;
+    c.sink.ordered = ordered;
+    c.retry.max_attempts = 2;
+    c.retry.backoff_min = 10ms;
+    c.retry.backoff_max = 20ms;
+    return c;
+  }
+};
+
+TEST_F(consumer_delivery, at_most_concurrency_events_are_under_way_and_one_key_waits_for_itself) {
+  auto out = std::make_shared<slow_sink>(30ms);
+  supervise(settings(3, true), out);
+  publish({"a", "b", "a", "c", "d", "b", "e", "f"});
+  ASSERT_TRUE(eventually([&] { return status().delivered == 8; })) << status().delivered;
+  EXPECT_EQ(out->max_at_once(), 3);
+  auto starts = out->starts();
+  auto ends = out->ends();
+  // e2 has e0's key, e5 has e1's: each started only after the earlier one ended.
+  EXPECT_GE(starts["e2"], ends["e0"]);
+  EXPECT_GE(starts["e5"], ends["e1"]);
+}
+
+TEST_F(consumer_delivery, unordered_events_of_one_key_may_overlap) {
+  auto out = std::make_shared<slow_sink>(50ms);
+  supervise(settings(4, false), out);
+  publish({"k", "k", "k", "k"});
+  ASSERT_TRUE(eventually([&] { return status().delivered == 4; }));
+  EXPECT_EQ(out->max_at_once(), 4);
+}
+
+TEST_F(consumer_delivery, a_failure_retried_to_the_limit_goes_to_the_dead_letter_topic_with_why) {
+  auto out = std::make_shared<slow_sink>(1ms, 2);  // the first two tries fail: e0's two tries
+  supervise(settings(1, true), out);
+  publish({"a", "b"});
+  ASSERT_TRUE(eventually([&] { return status().delivered == 1; }));
+  log_entries letters;
+  self->request(dead_letters, 5s, poll_atom::value, std::string("dlq"), std::string("reader"), std::size_t{10},
+                std::uint32_t{1000})
+    .receive([&](const log_entries& e) { letters = e; }, [](caf::error&) {});
+  ASSERT_EQ(letters.size(), 1u);
+  const auto& letter = *letters[0].item.ev;
+  EXPECT_EQ(letter.id, "e0");
+  std::map<std::string, std::string> ext(letter.extensions.begin(), letter.extensions.end());
+  EXPECT_EQ(ext["dlq_reason"], "scripted failure");
+  EXPECT_EQ(ext["dlq_attempts"], "2");
+  EXPECT_EQ(ext["dlq_source_topic"], "t");
+  EXPECT_EQ(ext["dlq_consumer"], "c");
+  EXPECT_FALSE(ext["dlq_first_failure_time"].empty());
+  EXPECT_NE(metrics.serialize().find(R"(eventrouter_consumer_messages_total{consumer="c",outcome="dead_lettered"} 1)"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace eventrouter
