@@ -1,10 +1,12 @@
 // webhook_bench: how fast a consumer delivers to a webhook, against the webhook's own ceiling.
 //
-// A local HTTP server (the tests' webhook harness) answers 200 at once. In the same run:
-//   wrk        wrk -t1 -c1 POSTing a same-sized event body: one keep-alive connection, one
-//              request at a time — what this server sustains for a sequential client
-//   eventrouter events routed to a memory topic, delivered by one consumer's http sink (one
-//              keep-alive connection, one event at a time, in order), until the webhook has all
+// A local HTTP server (the tests' webhook harness) answers 200 at once. In the same run, for
+// C = 1 and C = 8 connections:
+//   wrk        wrk -t1 -cC POSTing a same-sized event body: C keep-alive connections, one
+//              request at a time on each — what this server sustains for such a client
+//   eventrouter events routed to a memory topic, delivered by one consumer's http sink with
+//              sink.concurrency C (C connections; events of one key in order), until the
+//              webhook has all
 // Latency for eventrouter is per event, from hand-over to the router until the webhook got it.
 //
 //   webhook_bench [--events N] [--runs R] [--seconds S]
@@ -65,12 +67,12 @@ std::string run_command(const std::string& command) {
 }
 
 // wrk's "Requests/sec: 12345.67" and its --latency "99%  1.23ms" lines.
-figures run_wrk(const options& o, const std::string& body) {
+figures run_wrk(const options& o, const std::string& body, std::size_t connections) {
   testing::webhook_server hook([](std::size_t) { return 200u; });
   auto script = std::filesystem::temp_directory_path() / "webhook_bench.lua";
   std::ofstream(script) << "wrk.method = \"POST\"\nwrk.headers[\"Content-Type\"] = \"application/json\"\n"
                         << "wrk.body = [[" << body << "]]\n";
-  auto out = run_command("wrk -t1 -c1 -d" + std::to_string(o.seconds) + "s --latency -s " + script.string() + " " +
+  auto out = run_command("wrk -t1 -c" + std::to_string(connections) + " -d" + std::to_string(o.seconds) + "s --latency -s " + script.string() + " " +
                          hook.url() + " 2>&1");
   auto rate_at = out.find("Requests/sec:");
   if (rate_at == std::string::npos) {
@@ -95,13 +97,14 @@ constexpr const char* bench_config = R"({
   "producer_config": { "org.openedx.content_authoring.xblock.published.v1": {
     "bench-topic": { "event_key_field": "xblock_info.usage_key" } } },
   "consumers": [ { "name": "hook", "topic": "bench-topic", "group_id": "hook", "batch_size": 500,
-                   "sink": { "type": "http", "url": "URL" } } ]
+                   "sink": { "type": "http", "url": "URL", "concurrency": CONCURRENCY } } ]
 })";
 
-figures run_eventrouter(const options& o) {
+figures run_eventrouter(const options& o, std::size_t concurrency) {
   testing::webhook_server hook([](std::size_t) { return 200u; });
   std::string text = bench_config;
   text.replace(text.find("URL"), 3, hook.url());
+  text.replace(text.find("CONCURRENCY"), 11, std::to_string(concurrency));
   auto loaded = config::parse_settings(text);
   if (!loaded.value) {
     for (const auto& p : loaded.problems)
@@ -167,19 +170,27 @@ int main(int argc, char** argv) {
     }
   }
   auto body = boost::json::serialize(event_json(1).at("data"));
-  std::vector<figures> wrk, ours;
-  for (std::size_t r = 0; r < o.runs; ++r) {
-    wrk.push_back(run_wrk(o, body));
-    ours.push_back(run_eventrouter(o));
-  }
-  auto w = medians(wrk), e = medians(ours);
   std::printf("webhook_bench: %zu runs (medians), %zu events per eventrouter run, wrk %d s per run, %u cores\n\n",
               o.runs, o.events, o.seconds, std::thread::hardware_concurrency());
-  std::printf("| client                    |  requests/s |   p50 (us) |   p99 (us) |\n");
-  std::printf("|---------------------------|------------:|-----------:|-----------:|\n");
-  std::printf("| wrk -t1 -c1               | %11.0f | %10.0f | %10.0f |\n", w.per_second, w.p50_us, w.p99_us);
-  std::printf("| eventrouter http sink     | %11.0f | %10.0f | %10.0f |\n", e.per_second, e.p50_us, e.p99_us);
-  std::printf("\neventrouter at %.0f %% of wrk's request rate on one connection (its latency is from the\n"
-              "router to the webhook, queueing behind earlier events included)\n",
-              100.0 * e.per_second / w.per_second);
+  std::vector<std::string> ratios;
+  std::printf("| client                        |  requests/s |   p50 (us) |   p99 (us) |\n");
+  std::printf("|-------------------------------|------------:|-----------:|-----------:|\n");
+  for (std::size_t connections : {1u, 8u}) {
+    std::vector<figures> wrk, ours;
+    for (std::size_t r = 0; r < o.runs; ++r) {
+      wrk.push_back(run_wrk(o, body, connections));
+      ours.push_back(run_eventrouter(o, connections));
+    }
+    auto w = medians(wrk), e = medians(ours);
+    std::printf("| wrk -t1 -c%-19zu | %11.0f | %10.0f | %10.0f |\n", connections, w.per_second, w.p50_us, w.p99_us);
+    std::printf("| eventrouter, concurrency %-4zu | %11.0f | %10.0f | %10.0f |\n", connections, e.per_second, e.p50_us,
+                e.p99_us);
+    ratios.push_back("concurrency " + std::to_string(connections) + ": eventrouter at " +
+                     std::to_string(static_cast<int>(100.0 * e.per_second / w.per_second + 0.5)) +
+                     " % of wrk's request rate");
+  }
+  std::printf("\n");
+  for (const auto& r : ratios)
+    std::printf("%s\n", r.c_str());
+  std::printf("(eventrouter's latency is from the router to the webhook, queueing behind earlier events included)\n");
 }
