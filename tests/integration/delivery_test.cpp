@@ -21,10 +21,13 @@ namespace json = boost::json;
 // One topic with a webhook consumer; its dead-letter topic (when given) is read by a log
 // consumer, so what was dead-lettered shows on stdout with its attributes.
 std::string delivery_config(const webhook_server& hook, const std::string& dead_letter, unsigned max_attempts = 3,
-                            unsigned errors_limit = 5, unsigned max_restarts = 10) {
+                            unsigned errors_limit = 5, unsigned max_restarts = 10, bool bystander = false) {
   std::string dlq = dead_letter.empty() ? "" : R"(, "dead_letter_topic": ")" + dead_letter + R"(")";
   std::string dlq_reader = dead_letter.empty() ? "" : R"(, { "name": "dlq-log", "topic": ")" + dead_letter +
                                                         R"(", "group_id": "dlq", "sink": { "type": "log" } })";
+  // Another group on the same topic, whose consumer has nothing to do with the webhook.
+  if (bystander)
+    dlq_reader += R"(, { "name": "bystander", "topic": "hooks", "group_id": "other", "sink": { "type": "log" } })";
   return R"({
     "topic_prefix": "it",
     "http": { "listen": "127.0.0.1:0" },
@@ -159,7 +162,7 @@ TEST(delivery, without_a_dead_letter_topic_nothing_is_acknowledged_before_the_we
 TEST(delivery, a_consumer_restarted_too_often_is_failed_until_it_delivers_again) {
   std::atomic<bool> healthy{false};
   webhook_server hook([&](std::size_t) { return healthy ? 200u : 500u; });
-  service_under_test service{delivery_config(hook, "", 1, 1, 2)};
+  service_under_test service{delivery_config(hook, "", 1, 1, 2, true)};
   post_one(service, "flaky-1");
   EXPECT_TRUE(eventually([&] { return service.consumer("hook").at("state").as_string() == "failed"; }))
     << json::serialize(service.consumer("hook"));
@@ -167,6 +170,10 @@ TEST(delivery, a_consumer_restarted_too_often_is_failed_until_it_delivers_again)
   EXPECT_EQ(readiness.status, 503u);
   EXPECT_NE(readiness.body.find("consumer 'hook' failed"), std::string::npos) << readiness.body;
   EXPECT_EQ(service.get("/healthz").status, 200u);  // alive, only not ready
+  // The other consumer is not affected.
+  EXPECT_EQ(service.delivered("flaky-1", 1).size(), 1u);
+  EXPECT_EQ(service.consumer("bystander").at("state").as_string(), "running");
+  EXPECT_EQ(service.consumer("bystander").at("restarts").to_number<int>(), 0);
 
   healthy = true;
   EXPECT_TRUE(eventually([&] { return service.consumer("hook").at("state").as_string() == "running"; }, 15s))
