@@ -119,12 +119,34 @@ int from_kafka(const config::settings& settings, const config::topic_settings& f
   kafka::consumer consumer(*settings.kafka, from.full_name, "eventrouter-dlq-replay", std::nullopt);
   progress shown("dlq replay", "moved");
   auto assigned_by = clock_type::now() + std::chrono::seconds(60);
+  // What each partition holds when first assigned is moved, from the group's position to the
+  // partition's end then; letters written meanwhile (the same events failing again, perhaps)
+  // wait for the next run.
+  std::map<std::pair<std::string, std::int32_t>, kafka::consumer::span> spans;
+  auto left = [&] {
+    std::int64_t n = 0;
+    for (const auto& [where, s] : spans)
+      n += std::max<std::int64_t>(0, s.end - s.start);
+    return n;
+  };
   while (true) {
+    if (spans.empty()) {
+      for (auto& s : consumer.assigned_spans())
+        spans[{s.topic, s.partition}] = s;
+      if (spans.empty() && clock_type::now() > assigned_by)
+        throw std::runtime_error("the group assigned no partition within 60 s");
+    }
+    if (!spans.empty() && left() == 0)
+      break;
     auto records = consumer.poll(page, std::chrono::milliseconds(500));
     std::vector<keyed_event> batch;
-    std::map<std::pair<std::string, std::int32_t>, std::int64_t> next;
+    std::vector<kafka::partition_offset> commits;
     for (auto& r : records) {
-      next[{r.topic, r.partition}] = r.offset + 1;
+      auto span = spans.find({r.topic, r.partition});
+      if (span == spans.end() || r.offset >= span->second.end)
+        continue;  // not this run's: assigned later, or written after the start
+      span->second.start = r.offset + 1;
+      commits.push_back({r.topic, r.partition, r.offset + 1});
       auto decoded = decode_kafka_record(r.headers, r.value, from.format);
       if (auto* why = std::get_if<std::string>(&decoded)) {
         std::cerr << "dlq replay: partition " << r.partition << " offset " << r.offset << " passed over: " << *why
@@ -138,17 +160,9 @@ int from_kafka(const config::settings& settings, const config::topic_settings& f
       std::cerr << "dlq replay: the target refused: " << *error << "\n";
       return 1;
     }
-    std::vector<kafka::partition_offset> commits;
-    for (const auto& [where, offset] : next)
-      commits.push_back({where.first, where.second, offset});
-    consumer.commit(commits);
+    consumer.commit(commits, true);  // moved is moved: the next run must not move it again
     shown.done += batch.size();
-    auto left = consumer.remaining();
-    shown.print(left);
-    if (left && *left == 0 && records.empty())
-      break;
-    if (!left && clock_type::now() > assigned_by)
-      throw std::runtime_error("the group assigned no partition within 60 s");
+    shown.print(spans.empty() ? std::nullopt : std::optional<std::int64_t>(left()));
   }
   shown.print(0, true);
   return 0;

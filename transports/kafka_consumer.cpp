@@ -245,11 +245,30 @@ std::optional<std::int64_t> consumer::remaining() const {
 }
 
 // Moves newly assigned partitions, once each, to the replay position; returns the positions.
-void consumer::commit(const std::vector<partition_offset>& next_offsets) {
+std::vector<consumer::span> consumer::assigned_spans() const {
+  std::vector<span> out;
+  rd_kafka_topic_partition_list_t* assigned = nullptr;
+  if (rd_kafka_assignment(handle_, &assigned) != RD_KAFKA_RESP_ERR_NO_ERROR)
+    return out;
+  partition_list owned(assigned, rd_kafka_topic_partition_list_destroy);
+  if (owned->cnt == 0 || rd_kafka_committed(handle_, owned.get(), 10000) != RD_KAFKA_RESP_ERR_NO_ERROR)
+    return out;
+  for (int i = 0; i < owned->cnt; ++i) {
+    std::int64_t low = 0, high = 0;
+    const auto& p = owned->elems[i];
+    if (rd_kafka_query_watermark_offsets(handle_, p.topic, p.partition, &low, &high, 10000) !=
+        RD_KAFKA_RESP_ERR_NO_ERROR)
+      return {};
+    out.push_back({p.topic, p.partition, p.offset >= 0 ? p.offset : low, high});
+  }
+  return out;
+}
+
+void consumer::commit(const std::vector<partition_offset>& next_offsets, bool wait) {
   if (next_offsets.empty())
     return;
   auto list = to_list(next_offsets);
-  rd_kafka_commit(handle_, list.get(), 1);
+  rd_kafka_commit(handle_, list.get(), wait ? 0 : 1);
 }
 
 void consumer::seek(const partition_offset& to) {

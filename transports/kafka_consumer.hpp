@@ -59,7 +59,7 @@ class consumer {
   // Throws consumer_error on a fatal error.
   std::vector<record> poll(std::size_t max, std::chrono::milliseconds wait);
 
-  void commit(const std::vector<partition_offset>& next_offsets);  // asynchronous
+  void commit(const std::vector<partition_offset>& next_offsets, bool wait = false);  // asynchronous unless wait
   void seek(const partition_offset& to);                           // read from there again
 
   // Messages of the topic the group has not read, from librdkafka's statistics (every 5 s).
@@ -74,6 +74,17 @@ class consumer {
   // Messages between this member's positions and the ends of its partitions, from the
   // watermarks librdkafka last saw; nullopt before the first assignment.
   std::optional<std::int64_t> remaining() const;
+
+  // For each partition assigned to this member now, asked of the brokers: where the group
+  // resumes (its commit, or the partition's start without one) and where the partition ends.
+  // Empty before the first assignment.
+  struct span {
+    std::string topic;
+    std::int32_t partition = 0;
+    std::int64_t start = 0;
+    std::int64_t end = 0;
+  };
+  std::vector<span> assigned_spans() const;
 
   std::function<void(const std::vector<partition_offset>& revoked)> on_revoked;
 
