@@ -143,8 +143,14 @@ int from_kafka(const config::settings& settings, const config::topic_settings& f
     std::vector<kafka::partition_offset> commits;
     for (auto& r : records) {
       auto span = spans.find({r.topic, r.partition});
+      if (span == spans.end()) {
+        // Assigned during this poll: its span is taken now, and this record is inside it.
+        for (auto& p : consumer.assigned_spans())
+          spans.try_emplace({p.topic, p.partition}, p);
+        span = spans.find({r.topic, r.partition});
+      }
       if (span == spans.end() || r.offset >= span->second.end)
-        continue;  // not this run's: assigned later, or written after the start
+        continue;  // written after the start: the next run's
       span->second.start = r.offset + 1;
       commits.push_back({r.topic, r.partition, r.offset + 1});
       auto decoded = decode_kafka_record(r.headers, r.value, from.format);
