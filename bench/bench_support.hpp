@@ -22,6 +22,13 @@ inline boost::json::object event_json(std::size_t seq) {
                                      {"block_type", "problem"}}}}}};
 }
 
+// One path's result: events (or requests) per second and per-event latency.
+struct figures {
+  double per_second = 0;
+  double p50_us = 0;
+  double p99_us = 0;
+};
+
 inline double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   return v[v.size() / 2];

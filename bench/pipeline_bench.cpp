@@ -49,6 +49,7 @@ namespace {
 
 using namespace eventrouter;
 using bench::event_json;
+using bench::figures;
 using bench::median;
 using clock_type = std::chrono::steady_clock;
 
@@ -63,12 +64,6 @@ struct options {
   std::string redis_url;   // set when transport is redis (a server this program started)
   std::uint16_t redis_port = 0;
   std::string kafka_bootstrap;  // set when transport is kafka (a broker this program started)
-};
-
-struct figures {
-  double events_per_second = 0;
-  double p50_us = 0;
-  double p99_us = 0;
 };
 
 // The consumer's sink: notes when each event (by its "seq") arrived, and signals the last one.
@@ -280,13 +275,7 @@ figures run_raw_xadd(const options& o) {
                  " XADD raw-xadd MAXLEN '~' 100000000 '*' type org.openedx.content_authoring.xblock.published.v1"
                  " id bench-1 source openedx/cms/web time 2023-06-09T14:12:45.320819+00:00 minorversion 0"
                  " sourcehost '' sourcelib '' event_data '" + data + "' 2>&1";
-  std::string out;
-  if (FILE* pipe = ::popen(command.c_str(), "r")) {
-    char chunk[4096];
-    while (auto n = std::fread(chunk, 1, sizeof chunk, pipe))
-      out.append(chunk, n);
-    ::pclose(pipe);
-  }
+  auto out = testing::command_output(command);
   // "...: 512820.53 requests per second, p50=..." (the last progress line is the result)
   auto end = out.rfind(" requests per second");
   auto start = out.rfind(": ", end);
@@ -380,7 +369,7 @@ figures run_caf_chain(const options& o) {
 void report(const std::string& name, const std::vector<figures>& runs) {
   std::vector<double> rate, p50, p99;
   for (const auto& f : runs) {
-    rate.push_back(f.events_per_second);
+    rate.push_back(f.per_second);
     p50.push_back(f.p50_us);
     p99.push_back(f.p99_us);
   }
@@ -425,7 +414,7 @@ std::vector<figures> repeat(const options& o, F run) {
 double median_rate(const std::vector<figures>& runs) {
   std::vector<double> rates;
   for (const auto& f : runs)
-    rates.push_back(f.events_per_second);
+    rates.push_back(f.per_second);
   return median(rates);
 }
 

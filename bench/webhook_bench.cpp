@@ -17,6 +17,7 @@
 #include "metrics/registry.hpp"
 #include "router/cloudevents.hpp"
 
+#include "service_process.hpp"
 #include "webhook_server.hpp"
 
 #include "bench_support.hpp"
@@ -40,6 +41,7 @@ namespace {
 
 using namespace eventrouter;
 using bench::event_json;
+using bench::figures;
 using bench::median;
 using clock_type = std::chrono::steady_clock;
 
@@ -49,30 +51,13 @@ struct options {
   int seconds = 5;
 };
 
-struct figures {
-  double per_second = 0;
-  double p50_us = 0;
-  double p99_us = 0;
-};
-
-std::string run_command(const std::string& command) {
-  std::string out;
-  if (FILE* pipe = ::popen(command.c_str(), "r")) {
-    char chunk[4096];
-    while (auto n = std::fread(chunk, 1, sizeof chunk, pipe))
-      out.append(chunk, n);
-    ::pclose(pipe);
-  }
-  return out;
-}
-
 // wrk's "Requests/sec: 12345.67" and its --latency "99%  1.23ms" lines.
 figures run_wrk(const options& o, const std::string& body, std::size_t connections) {
   testing::webhook_server hook([](std::size_t) { return 200u; });
   auto script = std::filesystem::temp_directory_path() / "webhook_bench.lua";
   std::ofstream(script) << "wrk.method = \"POST\"\nwrk.headers[\"Content-Type\"] = \"application/json\"\n"
                         << "wrk.body = [[" << body << "]]\n";
-  auto out = run_command("wrk -t1 -c" + std::to_string(connections) + " -d" + std::to_string(o.seconds) + "s --latency -s " + script.string() + " " +
+  auto out = testing::command_output("wrk -t1 -c" + std::to_string(connections) + " -d" + std::to_string(o.seconds) + "s --latency -s " + script.string() + " " +
                          hook.url() + " 2>&1");
   auto rate_at = out.find("Requests/sec:");
   if (rate_at == std::string::npos) {

@@ -9,8 +9,6 @@
 
 #include <gtest/gtest.h>
 
-#include <array>
-#include <cstdio>
 
 namespace eventrouter::testing {
 namespace {
@@ -19,14 +17,8 @@ using namespace std::chrono_literals;
 
 std::string kcat_topic(const std::string& topic) {
   std::string out;
-  auto command = "kcat -b " + shared_kafka_broker().bootstrap() + " -C -t " + topic +
-                 " -o beginning -e -q -f '%k|%h|%s\\n' 2>/dev/null";
-  if (FILE* pipe = ::popen(command.c_str(), "r")) {
-    std::array<char, 4096> chunk;
-    while (auto n = std::fread(chunk.data(), 1, chunk.size(), pipe))
-      out.append(chunk.data(), n);
-    ::pclose(pipe);
-  }
+  for (const auto& m : kcat_messages(topic))
+    out += m + "\n";
   return out;
 }
 

@@ -54,27 +54,6 @@ std::string kafka_config(const std::string& prefix, const std::vector<consumer_s
   })";
 }
 
-std::string run(const std::string& command) {
-  std::string out;
-  if (FILE* pipe = ::popen((command + " 2>/dev/null").c_str(), "r")) {
-    std::array<char, 4096> chunk;
-    while (auto n = std::fread(chunk.data(), 1, chunk.size(), pipe))
-      out.append(chunk.data(), n);
-    ::pclose(pipe);
-  }
-  return out;
-}
-
-// Every message of a topic as kcat prints it: "key|headers|value" per line.
-std::vector<std::string> kcat_messages(const std::string& topic) {
-  std::vector<std::string> out;
-  std::istringstream lines(run("kcat -b " + shared_kafka_broker().bootstrap() + " -C -t " + topic +
-                               " -o beginning -e -q -f '%k|%h|%s\\n'"));
-  for (std::string line; std::getline(lines, line);)
-    if (!line.empty())
-      out.push_back(line);
-  return out;
-}
 
 TEST(kafka_transport, an_event_goes_through_kafka_with_the_open_edx_headers_and_its_key) {
   service_under_test service{kafka_config("kt-layout", {{"lifecycle-log", "g"}})};
@@ -135,12 +114,12 @@ TEST(kafka_transport, kill_9_before_commit_redelivers_and_loses_nothing) {
 TEST(kafka_transport, malformed_messages_are_counted_and_do_not_stop_the_consumer) {
   shared_kafka_broker().create_topic("kt-bad-xblock-lifecycle", 1);
   service_under_test service{kafka_config("kt-bad", {{"lifecycle-log", "g"}})};
-  ASSERT_TRUE(eventually([&] { return run("kcat -b " + shared_kafka_broker().bootstrap() + " -L -t kt-bad-xblock-lifecycle")
+  ASSERT_TRUE(eventually([&] { return command_output("kcat -b " + shared_kafka_broker().bootstrap() + " -L -t kt-bad-xblock-lifecycle 2>/dev/null")
                                         .find("partition 0") != std::string::npos; }));
   // No ce_type header; then a value that is not JSON.
-  run("echo 'not json' | kcat -b " + shared_kafka_broker().bootstrap() +
-      " -P -t kt-bad-xblock-lifecycle -H ce_id=x1 -H ce_type=org.openedx.content_authoring.xblock.published.v1");
-  run("echo '{}' | kcat -b " + shared_kafka_broker().bootstrap() + " -P -t kt-bad-xblock-lifecycle -H ce_id=x2");
+  command_output("echo 'not json' | kcat -b " + shared_kafka_broker().bootstrap() +
+      " -P -t kt-bad-xblock-lifecycle -H ce_id=x1 -H ce_type=org.openedx.content_authoring.xblock.published.v1 2>/dev/null");
+  command_output("echo '{}' | kcat -b " + shared_kafka_broker().bootstrap() + " -P -t kt-bad-xblock-lifecycle -H ce_id=x2 2>/dev/null");
   ASSERT_EQ(service.post(structured_mode, json::serialize(xblock_published_event("after-bad", "k"))).status, 202u);
   EXPECT_EQ(service.delivered("after-bad", 1, 30s).size(), 1u) << service.process().stderr_text();
   EXPECT_TRUE(eventually([&] { return service.consumer("lifecycle-log").at("malformed").to_number<int>() == 2; }))

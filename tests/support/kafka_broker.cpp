@@ -510,4 +510,14 @@ kafka_broker& shared_kafka_broker() {
   return *broker;
 }
 
+std::vector<std::string> kcat_messages(const std::string& topic) {
+  std::vector<std::string> out;
+  std::istringstream lines(command_output("kcat -b " + shared_kafka_broker().bootstrap() + " -C -t " + topic +
+                                          " -o beginning -e -q -f '%k|%h|%s\\n' 2>/dev/null"));
+  for (std::string line; std::getline(lines, line);)
+    if (!line.empty())
+      out.push_back(line);
+  return out;
+}
+
 }  // namespace eventrouter::testing

@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace eventrouter::testing {
 
@@ -66,5 +67,9 @@ class kafka_broker {
 // remembered: later calls throw the same error at once instead of waiting again. Call it from
 // the thread that runs the tests (the broker is killed if the thread that started it exits).
 kafka_broker& shared_kafka_broker();
+
+// Every message of a topic on the shared broker, read by kcat (an independent client) from the
+// beginning: one "key|headers|value" string each.
+std::vector<std::string> kcat_messages(const std::string& topic);
 
 }  // namespace eventrouter::testing

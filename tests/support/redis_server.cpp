@@ -71,13 +71,7 @@ std::string redis_server::cli(const std::vector<std::string>& args) const {
       quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
     command += " " + quoted + "'";
   }
-  std::string out;
-  if (FILE* pipe = ::popen(command.c_str(), "r")) {
-    std::array<char, 4096> chunk;
-    while (auto n = std::fread(chunk.data(), 1, chunk.size(), pipe))
-      out.append(chunk.data(), n);
-    ::pclose(pipe);
-  }
+  auto out = command_output(command);
   while (!out.empty() && (out.back() == '\n' || out.back() == ' '))
     out.pop_back();
   return out;

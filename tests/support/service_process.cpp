@@ -1,5 +1,8 @@
 #include "service_process.hpp"
 
+#include <array>
+#include <cstdio>
+
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -153,6 +156,17 @@ std::optional<int> service_process::wait_exit(std::chrono::milliseconds timeout)
     // waitpid has no timeout; a child's exit is polled at a short interval until the deadline.
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
+}
+
+std::string command_output(const std::string& command) {
+  std::string out;
+  if (FILE* pipe = ::popen(command.c_str(), "r")) {
+    std::array<char, 4096> chunk;
+    while (auto n = std::fread(chunk.data(), 1, chunk.size(), pipe))
+      out.append(chunk.data(), n);
+    ::pclose(pipe);
+  }
+  return out;
 }
 
 }  // namespace eventrouter::testing

@@ -58,4 +58,7 @@ class service_process {
   std::thread err_reader_;
 };
 
+// What a shell command prints on stdout (run to its end), for tools such as redis-cli and kcat.
+std::string command_output(const std::string& command);
+
 }  // namespace eventrouter::testing
