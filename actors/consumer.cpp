@@ -31,7 +31,9 @@ struct slot {
 struct consumer_state {
   consumer_args args;
   caf::actor source;  // what this consumer polls: a memory topic or its own broker reader
-  bool draining = false;
+  bool draining = false;  // finish what the topic holds, then stop
+  bool stopping = false;  // finish the batch in hand, then stop
+  bool polling = false;   // a poll is waiting for its answer
   log_entries batch;
   std::vector<slot> slots;
   std::size_t active = 0;        // events trying, backing off or being dead-lettered
@@ -39,11 +41,12 @@ struct consumer_state {
   std::uint64_t next_generation = 1;
   std::string giving_up;  // why the batch stops: set when an event failed for good
   std::minstd_rand jitter{std::random_device{}()};
-  prometheus::Counter* ok = nullptr;
-  prometheus::Counter* retried = nullptr;
-  prometheus::Counter* dead_lettered = nullptr;
-  prometheus::Counter* failed = nullptr;
-  prometheus::Gauge* consecutive = nullptr;
+  metrics::counter ok;
+  metrics::counter retried;
+  metrics::counter dead_lettered;
+  metrics::counter failed;
+  metrics::gauge consecutive;
+  metrics::histogram_handle end_to_end;
 };
 
 using consumer_actor = caf::stateful_actor<consumer_state>*;
@@ -56,9 +59,9 @@ bool record_failure(consumer_actor self, const std::string& why) {
   auto& st = self->state;
   auto& cfg = st.args.settings;
   st.args.stats->failed++;
-  st.failed->Increment();
+  st.failed.add();
   auto errors = ++st.args.stats->consecutive_errors;
-  st.consecutive->Set(errors);
+  st.consecutive.set(errors);
   if (errors < cfg.consecutive_errors_limit)
     return false;
   self->quit(failure(std::to_string(errors) + " consecutive failures (limit " +
@@ -68,7 +71,16 @@ bool record_failure(consumer_actor self, const std::string& why) {
 
 void reset_errors(consumer_actor self) {
   if (self->state.args.stats->consecutive_errors.exchange(0) != 0)
-    self->state.consecutive->Set(0);
+    self->state.consecutive.set(0);
+}
+
+// From the producer's clock to ours: skewed clocks can make it negative, which is kept (the
+// lowest bucket shows it) rather than hidden.
+void observe_end_to_end(const consumer_state& st, const event& ev) {
+  if (!st.end_to_end || ev.time.empty())
+    return;
+  if (auto produced = parse_rfc3339(ev.time))
+    st.end_to_end.observe(std::chrono::duration<double>(std::chrono::system_clock::now() - *produced).count());
 }
 
 // Acknowledges the events done before the first one that is not, and gives back that one and
@@ -143,7 +155,7 @@ void dead_letter(consumer_actor self, std::size_t i, const std::string& why) {
         auto& st = self->state;
         if (i >= st.slots.size() || st.slots[i].generation != generation)
           return;
-        st.dead_lettered->Increment();
+        st.dead_lettered.add();
         reset_errors(self);
         finish(self, i, slot::phase::done);
         schedule(self);
@@ -165,7 +177,8 @@ bool on_outcome(consumer_actor self, std::size_t i, std::uint64_t generation, co
   auto& s = st.slots[i];
   if (!outcome) {
     st.args.stats->delivered++;
-    st.ok->Increment();
+    st.ok.add();
+    observe_end_to_end(st, *st.batch[i].item.ev);
     reset_errors(self);
     finish(self, i, slot::phase::done);
     return true;
@@ -177,7 +190,7 @@ bool on_outcome(consumer_actor self, std::size_t i, std::uint64_t generation, co
     return true;
   }
   if (outcome->retryable && s.tries < st.args.settings.retry.max_attempts) {
-    st.retried->Increment();
+    st.retried.add();
     s.at = slot::phase::backing_off;
     s.generation = st.next_generation++;
     self->delayed_send(self, retry_delay(st, s.tries), redeliver_atom::value, static_cast<std::uint64_t>(i),
@@ -246,13 +259,18 @@ void schedule(consumer_actor self) {
     auto why = std::move(st.giving_up);
     st.giving_up.clear();
     settle_batch(self);
-    if (!record_failure(self, why))
+    if (st.stopping)
+      self->quit();
+    else if (!record_failure(self, why))
       self->delayed_send(self, st.args.settings.restart_backoff_min, retry_atom::value);
     return;
   }
   if (st.first_undone == st.slots.size()) {
     settle_batch(self);
-    poll(self);
+    if (st.stopping)
+      self->quit();
+    else
+      poll(self);
   }
 }
 
@@ -279,17 +297,30 @@ void poll(consumer_actor self) {
   auto& st = self->state;
   const auto& cfg = st.args.settings;
   auto wait = static_cast<std::uint32_t>(st.draining ? 0 : cfg.poll_timeout.count());
+  st.polling = true;
   self->request(st.source, cfg.poll_timeout + poll_grace, poll_atom::value, cfg.group_id, cfg.name, cfg.batch_size,
                 wait)
     .then(
       [=](log_entries& entries) {
-        if (entries.empty() && self->state.draining) {
+        auto& st = self->state;
+        st.polling = false;
+        if (st.stopping) {  // polled before the stop arrived: nothing of it was started
+          st.batch = std::move(entries);
+          st.first_undone = 0;
+          settle_batch(self);
+          self->quit();
+          return;
+        }
+        if (entries.empty() && st.draining) {
           self->quit();
           return;
         }
         start_batch(self, std::move(entries));
       },
       [=](caf::error& e) {
+        self->state.polling = false;
+        if (self->state.stopping)
+          return self->quit();
         if (!record_failure(self, "polling topic '" + self->state.args.full_topic + "': " + describe(e)))
           self->delayed_send(self, self->state.args.settings.restart_backoff_min, retry_atom::value);
       });
@@ -300,18 +331,23 @@ caf::behavior consumer_behavior(consumer_actor self, consumer_args args) {
   st.args = std::move(args);
   auto& m = *st.args.metrics;
   const auto& name = st.args.settings.name;
-  st.ok = &m.consumer_messages(name, "ok");
-  st.retried = &m.consumer_messages(name, "retried");
-  st.dead_lettered = &m.consumer_messages(name, "dead_lettered");
-  st.failed = &m.consumer_messages(name, "failed");
-  st.consecutive = &m.consumer_consecutive_errors(name);
+  st.ok = m.consumer_messages(name, "ok");
+  st.retried = m.consumer_messages(name, "retried");
+  st.dead_lettered = m.consumer_messages(name, "dead_lettered");
+  st.failed = m.consumer_messages(name, "failed");
+  st.consecutive = m.consumer_consecutive_errors(name);
+  st.end_to_end = m.end_to_end_latency(name);
   st.source = st.args.open_source(self, st.args.stats);
   // Joining hands back what this consumer's previous incarnation held but never acknowledged.
   self->request(st.source, poll_grace, join_atom::value, st.args.settings.group_id, name)
     .then([=](bool) { poll(self); },
           [=](caf::error& e) { self->quit(failure("joining topic: " + describe(e))); });
   return {
-    [=](retry_atom) { poll(self); },
+    [=](retry_atom) {
+      if (self->state.stopping)
+        return self->quit();
+      poll(self);
+    },
     [=](delivered_atom, std::uint64_t i, std::uint64_t generation, const delivery_result& outcome) {
       if (on_outcome(self, static_cast<std::size_t>(i), generation, outcome))
         schedule(self);
@@ -329,6 +365,12 @@ caf::behavior consumer_behavior(consumer_actor self, consumer_args args) {
       schedule(self);
     },
     [=](drain_atom) { self->state.draining = true; },
+    [=](stop_atom) {
+      auto& st = self->state;
+      st.stopping = true;
+      if (!st.polling && st.batch.empty())
+        self->quit();
+    },
   };
 }
 

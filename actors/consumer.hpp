@@ -12,6 +12,8 @@
 // supervisor decides when to start it again.
 //
 //   (drain_atom) -> finish what the topic holds for the group, then stop normally
+//   (stop_atom)  -> finish the batch in hand (acknowledging what was delivered, giving back
+//                   the rest), then stop normally: how a reload retires a consumer
 
 #include "actors/messages.hpp"
 #include "actors/sink.hpp"

@@ -6,8 +6,13 @@
 // /v1/consumers, and /readyz turns 503) while its restarts go on; it is "running" again once
 // it delivers. The other consumers are not affected.
 //
-//   (status_atom) -> consumer_statuses
-//   (drain_atom)  -> bool, once every consumer finished what its topic holds and stopped
+// A reload hands it the next set of consumers: a consumer the same as before is not touched;
+// a changed one finishes its batch in hand, stops, and starts again as configured now; a
+// removed one finishes its batch and stops; a new one starts.
+//
+//   (status_atom)                  -> consumer_statuses
+//   (reload_atom, consumer_set)    -> consumer_changes
+//   (drain_atom)                   -> bool, once every consumer finished what its topic holds and stopped
 
 #include "actors/consumer.hpp"
 #include "actors/messages.hpp"
@@ -17,6 +22,7 @@
 
 #include <caf/all.hpp>
 
+#include <memory>
 #include <vector>
 
 namespace eventrouter {
@@ -27,9 +33,35 @@ struct supervised_consumer {
   std::string full_topic;
   source_opener open_source;
   caf::actor dead_letter;  // the dead-letter topic's actor, if the consumer has one
+  // The actors a running incarnation holds on to besides its dead-letter topic (its topic,
+  // its sink's topic): one replaced by a reload means the consumer must start again.
+  std::vector<caf::actor> depends_on;
+
+  bool same_as(const supervised_consumer& other) const {
+    return settings == other.settings && full_topic == other.full_topic && dead_letter == other.dead_letter &&
+           depends_on == other.depends_on;
+  }
+};
+
+// What a reload asks the supervisor to run from now on, with the sinks to give the consumers
+// it starts.
+struct consumer_set {
+  std::vector<supervised_consumer> consumers;
+  sink_factory make_sink;
+};
+using consumer_set_ptr = std::shared_ptr<const consumer_set>;
+
+// What a reload did to the consumers, by name.
+struct consumer_changes {
+  std::vector<std::string> started;
+  std::vector<std::string> stopped;
+  std::vector<std::string> restarted;
 };
 
 caf::actor spawn_consumer_supervisor(caf::actor_system& sys, std::vector<supervised_consumer> consumers,
                                      sink_factory make_sink, metrics::registry& metrics);
 
 }  // namespace eventrouter
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(eventrouter::consumer_set_ptr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(eventrouter::consumer_changes)

@@ -1,5 +1,6 @@
 #include "actors/http_api.hpp"
 
+#include "actors/config_manager.hpp"
 #include "actors/failure.hpp"
 #include "router/cloudevents.hpp"
 
@@ -14,6 +15,8 @@ namespace json = boost::json;
 namespace {
 
 constexpr auto status_timeout = std::chrono::seconds(5);
+// A reload waits for consumers to finish their batch in hand.
+constexpr auto reload_timeout = std::chrono::seconds(60);
 
 http::response json_response(unsigned status, const json::value& body) {
   return {status, "application/json", json::serialize(body) + "\n", {}};
@@ -44,7 +47,8 @@ http::response answer_for(const route_outcome& outcome, std::size_t events) {
   switch (outcome.result) {
     case route_outcome::status::accepted:
       return {202, "application/json",
-              "{\"accepted\":" + std::to_string(events) + ",\"deliveries\":" + std::to_string(outcome.deliveries) + "}\n",
+              "{\"accepted\":" + std::to_string(events) + ",\"deliveries\":" + std::to_string(outcome.deliveries) +
+                ",\"generation\":" + std::to_string(outcome.generation) + "}\n",
               {}};
     case route_outcome::status::rejected:
       return error_response(400, outcome.errors.size() == 1 ? outcome.errors.front()
@@ -73,23 +77,52 @@ json::object to_json(const consumer_status& c) {
           {"last_error", c.last_error}};
 }
 
-using status_answer = std::function<http::response(const consumer_statuses&)>;
+// One HTTP request that needs an actor's answer: a short-lived actor asks, responds, and
+// ends, so no IO thread waits. (The question is an argument, not a capture: CAF 0.17
+// dereferences a null argument tuple when a function actor has none.)
+using question = std::function<void(caf::event_based_actor*)>;
+void ask_once(caf::event_based_actor* self, const question& ask) { ask(self); }
 
-// One request that needs the consumers' states: asks the supervisor, answers, and ends.
-// (Spawned with arguments, not captures: CAF 0.17 dereferences a null argument tuple when a
-// function actor has none.)
-void consumer_status_query(caf::event_based_actor* self, caf::actor supervisor, http::responder respond,
-                           status_answer answer) {
-  self->request(supervisor, status_timeout, status_atom::value)
-    .then([respond, answer](const consumer_statuses& list) { respond(answer(list)); },
-          [respond](caf::error& e) { respond(error_response(503, "consumer status unavailable: " + describe(e))); });
+// Asks the supervisor for the consumers' states and answers with `answer`.
+template <class Answer>
+question consumer_status_question(caf::actor supervisor, http::responder respond, Answer answer) {
+  return [=](caf::event_based_actor* self) {
+    self->request(supervisor, status_timeout, status_atom::value)
+      .then([respond, answer](const consumer_statuses& list) { respond(answer(list)); },
+            [respond](caf::error& e) { respond(error_response(503, "consumer status unavailable: " + describe(e))); });
+  };
 }
 
-http::response consumers_answer(const consumer_statuses& list) {
+http::response consumers_answer(std::uint64_t generation, const consumer_statuses& list) {
   json::array out;
   for (const auto& c : list)
     out.push_back(to_json(c));
-  return json_response(200, {{"consumers", std::move(out)}});
+  return json_response(200, {{"generation", generation}, {"consumers", std::move(out)}});
+}
+
+http::response reload_answer(const reload_result& r) {
+  json::object body{{"result", to_string(r.result)}, {"generation", r.generation}};
+  if (r.result == reload_result::outcome::ok) {
+    body["changes"] = r.changes;
+    return json_response(200, body);
+  }
+  body["error"] = r.result == reload_result::outcome::invalid
+                    ? "the configuration file is invalid; still serving generation " + std::to_string(r.generation)
+                    : "the reload failed; serving generation " + std::to_string(r.generation);
+  json::array details;
+  for (const auto& e : r.errors)
+    details.push_back(json::string(e));
+  body["details"] = std::move(details);
+  return json_response(r.result == reload_result::outcome::invalid ? 422 : 500, body);
+}
+
+// Compares in a time that depends on the given token's length only, so that a guess learns
+// nothing from how long its refusal took.
+bool same_secret(std::string_view given, std::string_view secret) {
+  unsigned char diff = given.size() == secret.size() ? 0 : 1;
+  for (std::size_t i = 0; i < given.size(); ++i)
+    diff |= static_cast<unsigned char>(given[i] ^ (i < secret.size() ? secret[i] : 0));
+  return diff == 0;
 }
 
 // Ready while accepting events and no consumer is failed (restarted past max_restarts).
@@ -107,9 +140,9 @@ class http_api {
  public:
   explicit http_api(http_api_context ctx)
       : ctx_(ctx),
-        malformed_(&ctx.metrics.rejected("malformed")),
-        too_large_(&ctx.metrics.rejected("too_large")),
-        unsupported_(&ctx.metrics.rejected("unsupported_media_type")) {}
+        malformed_(ctx.metrics.rejected("malformed")),
+        too_large_(ctx.metrics.rejected("too_large")),
+        unsupported_(ctx.metrics.rejected("unsupported_media_type")) {}
 
   void operator()(http::request&& req, http::responder respond);
 
@@ -125,7 +158,10 @@ class http_api {
   void health(const http::request&, http::responder& respond) { respond(json_response(200, {{"status", "ok"}})); }
 
   void routes(const http::request&, http::responder& respond) {
-    respond(json_response(200, ctx_.svc.table().to_json()));
+    auto routing = ctx_.svc.routing_now();
+    auto body = routing->table->to_json();
+    body["generation"] = routing->generation;
+    respond(json_response(200, body));
   }
 
   void metrics(const http::request&, http::responder& respond) {
@@ -135,7 +171,7 @@ class http_api {
   void ready(const http::request&, http::responder& respond) {
     if (!ctx_.ready.load(std::memory_order_relaxed))
       return respond(error_response(503, "not ready: starting or draining"));
-    ctx_.sys.spawn(consumer_status_query, ctx_.svc.supervisor(), std::move(respond), status_answer(readiness_answer));
+    ctx_.sys.spawn(ask_once, consumer_status_question(ctx_.svc.supervisor(), std::move(respond), readiness_answer));
   }
 
   // `type` is one of the three media types post_events accepts.
@@ -151,7 +187,7 @@ class http_api {
     auto type = media_type(req.header("content-type"));
     if (type != "application/cloudevents+json" && type != "application/cloudevents-batch+json" &&
         type != "application/json") {
-      unsupported_->Increment();
+      unsupported_.add();
       respond(error_response(415, "content type '" + type +
                                     "' is not supported; expected application/cloudevents+json, "
                                     "application/cloudevents-batch+json, or application/json with ce-* headers"));
@@ -160,7 +196,7 @@ class http_api {
     auto parsed = parse(req, type);
     if (auto* error = std::get_if<parse_error>(&parsed)) {
       bool too_large = error->reason == parse_error::kind::too_large;
-      (too_large ? too_large_ : malformed_)->Increment();
+      (too_large ? too_large_ : malformed_).add();
       respond(error_response(too_large ? 413 : 400, error->message));
       return;
     }
@@ -171,21 +207,48 @@ class http_api {
     caf::anon_send(ctx_.svc.producer(), ingest_atom::value, event_batch{std::move(batch)}, std::move(reply));
   }
 
-  // Asks the supervisor from a short-lived actor, so no IO thread waits on it.
   void consumers(const http::request&, http::responder& respond) {
-    ctx_.sys.spawn(consumer_status_query, ctx_.svc.supervisor(), std::move(respond), status_answer(consumers_answer));
+    auto generation = ctx_.svc.routing_now()->generation;
+    ctx_.sys.spawn(ask_once, consumer_status_question(ctx_.svc.supervisor(), std::move(respond),
+                                                      [generation](const consumer_statuses& list) {
+                                                        return consumers_answer(generation, list);
+                                                      }));
+  }
+
+  // The token is read from the environment variable the configuration names, at each call:
+  // rotating it needs the variable changed and a restart, never a file holding it.
+  void admin_reload(const http::request& req, http::responder& respond) {
+    auto env = ctx_.svc.settings_now()->admin.token_env;
+    const char* token = std::getenv(env.c_str());
+    if (token == nullptr || *token == '\0')
+      return respond(error_response(403, "admin endpoints are disabled: the environment variable " + env +
+                                           " (admin.token_env) holds no token"));
+    auto given = req.header("authorization").value_or("");
+    constexpr std::string_view scheme = "Bearer ";
+    if (given.size() <= scheme.size() || given.substr(0, scheme.size()) != scheme ||
+        !same_secret(given.substr(scheme.size()), token)) {
+      auto res = error_response(401, "missing or wrong bearer token (Authorization: Bearer <token>)");
+      res.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"eventrouter\"");
+      return respond(std::move(res));
+    }
+    ctx_.sys.spawn(ask_once, question([manager = ctx_.config_manager, respond](caf::event_based_actor* self) {
+                     self->request(manager, reload_timeout, reload_atom::value, std::string("POST /admin/reload"))
+                       .then([respond](const reload_result& r) { respond(reload_answer(r)); },
+                             [respond](caf::error& e) { respond(error_response(503, "reload unavailable: " + describe(e))); });
+                   }));
   }
 
   http_api_context ctx_;
-  prometheus::Counter* malformed_;
-  prometheus::Counter* too_large_;
-  prometheus::Counter* unsupported_;
+  metrics::counter malformed_;
+  metrics::counter too_large_;
+  metrics::counter unsupported_;
 };
 
 const http_api::endpoint http_api::endpoints[] = {
   {"/v1/events", "POST", &http_api::post_events}, {"/healthz", "GET", &http_api::health},
   {"/readyz", "GET", &http_api::ready},           {"/v1/routes", "GET", &http_api::routes},
   {"/v1/consumers", "GET", &http_api::consumers}, {"/metrics", "GET", &http_api::metrics},
+  {"/admin/reload", "POST", &http_api::admin_reload},
 };
 
 void http_api::operator()(http::request&& req, http::responder respond) {

@@ -5,9 +5,10 @@
 //   POST /v1/events      CloudEvents: structured, batch or binary mode -> 202 | 400 | 413 | 415 | 503
 //   GET  /healthz        200 while the process serves
 //   GET  /readyz         200 while it accepts events and no consumer is failed; else 503 saying why
-//   GET  /v1/routes      the routing table
+//   GET  /v1/routes      the routing table and its configuration generation
 //   GET  /v1/consumers   each consumer's state and counters
 //   GET  /metrics        Prometheus text format
+//   POST /admin/reload   reload the configuration file (Authorization: Bearer <token>) -> 200 | 401 | 403 | 422 | 500
 
 #include "actors/service.hpp"
 #include "config/settings.hpp"
@@ -26,6 +27,7 @@ struct http_api_context {
   metrics::registry& metrics;
   config::http_settings http;
   std::atomic<bool>& ready;
+  caf::actor config_manager;  // answers /admin/reload
 };
 
 http::handler make_http_api(http_api_context ctx);

@@ -20,8 +20,8 @@ struct kafka_reader_state {
   std::uint64_t next_offset = 0;
   std::unordered_map<std::uint64_t, kafka::partition_offset> in_flight;  // local offset -> where it came from
   std::set<std::pair<std::int32_t, std::int64_t>> malformed;            // reported once per incarnation
-  prometheus::Counter* malformed_counter = nullptr;
-  prometheus::Gauge* lag = nullptr;
+  metrics::counter malformed_counter;
+  metrics::gauge lag;
 };
 
 using kafka_reader_actor = caf::stateful_actor<kafka_reader_state>*;
@@ -50,7 +50,7 @@ void report_malformed(kafka_reader_actor self, const kafka::record& r, const std
   if (!st.malformed.emplace(r.partition, r.offset).second)
     return;
   st.args.stats->malformed++;
-  st.malformed_counter->Increment();
+  st.malformed_counter.add();
   log_line(log_level::error, "consumer '" + st.args.consumer.name + "': " + r.topic + " partition " +
                                  std::to_string(r.partition) + " offset " + std::to_string(r.offset) +
                                  " cannot be delivered and is passed over: " + why);
@@ -62,7 +62,7 @@ caf::result<log_entries> poll(kafka_reader_actor self, std::size_t max, std::uin
     open(self);
     auto records = st.client->poll(max, std::chrono::milliseconds(timeout_ms));
     if (auto lag = st.client->lag())
-      st.lag->Set(static_cast<double>(*lag));
+      st.lag.set(static_cast<double>(*lag));
     log_entries out;
     out.reserve(records.size());
     for (auto& r : records) {
@@ -101,8 +101,8 @@ std::map<std::pair<std::string, std::int32_t>, std::vector<std::int64_t>> take(k
 caf::behavior kafka_reader(kafka_reader_actor self, kafka_reader_args args) {
   auto& st = self->state;
   st.args = std::move(args);
-  st.malformed_counter = &st.args.metrics->consumer_messages(st.args.consumer.name, "malformed");
-  st.lag = &st.args.metrics->consumer_lag(st.args.consumer.name);
+  st.malformed_counter = st.args.metrics->consumer_messages(st.args.consumer.name, "malformed");
+  st.lag = st.args.metrics->consumer_lag(st.args.consumer.name);
   return {
     [=](join_atom, const std::string&, const std::string&) {
       try {

@@ -1,6 +1,7 @@
 #include "actors/kafka_topic.hpp"
 
 #include "actors/failure.hpp"
+#include "actors/publish_meter.hpp"
 
 #include <unordered_map>
 
@@ -11,6 +12,7 @@ namespace {
 struct pending_publish {
   caf::typed_response_promise<std::uint64_t> promise;
   std::size_t events;
+  publish_meter::clock::time_point started;
 };
 
 struct kafka_topic_state {
@@ -19,8 +21,8 @@ struct kafka_topic_state {
   config::topic_format format = config::topic_format::json;
   std::uint64_t next_batch = 0;
   std::unordered_map<std::uint64_t, pending_publish> pending;
-  prometheus::Counter* published_ok = nullptr;
-  prometheus::Counter* published_error = nullptr;
+  publish_meter meter;
+  bool stopping = false;
 };
 
 using kafka_topic_actor = caf::stateful_actor<kafka_topic_state>*;
@@ -31,14 +33,13 @@ caf::behavior kafka_topic(kafka_topic_actor self, std::shared_ptr<kafka::produce
   st.producer = std::move(producer);
   st.topic = std::move(topic);
   st.format = format;
-  st.published_ok = &metrics->published(st.topic, "kafka", "ok");
-  st.published_error = &metrics->published(st.topic, "kafka", "error");
+  st.meter = publish_meter(*metrics, st.topic, "kafka");
   return {
     [=](publish_atom, const topic_batch& batch) -> caf::result<std::uint64_t> {
       auto& st = self->state;
       auto id = st.next_batch++;
       auto promise = self->make_response_promise<std::uint64_t>();
-      st.pending.emplace(id, pending_publish{promise, batch->size()});
+      st.pending.emplace(id, pending_publish{promise, batch->size(), publish_meter::clock::now()});
       st.producer->produce(st.topic, *batch, st.format,
                            [me = caf::actor_cast<caf::actor>(self), id](std::string error) {
                              caf::anon_send(me, delivered_atom::value, id, std::move(error));
@@ -50,15 +51,22 @@ caf::behavior kafka_topic(kafka_topic_actor self, std::shared_ptr<kafka::produce
       auto it = st.pending.find(id);
       if (it == st.pending.end())
         return;
-      auto events = static_cast<double>(it->second.events);
       if (error.empty()) {
-        st.published_ok->Increment(events);
+        st.meter.succeeded(it->second.events, it->second.started);
         it->second.promise.deliver(static_cast<std::uint64_t>(it->second.events));
       } else {
-        st.published_error->Increment(events);
+        st.meter.failed(it->second.events);
         it->second.promise.deliver(failure(error));
       }
       st.pending.erase(it);
+      if (st.stopping && st.pending.empty())
+        self->quit();
+    },
+    [=](stop_atom) {
+      auto& st = self->state;
+      st.stopping = true;  // publishes under way still get their delivery reports
+      if (st.pending.empty())
+        self->quit();
     },
   };
 }

@@ -6,6 +6,7 @@
 //
 //   (publish_atom, topic_batch)                  -> uint64_t events written | error
 //   (delivered_atom, batch id, error or "")      from the producer's delivery thread
+//   (stop_atom)                                  -> (none) stops once earlier publishes are reported
 
 #include "actors/messages.hpp"
 #include "config/settings.hpp"

@@ -1,6 +1,8 @@
 #include "actors/memory_topic.hpp"
 
 #include "actors/failure.hpp"
+#include "actors/publish_meter.hpp"
+#include "actors/service_log.hpp"
 #include "transports/memory_log.hpp"
 
 #include <memory>
@@ -23,8 +25,7 @@ struct memory_topic_state {
   std::unique_ptr<memory_log> log;
   std::vector<parked_poll> parked;  // polls waiting for entries, oldest first
   std::uint64_t next_poll_id = 0;
-  prometheus::Counter* published_ok = nullptr;
-  prometheus::Counter* published_error = nullptr;
+  publish_meter meter;
 };
 
 using memory_topic_actor = caf::stateful_actor<memory_topic_state>*;
@@ -43,11 +44,12 @@ void serve_parked(memory_topic_actor self) {
   }
 }
 
-// A consumer that joins again was restarted: whatever it had parked belongs to its old self.
-void drop_parked_of(memory_topic_actor self, const std::string& group, const std::string& consumer) {
+// Answers the parked polls `which` selects with nothing, at once.
+template <class Predicate>
+void end_parked(memory_topic_actor self, Predicate which) {
   auto& parked = self->state.parked;
   for (auto it = parked.begin(); it != parked.end();) {
-    if (it->group == group && it->consumer == consumer) {
+    if (which(*it)) {
       it->promise.deliver(log_entries{});
       it = parked.erase(it);
     } else {
@@ -63,24 +65,25 @@ caf::behavior memory_topic(memory_topic_actor self, std::string full_name, std::
   st.log = std::make_unique<memory_log>(max_len);
   for (const auto& g : groups)
     st.log->create_group(g);
-  st.published_ok = &metrics->published(st.name, "memory", "ok");
-  st.published_error = &metrics->published(st.name, "memory", "error");
+  st.meter = publish_meter(*metrics, st.name, "memory");
   return {
     [=](publish_atom, const topic_batch& batch) -> caf::result<std::uint64_t> {
       auto& st = self->state;
+      auto started = publish_meter::clock::now();
       auto size = batch->size();
       auto first = st.log->append(std::move(*batch));
       if (!first) {
-        st.published_error->Increment(static_cast<double>(size));
+        st.meter.failed(size);
         return failure("memory topic '" + st.name + "' is full: " + std::to_string(st.log->size()) +
                        " entries not yet acknowledged by every consumer group (transports.memory.max_len)");
       }
-      st.published_ok->Increment(static_cast<double>(size));
+      st.meter.succeeded(size, started);
       serve_parked(self);
       return *first;
     },
     [=](join_atom, const std::string& group, const std::string& consumer) {
-      drop_parked_of(self, group, consumer);
+      // A consumer that joins again was restarted: whatever it had parked belongs to its old self.
+      end_parked(self, [&](const parked_poll& p) { return p.group == group && p.consumer == consumer; });
       self->state.log->join(group, consumer);
       serve_parked(self);  // entries given back may be due to a consumer already waiting
       return true;
@@ -98,14 +101,7 @@ caf::behavior memory_topic(memory_topic_actor self, std::string full_name, std::
       return promise;
     },
     [=](poll_end_atom, std::uint64_t id) {
-      auto& parked = self->state.parked;
-      for (auto it = parked.begin(); it != parked.end(); ++it) {
-        if (it->id == id) {
-          it->promise.deliver(log_entries{});
-          parked.erase(it);
-          return;
-        }
-      }
+      end_parked(self, [id](const parked_poll& p) { return p.id == id; });
     },
     [=](ack_atom, const std::string& group, const std::vector<std::uint64_t>& offsets) {
       self->state.log->ack(group, offsets);
@@ -115,6 +111,18 @@ caf::behavior memory_topic(memory_topic_actor self, std::string full_name, std::
       serve_parked(self);
     },
     [=](status_atom, const std::string& group) { return self->state.log->lag(group); },
+    [=](leave_atom, const std::string& group) {
+      // Answered now: served by a later append, a parked poll would bring the group back.
+      end_parked(self, [&](const parked_poll& p) { return p.group == group; });
+      self->state.log->remove_group(group);
+    },
+    [=](stop_atom) {
+      auto& st = self->state;
+      if (st.log->size() > 0)
+        log_line(log_level::warn, "memory topic '" + st.name + "' removed by a reload with " +
+                                    std::to_string(st.log->size()) + " entries no consumer group will read");
+      self->quit();
+    },
   };
 }
 

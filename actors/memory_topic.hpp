@@ -8,6 +8,8 @@
 //   (poll_atom, group, consumer, max, timeout_ms)      -> log_entries (empty after the timeout)
 //   (ack_atom | nack_atom, group, vector<uint64_t>)    -> (none)
 //   (status_atom, group)                               -> uint64_t lag
+//   (leave_atom, group)                                -> (none) the group is forgotten
+//   (stop_atom)                                        -> (none) stops after earlier messages
 
 #include "actors/messages.hpp"
 #include "metrics/registry.hpp"

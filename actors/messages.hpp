@@ -30,6 +30,9 @@ using drain_atom = caf::atom_constant<caf::atom("drain")>;
 using retry_atom = caf::atom_constant<caf::atom("retry")>;
 using delivered_atom = caf::atom_constant<caf::atom("delivered")>;
 using redeliver_atom = caf::atom_constant<caf::atom("redeliver")>;
+using reload_atom = caf::atom_constant<caf::atom("reload")>;
+using stop_atom = caf::atom_constant<caf::atom("stop")>;
+using leave_atom = caf::atom_constant<caf::atom("leave")>;
 
 // A batch of ingested events, as one producer request handed them over.
 using event_batch = std::shared_ptr<const std::vector<event_ptr>>;
@@ -47,6 +50,7 @@ struct route_outcome {
   status result = status::accepted;
   std::size_t deliveries = 0;       // (event, topic) pairs published
   std::vector<std::string> errors;  // one line per problem, naming the event and route
+  std::uint64_t generation = 0;     // of the configuration that routed the batch
 };
 
 // Completes an ingest request outside the actor system (the HTTP connection's responder).

@@ -30,8 +30,8 @@ struct redis_reader_state {
   std::uint64_t next_offset = 0;
   std::unordered_map<std::uint64_t, std::string> in_flight;  // local offset -> stream id
   std::set<std::string> malformed;                            // reported once per incarnation
-  prometheus::Counter* malformed_counter = nullptr;
-  prometheus::Gauge* lag = nullptr;
+  metrics::counter malformed_counter;
+  metrics::gauge lag;
 };
 
 using redis_reader_actor = caf::stateful_actor<redis_reader_state>*;
@@ -51,7 +51,7 @@ void report_malformed(redis_reader_actor self, const std::string& id, const std:
   if (!st.malformed.insert(id).second)
     return;
   st.args.stats->malformed++;
-  st.malformed_counter->Increment();
+  st.malformed_counter.add();
   log_line(log_level::error, "consumer '" + st.args.consumer.name + "': stream " + st.args.stream + " entry " + id +
                                  " cannot be delivered and stays pending: " + why);
 }
@@ -99,7 +99,7 @@ void update_lag(redis_reader_actor self) {
     return;
   st.next_lag = now + lag_interval;
   if (auto lag = redis::group_lag(*st.client, st.args.stream, st.args.consumer.group_id))
-    st.lag->Set(static_cast<double>(*lag));
+    st.lag.set(static_cast<double>(*lag));
 }
 
 caf::result<log_entries> poll(redis_reader_actor self, std::size_t max, std::uint32_t timeout_ms) {
@@ -153,8 +153,8 @@ caf::behavior redis_reader(redis_reader_actor self, redis_reader_args args) {
   auto& st = self->state;
   st.args = std::move(args);
   st.client = std::make_unique<redis::client>(st.args.redis);
-  st.malformed_counter = &st.args.metrics->consumer_messages(st.args.consumer.name, "malformed");
-  st.lag = &st.args.metrics->consumer_lag(st.args.consumer.name);
+  st.malformed_counter = st.args.metrics->consumer_messages(st.args.consumer.name, "malformed");
+  st.lag = st.args.metrics->consumer_lag(st.args.consumer.name);
   return {
     [=](join_atom, const std::string&, const std::string&) -> caf::result<bool> {
       try {

@@ -1,6 +1,7 @@
 #include "actors/redis_topic.hpp"
 
 #include "actors/failure.hpp"
+#include "actors/publish_meter.hpp"
 #include "actors/service_log.hpp"
 #include "transports/redis_streams.hpp"
 
@@ -15,14 +16,14 @@ struct redis_topic_state {
   std::string stream;
   config::topic_format format = config::topic_format::json;
   std::vector<redis_group> groups;
-  prometheus::Counter* published_ok = nullptr;
-  prometheus::Counter* published_error = nullptr;
+  publish_meter meter;
 };
 
 using redis_topic_actor = caf::stateful_actor<redis_topic_state>*;
 
 caf::result<std::uint64_t> publish(redis_topic_actor self, const topic_batch& batch) {
   auto& st = self->state;
+  auto started = publish_meter::clock::now();
   try {
     if (st.client->ensure_connected()) {
       for (const auto& g : st.groups)
@@ -31,10 +32,10 @@ caf::result<std::uint64_t> publish(redis_topic_actor self, const topic_batch& ba
     }
     redis::append_events(*st.client, st.stream, st.client->settings().stream_max_len, *batch, st.format);
   } catch (const std::exception& e) {
-    st.published_error->Increment(static_cast<double>(batch->size()));
+    st.meter.failed(batch->size());
     return failure("redis topic '" + st.stream + "': " + e.what());
   }
-  st.published_ok->Increment(static_cast<double>(batch->size()));
+  st.meter.succeeded(batch->size(), started);
   return static_cast<std::uint64_t>(batch->size());
 }
 
@@ -45,10 +46,10 @@ caf::behavior redis_topic(redis_topic_actor self, config::redis_settings redis, 
   st.stream = std::move(stream);
   st.format = format;
   st.groups = std::move(groups);
-  st.published_ok = &metrics->published(st.stream, "redis", "ok");
-  st.published_error = &metrics->published(st.stream, "redis", "error");
+  st.meter = publish_meter(*metrics, st.stream, "redis");
   return {
     [=](publish_atom, const topic_batch& batch) { return publish(self, batch); },
+    [=](stop_atom) { self->quit(); },  // publishes are synchronous: none is left unanswered
   };
 }
 

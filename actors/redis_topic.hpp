@@ -11,6 +11,7 @@
 // doubles from reconnect_backoff_ms[0] to [1]; publishes inside the backoff fail at once.
 //
 //   (publish_atom, topic_batch) -> uint64_t events written | error
+//   (stop_atom)                 -> (none) stops after earlier messages
 
 #include "actors/messages.hpp"
 #include "config/settings.hpp"

@@ -10,12 +10,11 @@ namespace eventrouter {
 namespace {
 
 struct router_state {
-  std::shared_ptr<const routing_table> table;
-  std::vector<caf::actor> topics;
+  routing_ptr current;
   metrics::registry* metrics = nullptr;
-  std::unordered_map<const route_target*, prometheus::Counter*> routed;  // filled on first use
-  prometheus::Counter* unknown_type = nullptr;
-  prometheus::Counter* key_missing = nullptr;
+  std::unordered_map<const route_target*, metrics::counter> routed;  // of current's table, filled on first use
+  metrics::counter unknown_type;
+  metrics::counter key_missing;
 };
 
 using router_actor = caf::stateful_actor<router_state>*;
@@ -34,39 +33,41 @@ struct pending_batch {
 
 void count_plan(router_actor self, const batch_plan& plan) {
   auto& st = self->state;
-  st.unknown_type->Increment(static_cast<double>(plan.unknown_types));
-  st.key_missing->Increment(static_cast<double>(plan.missing_keys));
+  st.unknown_type.add(static_cast<double>(plan.unknown_types));
+  st.key_missing.add(static_cast<double>(plan.missing_keys));
   if (!plan.ok())
     return;
   for (const auto* target : plan.routed) {
-    auto& counter = st.routed[target];
-    if (counter == nullptr)
-      counter = &st.metrics->routed(target->event_type, target->topic);
-    counter->Increment();
+    auto it = st.routed.find(target);
+    if (it == st.routed.end())
+      it = st.routed.emplace(target, st.metrics->routed(target->event_type, target->topic)).first;
+    it->second.add();
   }
 }
 
 caf::result<route_outcome> route(router_actor self, const event_batch& batch, std::string_view skip_topic = {}) {
   auto& st = self->state;
-  auto plan = plan_batch(*st.table, *batch, skip_topic);
+  // Kept by the batch: a reload while its topics confirm must not free what it routes by.
+  auto routing = st.current;
+  auto plan = plan_batch(*routing->table, *batch, skip_topic);
   count_plan(self, plan);
   if (!plan.ok())
-    return route_outcome{route_outcome::status::rejected, 0, std::move(plan.errors)};
+    return route_outcome{route_outcome::status::rejected, 0, std::move(plan.errors), routing->generation};
   std::size_t topics_used = 0;
   for (const auto& events : plan.by_topic)
     topics_used += events.empty() ? 0 : 1;
   if (topics_used == 0)
-    return route_outcome{};  // every route of these types is disabled
+    return route_outcome{route_outcome::status::accepted, 0, {}, routing->generation};  // every route disabled
   auto pending = std::make_shared<pending_batch>(
     pending_batch{self->make_response_promise<route_outcome>(), topics_used,
-                  route_outcome{route_outcome::status::accepted, plan.routed.size(), {}}});
+                  route_outcome{route_outcome::status::accepted, plan.routed.size(), {}, routing->generation}});
   for (std::size_t i = 0; i < plan.by_topic.size(); ++i) {
     if (plan.by_topic[i].empty())
       continue;
     auto events = std::make_shared<std::vector<keyed_event>>(std::move(plan.by_topic[i]));
-    self->request(st.topics[i], publish_timeout, publish_atom::value, topic_batch{events})
+    self->request(routing->topics[i], publish_timeout, publish_atom::value, topic_batch{events})
       .then([pending](std::uint64_t) { pending->topic_done(); },
-            [pending, topic = st.table->topics()[i]](caf::error& e) {
+            [pending, topic = routing->table->topics()[i]](caf::error& e) {
               pending->outcome.result = route_outcome::status::unavailable;
               pending->outcome.errors.push_back("topic '" + topic + "': " + describe(e));
               pending->topic_done();
@@ -75,25 +76,28 @@ caf::result<route_outcome> route(router_actor self, const event_batch& batch, st
   return pending->promise;
 }
 
-caf::behavior router(router_actor self, std::shared_ptr<const routing_table> table,
-                     std::vector<caf::actor> topics, metrics::registry* metrics) {
+caf::behavior router(router_actor self, routing_ptr initial, metrics::registry* metrics) {
   auto& st = self->state;
-  st.table = std::move(table);
-  st.topics = std::move(topics);
+  st.current = std::move(initial);
   st.metrics = metrics;
-  st.unknown_type = &metrics->unrouted("unknown_type");
-  st.key_missing = &metrics->unrouted("key_missing");
+  st.unknown_type = metrics->unrouted("unknown_type");
+  st.key_missing = metrics->unrouted("key_missing");
   return {
     [=](route_atom, const event_batch& batch) { return route(self, batch); },
     [=](route_atom, const event_batch& batch, const std::string& read_from) { return route(self, batch, read_from); },
+    [=](reload_atom, routing_ptr next) {
+      auto& st = self->state;
+      st.current = std::move(next);
+      st.routed.clear();
+      return st.current->generation;
+    },
   };
 }
 
 }  // namespace
 
-caf::actor spawn_router(caf::actor_system& sys, std::shared_ptr<const routing_table> table,
-                        std::vector<caf::actor> topics, metrics::registry& metrics) {
-  return sys.spawn(router, std::move(table), std::move(topics), &metrics);
+caf::actor spawn_router(caf::actor_system& sys, routing_ptr initial, metrics::registry& metrics) {
+  return sys.spawn(router, std::move(initial), &metrics);
 }
 
 }  // namespace eventrouter

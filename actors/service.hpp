@@ -1,20 +1,44 @@
 #pragma once
 // The running actor graph for one configuration: topic actors, the router, the consumer
 // supervisor and the HTTP producer. main, the benchmarks and the tests build it the same way.
+//
+// It is also the control plane's one way to change that graph: apply() moves it to another
+// validated configuration. Starting is applying the first configuration to an empty graph.
+// The router, the supervisor and the producer live as long as the service; topics and
+// consumers come and go with configurations.
 
+#include "actors/consumer_supervisor.hpp"
 #include "actors/messages.hpp"
+#include "actors/router.hpp"
 #include "actors/sink.hpp"
 #include "config/settings.hpp"
+#include "config/settings_diff.hpp"
 #include "metrics/registry.hpp"
 #include "router/routing_table.hpp"
+#include "transports/kafka_producer.hpp"
 
 #include <caf/all.hpp>
 
 #include <chrono>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <vector>
 
 namespace eventrouter {
+
+// What apply() changed.
+struct applied_changes {
+  std::uint64_t generation = 0;
+  config::route_diff routes;
+  std::vector<std::string> topics_started;  // full names
+  std::vector<std::string> topics_stopped;  // removed, or replaced by a topic started
+  consumer_changes consumers;
+  std::vector<std::string> restart_only;  // changed keys only a restart applies
+
+  // One line for the log: what changed, "nothing" when nothing did.
+  std::string summary() const;
+};
 
 class service {
  public:
@@ -28,19 +52,44 @@ class service {
   const caf::actor& producer() const { return producer_; }
   const caf::actor& router() const { return router_; }
   const caf::actor& supervisor() const { return supervisor_; }
-  const routing_table& table() const { return *table_; }
+
+  // What serves now; safe from any thread.
+  routing_ptr routing_now() const;
+  std::shared_ptr<const config::settings> settings_now() const;
+
+  // Moves the graph to `next`, a validated configuration, and returns what changed. Throws
+  // std::runtime_error, having changed nothing, when a transport client for `next` cannot be
+  // created. One caller at a time (the config manager); blocks until the router routes by
+  // `next` and the supervisor has started, stopped or restarted the consumers.
+  applied_changes apply(const config::settings& next);
 
   // Graceful shutdown: waits until no ingest is in flight, then lets every consumer finish
   // what its topic holds. False when `budget` ran out first.
   bool drain(std::chrono::milliseconds budget);
 
  private:
+  struct running_topic {
+    config::topic_settings settings;
+    caf::actor actor;
+  };
+
+  caf::actor start_topic(const config::settings& next, const config::topic_settings& topic,
+                         const std::shared_ptr<kafka::producer>& kafka_producer);
+  bool reusable(const running_topic& running, const config::topic_settings& wanted, const config::settings& next,
+                bool kafka_replaced) const;
+
   caf::actor_system& sys_;
-  std::shared_ptr<const routing_table> table_;
-  std::vector<caf::actor> topics_;
+  metrics::registry& metrics_;
+  sink_factory sink_override_;  // tests' and benchmarks' sinks, for every configuration
+  std::shared_ptr<kafka::producer> kafka_producer_;
+  std::map<std::string, running_topic> topics_;  // by full name
   caf::actor router_;
   caf::actor supervisor_;
   caf::actor producer_;
+
+  mutable std::mutex published_mutex_;  // guards what other threads read: not on the data path
+  routing_ptr routing_;
+  std::shared_ptr<const config::settings> settings_;
 };
 
 }  // namespace eventrouter

@@ -1,9 +1,11 @@
 // eventrouter: the command line. `run` serves a configuration; `check-config` validates one.
 
+#include "actors/config_manager.hpp"
 #include "actors/http_api.hpp"
 #include "actors/service.hpp"
 #include "actors/service_log.hpp"
 #include "actors/sink.hpp"
+#include "config/file_watcher.hpp"
 #include "config/loader.hpp"
 #include "metrics/registry.hpp"
 #include "dlq_replay.hpp"
@@ -32,7 +34,8 @@ constexpr int exit_usage = 2;    // bad command line or invalid configuration
 constexpr std::string_view usage = R"(usage: eventrouter <command> [options]
 
 commands:
-  run --config FILE     serve the configuration in FILE until SIGTERM or SIGINT
+  run --config FILE     serve the configuration in FILE until SIGTERM or SIGINT; reload it
+                        on SIGHUP, when it changes (reload.watch_file), or POST /admin/reload
   check-config FILE     validate FILE; print every problem; exit 0 when it is valid
   replay --config FILE --consumer NAME (--from-time RFC3339 | --from-offset N)
                         move a Kafka consumer's group back and deliver from there to the end
@@ -71,19 +74,36 @@ int check_config(const std::string& path) {
   return exit_ok;
 }
 
-// Blocks the shutdown signals in this thread and, by inheritance, in every thread started
-// after it, so that only sigwait in main receives them.
-sigset_t block_shutdown_signals() {
+// Blocks the shutdown and reload signals in this thread and, by inheritance, in every thread
+// started after it, so that only sigwait in main receives them.
+sigset_t block_control_signals() {
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   return signals;
 }
 
+// Reloads when the file changes; without inotify, SIGHUP and the admin call still do.
+std::unique_ptr<config::file_watcher> watch(const std::string& path, const config::reload_settings& reload,
+                                            caf::actor manager) {
+  if (!reload.watch_file)
+    return nullptr;
+  try {
+    return std::make_unique<config::file_watcher>(path, reload.debounce, [manager] {
+      caf::anon_send(manager, reload_atom::value, std::string("file changed"));
+    });
+  } catch (const std::exception& e) {
+    log_line(log_level::warn, std::string("not watching the configuration file: ") + e.what() +
+                                "; reload with SIGHUP or POST /admin/reload");
+    return nullptr;
+  }
+}
+
 int run(const std::string& path) {
-  auto signals = block_shutdown_signals();
+  auto signals = block_control_signals();
   auto settings = load(path);
   if (!settings)
     return exit_usage;
@@ -101,10 +121,11 @@ int run(const std::string& path) {
     return exit_failure;
   }
   auto& svc = *started;
+  auto manager = spawn_config_manager(sys, path, svc, metrics);
   std::atomic<bool> ready{false};
   http::server server{{settings->http.host, settings->http.port, settings->http.max_body_bytes,
                        settings->http.threads},
-                      make_http_api({sys, svc, metrics, settings->http, ready})};
+                      make_http_api({sys, svc, metrics, settings->http, ready, manager})};
   try {
     server.start();
   } catch (const std::exception& e) {
@@ -115,11 +136,21 @@ int run(const std::string& path) {
   log_line(log_level::info, "eventrouter listening on http://" + settings->http.host + ":" +
                                 std::to_string(server.port()) + " with " + path);
 
+  auto watcher = watch(path, settings->reload, manager);
+
   int signal = 0;
-  sigwait(&signals, &signal);
+  while (sigwait(&signals, &signal) == 0 && signal == SIGHUP)
+    caf::anon_send(manager, reload_atom::value, std::string("SIGHUP"));
   log_line(log_level::info, std::string("received ") + (signal == SIGTERM ? "SIGTERM" : "SIGINT") +
                                 "; draining");
   ready = false;
+  watcher.reset();
+  {
+    // A reload under way finishes first: the configuration does not change during the drain.
+    caf::scoped_actor self{sys};
+    self->send_exit(manager, caf::exit_reason::user_shutdown);
+    self->wait_for(manager);
+  }
   server.stop_accepting();
   bool drained = svc.drain(settings->shutdown_timeout);
   server.stop();

@@ -319,7 +319,7 @@ figures run_http(const options& o) {
   pipeline p{o};
   std::atomic<bool> ready{true};
   http::server server{{"127.0.0.1", 0, 64 << 20, 2},
-                      make_http_api({p.sys, p.svc, p.metrics, p.settings.http, ready})};
+                      make_http_api({p.sys, p.svc, p.metrics, p.settings.http, ready, caf::actor{}})};
   server.start();
   auto start = clock_type::now();
   std::vector<std::thread> clients;

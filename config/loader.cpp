@@ -294,6 +294,29 @@ void read_listen(const std::string& text, const std::string& path, http_settings
   out.port = static_cast<std::uint16_t>(port);
 }
 
+bool is_env_name(std::string_view name) {
+  if (name.empty() || std::isdigit(static_cast<unsigned char>(name.front())))
+    return false;
+  return std::all_of(name.begin(), name.end(),
+                     [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
+}
+
+void read_admin(object_reader& r, admin_settings& out, problems_list& problems) {
+  if (auto env = r.string("token_env")) {
+    if (!is_env_name(*env))
+      problems.add(r.path_of("token_env"),
+                   "is \"" + *env + "\"; expected the name of an environment variable, such as EVENTROUTER_ADMIN_TOKEN");
+    out.token_env = *env;
+  }
+}
+
+void read_reload(object_reader& r, reload_settings& out) {
+  if (auto watch = r.boolean("watch_file"))
+    out.watch_file = *watch;
+  if (auto n = r.number("debounce_ms", 0, 60000))
+    out.debounce = std::chrono::milliseconds(*n);
+}
+
 void read_http(object_reader& r, http_settings& out, problems_list& problems) {
   if (auto listen = r.string("listen"))
     read_listen(*listen, r.path_of("listen"), out, problems);
@@ -766,6 +789,14 @@ settings read_settings(const json::object& root, problems_list& problems) {
   }
   if (auto n = r.number("shutdown_timeout_ms", 1, 3600000))
     out.shutdown_timeout = std::chrono::milliseconds(*n);
+  if (const auto* admin = r.object("admin")) {
+    object_reader a(*admin, r.path_of("admin"), problems);
+    read_admin(a, out.admin, problems);
+  }
+  if (const auto* reload = r.object("reload")) {
+    object_reader rl(*reload, r.path_of("reload"), problems);
+    read_reload(rl, out.reload);
+  }
   read_topics(r, out, problems);
   read_producer_config(r, out, problems);
   read_consumers(r, out, problems);

@@ -23,12 +23,16 @@ struct http_settings {
   std::size_t max_batch_events = 1000;       // larger batches get 413
   std::size_t max_in_flight_events = 10000;  // past this, ingest answers 503
   unsigned threads = 2;                      // Asio threads serving HTTP
+
+  bool operator==(const http_settings&) const = default;
 };
 
 struct memory_settings {
   // Entries a memory topic keeps. Entries every group has acknowledged are trimmed first; a
   // topic full of unacknowledged entries refuses new ones (503) rather than dropping any.
   std::size_t max_len = 100000;
+
+  bool operator==(const memory_settings&) const = default;
 };
 
 // transports.redis: one Redis server (or proxy) holding every redis topic as a stream.
@@ -44,6 +48,8 @@ struct redis_settings {
   std::chrono::milliseconds command_timeout{5000};         // one command or one pipelined batch
   std::chrono::milliseconds reconnect_backoff_min{100};    // first wait after a lost connection
   std::chrono::milliseconds reconnect_backoff_max{5000};   // the wait doubles up to this
+
+  bool operator==(const redis_settings&) const = default;
 };
 
 // transports.kafka: one Kafka cluster, one idempotent producer per process, one librdkafka
@@ -53,6 +59,8 @@ struct kafka_settings {
   // librdkafka properties for producer and consumers alike (compression, security, linger...),
   // checked by librdkafka itself at load time.
   std::map<std::string, std::string> properties;
+
+  bool operator==(const kafka_settings&) const = default;
 };
 
 struct topic_settings {
@@ -60,6 +68,8 @@ struct topic_settings {
   std::string full_name;  // <topic_prefix>-<name>, or name when there is no prefix
   transport_kind transport = transport_kind::memory;
   topic_format format = topic_format::json;
+
+  bool operator==(const topic_settings&) const = default;
 };
 
 // One entry of producer_config: event type -> topic, as in Open edX EVENT_BUS_PRODUCER_CONFIG.
@@ -68,6 +78,8 @@ struct route {
   std::string topic;            // name as in the file; look it up in settings::topics
   std::string event_key_field;  // period-separated path into data, e.g. xblock_info.usage_key
   bool enabled = true;
+
+  bool operator==(const route&) const = default;
 };
 
 struct sink_settings {
@@ -82,6 +94,8 @@ struct sink_settings {
   // each other (their order kept) — the default — or not.
   std::size_t concurrency = 1;
   bool ordered = true;
+
+  bool operator==(const sink_settings&) const = default;
 };
 
 // Tries of one event before it is dead-lettered (or, without a dead-letter topic, given back).
@@ -89,6 +103,8 @@ struct retry_settings {
   unsigned max_attempts = 3;
   std::chrono::milliseconds backoff_min{100};   // wait before the second try
   std::chrono::milliseconds backoff_max{10000};  // the wait doubles up to this, with jitter
+
+  bool operator==(const retry_settings&) const = default;
 };
 
 struct consumer_settings {
@@ -112,6 +128,25 @@ struct consumer_settings {
   // Redis topics only.
   std::chrono::milliseconds claim_idle{60000};  // take over entries pending this long (XAUTOCLAIM)
   std::string last_read_id;                     // a new group starts after this stream id
+
+  bool operator==(const consumer_settings&) const = default;
+};
+
+// admin: the token-protected endpoints (POST /admin/reload).
+struct admin_settings {
+  // The environment variable holding the bearer token. Unset or empty: admin endpoints answer
+  // 403, so the token never has to be written into the file.
+  std::string token_env = "EVENTROUTER_ADMIN_TOKEN";
+
+  bool operator==(const admin_settings&) const = default;
+};
+
+// reload: picking up an edited file by itself. SIGHUP and POST /admin/reload always work.
+struct reload_settings {
+  bool watch_file = true;                   // reload when the file changes (inotify)
+  std::chrono::milliseconds debounce{500};  // quiet after the last change before reloading
+
+  bool operator==(const reload_settings&) const = default;
 };
 
 struct settings {
@@ -122,9 +157,13 @@ struct settings {
   std::optional<redis_settings> redis;  // set when transports.redis is configured
   std::optional<kafka_settings> kafka;  // set when transports.kafka is configured
   std::chrono::milliseconds shutdown_timeout{10000};  // drain budget on SIGTERM
+  admin_settings admin;
+  reload_settings reload;
   std::map<std::string, topic_settings> topics;       // by name as in the file
   std::vector<route> routes;
   std::vector<consumer_settings> consumers;
+
+  bool operator==(const settings&) const = default;
 };
 
 std::string to_string(transport_kind);

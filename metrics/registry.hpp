@@ -1,13 +1,15 @@
 #pragma once
-// Every metric eventrouter exposes, in one Prometheus registry. Labels carry only names from
-// the configuration (event types, topics, consumers), so cardinality is bounded by the file.
+// Every metric eventrouter exposes, in one registry. Labels carry only names from the
+// configuration (event types, topics, consumers, transports), so cardinality is bounded by
+// the file.
 //
-// Looking a labelled series up takes a lock inside prometheus-cpp; callers on the hot path
-// look their series up once, keep the reference, and then only touch an atomic per update.
+// Looking a labelled series up takes a lock; callers on the hot path look their series up
+// once, keep the handle, and then only touch an atomic per update (see handles.hpp).
 
-#include <prometheus/counter.h>
+#include "metrics/handles.hpp"
+#include "metrics/histogram.hpp"
+
 #include <prometheus/family.h>
-#include <prometheus/gauge.h>
 #include <prometheus/registry.h>
 
 #include <memory>
@@ -17,33 +19,50 @@ namespace eventrouter::metrics {
 
 class registry {
  public:
-  registry();
+  // A disabled registry hands out empty handles and exposes nothing: the benchmark's
+  // baseline for what metrics cost.
+  enum class mode { enabled, disabled };
+  explicit registry(mode m = mode::enabled);
 
   // Events handed to eventrouter, by source (http, consumer).
-  prometheus::Counter& received(const std::string& source);
+  counter received(const std::string& source);
   // Ingest requests refused before routing, by reason (malformed, too_large, overloaded,
   // unsupported_media_type).
-  prometheus::Counter& rejected(const std::string& reason);
+  counter rejected(const std::string& reason);
   // (event, topic) pairs routed, by event type and topic.
-  prometheus::Counter& routed(const std::string& event_type, const std::string& topic);
+  counter routed(const std::string& event_type, const std::string& topic);
   // Events no route took, by reason (unknown_type, key_missing); no type label, so an unknown
   // type cannot add series.
-  prometheus::Counter& unrouted(const std::string& reason);
-  // Publish attempts by topic, transport and result (ok, error).
-  prometheus::Counter& published(const std::string& topic, const std::string& transport,
-                                 const std::string& result);
-  // Events a consumer finished, by outcome (ok, failed).
-  prometheus::Counter& consumer_messages(const std::string& consumer, const std::string& outcome);
-  prometheus::Counter& consumer_restarts(const std::string& consumer);
-  prometheus::Gauge& consumer_consecutive_errors(const std::string& consumer);
-  prometheus::Gauge& consumer_lag(const std::string& consumer);
-  // Events accepted by ingest and not yet answered.
-  prometheus::Gauge& in_flight();
+  counter unrouted(const std::string& reason);
+  // Events published, by topic, transport and result (ok, error).
+  counter published(const std::string& topic, const std::string& transport, const std::string& result);
+  // Seconds from a topic receiving a batch to the batch being durable, by transport.
+  histogram_handle publish_duration(const std::string& transport);
 
-  // The Prometheus text exposition format (version 0.0.4).
+  // Events a consumer finished or tried, by outcome (ok, retried, dead_lettered, failed, malformed).
+  counter consumer_messages(const std::string& consumer, const std::string& outcome);
+  counter consumer_restarts(const std::string& consumer);
+  gauge consumer_consecutive_errors(const std::string& consumer);
+  // 1 for the consumer's current state (running, restarting, failed, stopped), 0 for the others.
+  gauge consumer_state(const std::string& consumer, const std::string& state);
+  gauge consumer_lag(const std::string& consumer);
+  // Seconds from an event's `time` attribute to its sink's success, by consumer.
+  histogram_handle end_to_end_latency(const std::string& consumer);
+
+  // Events accepted by ingest and not yet answered.
+  gauge in_flight();
+
+  // Configuration reloads by result (ok, invalid, failed), the generation serving (1 at
+  // start, +1 per applied reload) and when the last reload succeeded (Unix seconds).
+  counter reloads(const std::string& result);
+  gauge config_generation();
+  gauge last_reload_success();
+
+  // The Prometheus text exposition format (version 0.0.4), with the process_* metrics.
   std::string serialize() const;
 
  private:
+  bool enabled_;
   std::shared_ptr<prometheus::Registry> registry_;
   prometheus::Family<prometheus::Counter>& received_;
   prometheus::Family<prometheus::Counter>& rejected_;
@@ -53,8 +72,14 @@ class registry {
   prometheus::Family<prometheus::Counter>& consumer_messages_;
   prometheus::Family<prometheus::Counter>& consumer_restarts_;
   prometheus::Family<prometheus::Gauge>& consumer_consecutive_errors_;
+  prometheus::Family<prometheus::Gauge>& consumer_state_;
   prometheus::Family<prometheus::Gauge>& consumer_lag_;
-  prometheus::Gauge& in_flight_;
+  prometheus::Family<prometheus::Gauge>& in_flight_;
+  prometheus::Family<prometheus::Counter>& reloads_;
+  prometheus::Family<prometheus::Gauge>& config_generation_;
+  prometheus::Family<prometheus::Gauge>& last_reload_success_;
+  histogram_family publish_duration_;
+  histogram_family end_to_end_latency_;
 };
 
 }  // namespace eventrouter::metrics

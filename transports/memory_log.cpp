@@ -39,6 +39,11 @@ memory_log::group_state& memory_log::group(const std::string& name) {
 
 void memory_log::create_group(const std::string& group_name) { group(group_name); }
 
+void memory_log::remove_group(const std::string& group_name) {
+  groups_.erase(group_name);
+  trim();
+}
+
 void memory_log::join(const std::string& group_name, const std::string& consumer) {
   auto& g = group(group_name);
   for (auto it = g.pending.begin(); it != g.pending.end();) {
@@ -70,18 +75,24 @@ std::vector<memory_log::entry> memory_log::poll(const std::string& group_name,
   return out;
 }
 
+// An acknowledgement for a removed group is late news from its last consumer: ignored, not
+// a reason to bring the group back.
 void memory_log::ack(const std::string& group_name, const std::vector<std::uint64_t>& offsets) {
-  auto& g = group(group_name);
+  auto it = groups_.find(group_name);
+  if (it == groups_.end())
+    return;
   for (auto offset : offsets)
-    g.pending.erase(offset);
+    it->second.pending.erase(offset);
   trim();
 }
 
 void memory_log::nack(const std::string& group_name, const std::vector<std::uint64_t>& offsets) {
-  auto& g = group(group_name);
+  auto it = groups_.find(group_name);
+  if (it == groups_.end())
+    return;
   for (auto offset : offsets)
-    if (g.pending.erase(offset) > 0)
-      g.redeliver.insert(offset);
+    if (it->second.pending.erase(offset) > 0)
+      it->second.redeliver.insert(offset);
 }
 
 std::uint64_t memory_log::lag(const std::string& group_name) const {

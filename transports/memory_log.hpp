@@ -39,6 +39,10 @@ class memory_log {
   // pending for `consumer` back to the group, as a restarted consumer has not finished them.
   void join(const std::string& group, const std::string& consumer);
 
+  // Forgets the group, so that what only it had not acknowledged can be trimmed: a group no
+  // configured consumer reads any more must not hold the log full.
+  void remove_group(const std::string& group);
+
   // Up to `max` entries for `consumer`: redeliveries first, then entries no one in the group
   // has seen. They stay pending for `consumer` until ack or nack.
   std::vector<entry> poll(const std::string& group, const std::string& consumer, std::size_t max);

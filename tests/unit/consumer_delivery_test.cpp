@@ -88,7 +88,7 @@ class consumer_delivery : public ::testing::Test {
 
   void supervise(config::consumer_settings c, std::shared_ptr<sink> out) {
     supervisor = spawn_consumer_supervisor(
-      sys, {{c, "t", shared_source(topic), dead_letters}},
+      sys, {{c, "t", shared_source(topic), dead_letters, {topic}}},
       [out](const config::consumer_settings&) { return out; }, metrics);
   }
 

@@ -78,7 +78,7 @@ class supervision : public ::testing::Test {
                  sink_factory make = {}) {
     std::vector<supervised_consumer> specs;
     for (auto& c : consumers)
-      specs.push_back({c, "t", shared_source(topic), dead_letter});
+      specs.push_back({c, "t", shared_source(topic), dead_letter, {topic}});
     if (!make)
       make = [this](const config::consumer_settings&) { return sink_; };
     supervisor = spawn_consumer_supervisor(sys, specs, make, metrics);

@@ -1,0 +1,93 @@
+#include "actors/config_manager.hpp"
+
+#include "actors/service_log.hpp"
+#include "config/loader.hpp"
+
+#include <chrono>
+
+namespace eventrouter {
+
+namespace {
+
+struct config_manager_state {
+  std::string path;
+  service* svc = nullptr;
+  metrics::counter ok;
+  metrics::counter invalid;
+  metrics::counter failed;
+  metrics::gauge generation;
+  metrics::gauge last_success;
+
+  void loaded(std::uint64_t serving) const {
+    generation.set(static_cast<double>(serving));
+    last_success.set(std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count());
+  }
+};
+
+using config_manager_actor = caf::stateful_actor<config_manager_state>*;
+
+reload_result reload(config_manager_actor self, const std::string& trigger) {
+  auto& st = self->state;
+  auto serving = st.svc->routing_now()->generation;
+  auto loaded = config::load_settings_file(st.path);
+  if (!loaded.value) {
+    st.invalid.add();
+    reload_result out{reload_result::outcome::invalid, serving, {}, {}};
+    for (const auto& p : loaded.problems)
+      out.errors.push_back(config::to_string(p));
+    std::string lines;
+    for (const auto& e : out.errors)
+      lines += "\n  " + st.path + ": " + e;
+    log_line(log_level::error, "reload (" + trigger + ") refused: " + std::to_string(out.errors.size()) +
+                                 " problem(s) in " + st.path + "; still serving generation " +
+                                 std::to_string(serving) + lines);
+    return out;
+  }
+  try {
+    auto changes = st.svc->apply(*loaded.value);
+    st.ok.add();
+    st.loaded(changes.generation);
+    auto summary = changes.summary();
+    log_line(changes.restart_only.empty() ? log_level::info : log_level::warn,
+             "reload (" + trigger + ") applied generation " + std::to_string(changes.generation) + ": " + summary);
+    return {reload_result::outcome::ok, changes.generation, {}, std::move(summary)};
+  } catch (const std::exception& e) {
+    st.failed.add();
+    serving = st.svc->routing_now()->generation;
+    log_line(log_level::error, "reload (" + trigger + ") failed: " + e.what() + "; serving generation " +
+                                 std::to_string(serving));
+    return {reload_result::outcome::failed, serving, {e.what()}, {}};
+  }
+}
+
+caf::behavior config_manager(config_manager_actor self, std::string path, service* svc, metrics::registry* m) {
+  auto& st = self->state;
+  st.path = std::move(path);
+  st.svc = svc;
+  st.ok = m->reloads("ok");
+  st.invalid = m->reloads("invalid");
+  st.failed = m->reloads("failed");
+  st.generation = m->config_generation();
+  st.last_success = m->last_reload_success();
+  st.loaded(svc->routing_now()->generation);  // the file the service started with was good
+  return {
+    [=](reload_atom, const std::string& trigger) { return reload(self, trigger); },
+  };
+}
+
+}  // namespace
+
+std::string to_string(reload_result::outcome o) {
+  switch (o) {
+    case reload_result::outcome::ok: return "ok";
+    case reload_result::outcome::invalid: return "invalid";
+    case reload_result::outcome::failed: return "failed";
+  }
+  return "unknown";
+}
+
+caf::actor spawn_config_manager(caf::actor_system& sys, std::string path, service& svc, metrics::registry& metrics) {
+  return sys.spawn<caf::detached>(config_manager, std::move(path), &svc, &metrics);
+}
+
+}  // namespace eventrouter
