@@ -15,6 +15,7 @@ struct router_state {
   std::unordered_map<const route_target*, metrics::counter> routed;  // of current's table, filled on first use
   metrics::counter unknown_type;
   metrics::counter key_missing;
+  metrics::counter from_consumers;  // events route sinks hand over (HTTP ingest counts its own)
 };
 
 using router_actor = caf::stateful_actor<router_state>*;
@@ -40,7 +41,7 @@ void count_plan(router_actor self, const batch_plan& plan) {
   for (const auto* target : plan.routed) {
     auto it = st.routed.find(target);
     if (it == st.routed.end())
-      it = st.routed.emplace(target, st.metrics->routed(target->event_type, target->topic)).first;
+      it = st.routed.emplace(target, st.metrics->routed(target->event_type, target->full_topic)).first;
     it->second.add();
   }
 }
@@ -82,9 +83,13 @@ caf::behavior router(router_actor self, routing_ptr initial, metrics::registry* 
   st.metrics = metrics;
   st.unknown_type = metrics->unrouted("unknown_type");
   st.key_missing = metrics->unrouted("key_missing");
+  st.from_consumers = metrics->received("consumer");
   return {
     [=](route_atom, const event_batch& batch) { return route(self, batch); },
-    [=](route_atom, const event_batch& batch, const std::string& read_from) { return route(self, batch, read_from); },
+    [=](route_atom, const event_batch& batch, const std::string& read_from) {
+      self->state.from_consumers.add(static_cast<double>(batch->size()));
+      return route(self, batch, read_from);
+    },
     [=](reload_atom, routing_ptr next) {
       auto& st = self->state;
       st.current = std::move(next);

@@ -206,8 +206,8 @@ TEST_F(service_http, metrics_count_what_was_received_routed_published_and_delive
   const auto& text = reply.body;
   for (auto series : {
          R"(eventrouter_events_received_total{source="http"} 3)",
-         R"(eventrouter_events_routed_total{event_type="org.openedx.content_authoring.xblock.published.v1",topic="xblock-lifecycle"} 1)",
-         R"(eventrouter_events_routed_total{event_type="org.openedx.learning.course.enrollment.created.v1",topic="enrollment-lifecycle"} 1)",
+         R"(eventrouter_events_routed_total{event_type="org.openedx.content_authoring.xblock.published.v1",topic="it-xblock-lifecycle"} 1)",
+         R"(eventrouter_events_routed_total{event_type="org.openedx.learning.course.enrollment.created.v1",topic="it-enrollment-lifecycle"} 1)",
          R"(eventrouter_events_unrouted_total{reason="unknown_type"} 1)",
          R"(eventrouter_events_published_total{result="ok",topic="it-xblock-published",transport="memory"} 1)",
          R"(eventrouter_consumer_messages_total{consumer="lifecycle-log",outcome="ok"} 1)",

@@ -1,5 +1,7 @@
 #include "kafka_broker.hpp"
 
+#include "scratch_folder.hpp"
+
 #include "redis_server.hpp"  // free_port()
 
 #include <librdkafka/rdkafka.h>
@@ -262,26 +264,6 @@ std::string random_cluster_id() {
   }
 }
 
-// The folders of brokers whose test process died without removing them (a crash, a SIGKILL at
-// a time-out): eventrouter-kafka-<pid>-<port>, where no process <pid> runs any more.
-void remove_abandoned_folders() {
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(fs::temp_directory_path(), ec)) {
-    auto name = entry.path().filename().string();
-    if (!name.starts_with("eventrouter-kafka-"))
-      continue;
-    auto rest = name.substr(std::strlen("eventrouter-kafka-"));
-    auto dash = rest.find('-');
-    if (dash == std::string::npos || dash == 0 ||
-        !std::all_of(rest.begin(), rest.begin() + static_cast<std::ptrdiff_t>(dash),
-                     [](unsigned char c) { return std::isdigit(c) != 0; }))
-      continue;
-    auto pid = static_cast<pid_t>(std::stol(rest.substr(0, dash)));
-    if (pid != ::getpid() && ::kill(pid, 0) != 0 && errno == ESRCH)
-      fs::remove_all(entry.path(), ec);
-  }
-}
-
 }  // namespace
 
 // --- kafka_broker ----------------------------------------------------------------------------
@@ -298,12 +280,9 @@ fs::path kafka_broker::jars() {
 kafka_broker::kafka_broker() : port_(free_port()), controller_port_(free_port()) {
   while (controller_port_ == port_)
     controller_port_ = free_port();
-  dir_ = fs::temp_directory_path() / ("eventrouter-kafka-" + std::to_string(::getpid()) + "-" + std::to_string(port_));
   try {
     jars_ = jars();
-    remove_abandoned_folders();
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
+    dir_ = scratch_folder("eventrouter-kafka-", port_);
 
     const std::string p = std::to_string(port_), c = std::to_string(controller_port_);
     write_file(dir_ / "server.properties",
@@ -373,14 +352,7 @@ void kafka_broker::start() {
   std::vector<std::string> args{"-Xmx512m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
                                 "-Dlog4j2.configurationFile=" + (dir_ / "log4j2.properties").string(),
                                 "-cp", (jars_ / "*").string(), "kafka.Kafka", (dir_ / "server.properties").string()};
-  // setpriv (util-linux) makes the kernel kill the JVM when the thread that started it ends, so
-  // a test process that crashes or is killed at a time-out leaves no broker behind.
-  if (fs::exists("/usr/bin/setpriv")) {
-    args.insert(args.begin(), {"--pdeathsig", "KILL", "java"});
-    process_ = std::make_unique<service_process>("/usr/bin/setpriv", args);
-  } else {
-    process_ = std::make_unique<service_process>("java", args);
-  }
+  process_ = start_tied_server("java", std::move(args));
   try {
     wait_until_ready(ready_timeout);
   } catch (const std::exception& e) {
