@@ -6,9 +6,14 @@
 //   http         batches POSTed over keep-alive HTTP connections -> the same path
 // Latency is per event, from the moment its batch is handed over until the sink has it.
 //
-//   pipeline_bench [--events N] [--batch B] [--runs R] [--clients C] [--window W]
-//                  [--only PATH] [--transport memory|redis|kafka]
-// With redis or kafka it starts its own redis-server or Kafka broker (the tests' harness).
+// What metrics cost: the paths through eventrouter (produce, router, http) run with the
+// service's metrics registry enabled, disabled (every update an untaken branch on an empty
+// handle), or both. With both (the default), each round runs a path with metrics and then
+// without, and the table adds the median without metrics and the overhead, (off - on) / off.
+// The budget for it is 5 %.
+//
+// Options: see `usage` below. With redis or kafka it starts its own redis-server or Kafka
+// broker (the tests' harness).
 
 #include "actors/messages.hpp"
 #include "actors/service.hpp"
@@ -43,6 +48,7 @@
 #include <iostream>
 #include <string>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 namespace {
@@ -52,6 +58,11 @@ using bench::event_json;
 using bench::figures;
 using bench::median;
 using clock_type = std::chrono::steady_clock;
+using metrics_mode = metrics::registry::mode;
+
+constexpr const char* usage =
+  "pipeline_bench [--events N] [--batch B] [--runs R] [--clients C] [--window W]\n"
+  "               [--only PATH] [--transport memory|redis|kafka] [--metrics on|off|both]\n";
 
 struct options {
   std::size_t events = 200000;
@@ -61,6 +72,7 @@ struct options {
   std::size_t window = 8;  // batches in flight per driver
   std::string only;        // run just this path (for profiling)
   std::string transport = "memory";
+  std::string metrics = "both";  // on, off, or both: alternating rounds, to measure what metrics cost
   std::string redis_url;   // set when transport is redis (a server this program started)
   std::uint16_t redis_port = 0;
   std::string kafka_bootstrap;  // set when transport is kafka (a broker this program started)
@@ -159,7 +171,7 @@ config::settings settings_for_bench(const options& o, bool with_consumer) {
   return *loaded.value;
 }
 
-// A service whose one consumer reports into a timing_sink.
+// A service whose one consumer reports into a timing_sink, with its metrics on or off.
 struct pipeline {
   options opts;
   std::vector<clock_type::time_point> sent;
@@ -170,8 +182,8 @@ struct pipeline {
   config::settings settings;
   service svc;
 
-  explicit pipeline(const options& o, bool with_consumer = true)
-      : opts(o), sent(o.events), sink_(std::make_shared<timing_sink>(o.events, sent)),
+  pipeline(const options& o, metrics_mode m, bool with_consumer = true)
+      : opts(o), sent(o.events), sink_(std::make_shared<timing_sink>(o.events, sent)), metrics(m),
         settings(settings_for_bench(o, with_consumer)),
         svc(sys, settings, metrics, [this](const config::consumer_settings&) { return sink_; }) {}
 };
@@ -203,9 +215,9 @@ void drive_router(pipeline& p, const std::vector<event_batch>& batches, std::siz
   }
 }
 
-figures run_router_direct(const options& o) {
+figures run_router_direct(const options& o, metrics_mode m) {
   auto batches = make_batches(o);
-  pipeline p{o};
+  pipeline p{o, m};
   auto start = clock_type::now();
   drive_router(p, batches, o.window);
   p.sink_->wait();
@@ -214,9 +226,9 @@ figures run_router_direct(const options& o) {
 }
 
 // Publishing alone: batches to the router until the transport confirmed them all.
-figures run_produce(const options& o) {
+figures run_produce(const options& o, metrics_mode m) {
   auto batches = make_batches(o);
-  pipeline p{o, false};
+  pipeline p{o, m, false};
   auto start = clock_type::now();
   drive_router(p, batches, o.window);
   auto seconds = std::chrono::duration<double>(clock_type::now() - start).count();
@@ -314,9 +326,9 @@ void http_client(std::uint16_t port, const std::vector<std::string>& bodies, std
   }
 }
 
-figures run_http(const options& o) {
+figures run_http(const options& o, metrics_mode m) {
   auto bodies = make_bodies(o);
-  pipeline p{o};
+  pipeline p{o, m};
   std::atomic<bool> ready{true};
   http::server server{{"127.0.0.1", 0, 64 << 20, 2},
                       make_http_api({p.sys, p.svc, p.metrics, p.settings.http, ready, caf::actor{}})};
@@ -366,27 +378,86 @@ figures run_caf_chain(const options& o) {
 }
 
 
-void report(const std::string& name, const std::vector<figures>& runs) {
-  std::vector<double> rate, p50, p99;
-  for (const auto& f : runs) {
-    rate.push_back(f.per_second);
+// A path's runs: `shown` with metrics as --metrics asks (on, for both), and with --metrics
+// both the same workload's runs without metrics.
+struct measured {
+  std::vector<figures> shown;
+  std::vector<figures> without_metrics;
+};
+
+// Runs a path --runs times. A path that takes a metrics mode goes through eventrouter's
+// actors: with --metrics both, each round runs it with metrics and then without, so that drift
+// during the bench (CPU clock, other load on the machine) falls on both modes alike rather than
+// on whichever mode would have had all its runs last. Baselines have no metrics to turn off.
+template <class F>
+measured repeat(const options& o, F run) {
+  measured out;
+  for (std::size_t i = 0; i < o.runs; ++i) {
+    if constexpr (std::is_invocable_v<F, const options&, metrics_mode>) {
+      out.shown.push_back(run(o, o.metrics == "off" ? metrics_mode::disabled : metrics_mode::enabled));
+      if (o.metrics == "both")
+        out.without_metrics.push_back(run(o, metrics_mode::disabled));
+    } else {
+      out.shown.push_back(run(o));
+    }
+  }
+  return out;
+}
+
+double median_rate(const std::vector<figures>& runs) {
+  std::vector<double> rates;
+  for (const auto& f : runs)
+    rates.push_back(f.per_second);
+  return median(rates);
+}
+
+// With --metrics both the table has two more columns, so the header and every row must agree.
+void print_header(const options& o) {
+  bool compare = o.metrics == "both";
+  std::printf("| path       |     events/s |   p50 (us) |   p99 (us) |%s\n",
+              compare ? " events/s, no metrics | overhead |" : "");
+  std::printf("|------------|-------------:|-----------:|-----------:|%s\n",
+              compare ? "---------------------:|---------:|" : "");
+}
+
+// One row: the medians of the runs; with --metrics both, then the median without metrics and
+// what metrics cost in events/s, "-" for a path without metrics.
+void report(const options& o, const std::string& name, const measured& runs) {
+  std::vector<double> p50, p99;
+  for (const auto& f : runs.shown) {
     p50.push_back(f.p50_us);
     p99.push_back(f.p99_us);
   }
-  if (median(p99) == 0) {  // a path that does not measure latency
-    std::printf("| %-10s | %12.0f | %10s | %10s |\n", name.c_str(), median(rate), "-", "-");
-    return;
+  auto rate = median_rate(runs.shown);
+  if (median(p99) == 0)  // a path that does not measure latency
+    std::printf("| %-10s | %12.0f | %10s | %10s |", name.c_str(), rate, "-", "-");
+  else
+    std::printf("| %-10s | %12.0f | %10.0f | %10.0f |", name.c_str(), rate, median(p50), median(p99));
+  if (o.metrics == "both") {
+    if (runs.without_metrics.empty()) {
+      std::printf(" %20s | %8s |", "-", "-");
+    } else {
+      auto off = median_rate(runs.without_metrics);
+      std::printf(" %20.0f | %6.1f %% |", off, 100.0 * (off - rate) / off);
+    }
   }
-  std::printf("| %-10s | %12.0f | %10.0f | %10.0f |\n", name.c_str(), median(rate), median(p50),
-              median(p99));
+  std::printf("\n");
 }
 
 options parse(int argc, char** argv) {
   options o;
-  for (int i = 1; i + 1 < argc; i += 2) {
+  for (int i = 1; i < argc; i += 2) {
     std::string flag = argv[i];
-    if (flag == "--only" || flag == "--transport") {
-      (flag == "--only" ? o.only : o.transport) = argv[i + 1];
+    if (flag == "--help") {
+      std::cout << usage;
+      std::exit(0);
+    }
+    if (i + 1 == argc) {
+      std::cerr << flag << " wants a value\n" << usage;
+      std::exit(2);
+    }
+    if (flag == "--only" || flag == "--transport" || flag == "--metrics") {
+      (flag == "--only" ? o.only : flag == "--transport" ? o.transport : o.metrics) = argv[i + 1];
       continue;
     }
     auto value = static_cast<std::size_t>(std::stoull(argv[i + 1]));
@@ -396,26 +467,15 @@ options parse(int argc, char** argv) {
     else if (flag == "--clients") o.clients = value;
     else if (flag == "--window") o.window = value;
     else {
-      std::cerr << "unknown flag " << flag << "\n";
+      std::cerr << "unknown flag " << flag << "\n" << usage;
       std::exit(2);
     }
   }
+  if (o.metrics != "on" && o.metrics != "off" && o.metrics != "both") {
+    std::cerr << "--metrics is on, off or both\n";
+    std::exit(2);
+  }
   return o;
-}
-
-template <class F>
-std::vector<figures> repeat(const options& o, F run) {
-  std::vector<figures> out;
-  for (std::size_t i = 0; i < o.runs; ++i)
-    out.push_back(run(o));
-  return out;
-}
-
-double median_rate(const std::vector<figures>& runs) {
-  std::vector<double> rates;
-  for (const auto& f : runs)
-    rates.push_back(f.per_second);
-  return median(rates);
 }
 
 }  // namespace
@@ -436,12 +496,13 @@ int main(int argc, char** argv) {
     return 2;
   }
   std::printf("pipeline_bench: %s transport, %zu events, batches of %zu, %zu runs (medians), %zu HTTP clients, "
-              "%u cores\n\n", o.transport.c_str(), o.events, o.batch, o.runs, o.clients,
-              std::thread::hardware_concurrency());
-  std::printf("| path       |     events/s |   p50 (us) |   p99 (us) |\n");
-  std::printf("|------------|-------------:|-----------:|-----------:|\n");
+              "%u cores, metrics %s\n\n", o.transport.c_str(), o.events, o.batch, o.runs, o.clients,
+              std::thread::hardware_concurrency(),
+              o.metrics == "both" ? "on vs off (alternating runs; overhead = (off - on) / off)"
+                                  : o.metrics.c_str());
+  print_header(o);
   auto wanted = [&](const char* path) { return o.only.empty() || o.only == path; };
-  std::vector<figures> baseline, produce, direct;
+  measured baseline, produce, direct;
   // What each transport is compared with: the same work without eventrouter.
   struct baseline_path {
     const char* name;
@@ -454,15 +515,15 @@ int main(int argc, char** argv) {
                                       "raw librdkafka produce (idempotent, acks=all)"}
                       : baseline_path{"caf-chain", run_caf_chain, "router", "the bare CAF chain"};
   if (wanted(base.name))
-    report(base.name, baseline = repeat(o, base.run));
+    report(o, base.name, baseline = repeat(o, base.run));
   if (wanted("produce"))
-    report("produce", produce = repeat(o, run_produce));
+    report(o, "produce", produce = repeat(o, run_produce));
   if (wanted("router"))
-    report("router", direct = repeat(o, run_router_direct));
+    report(o, "router", direct = repeat(o, run_router_direct));
   if (wanted("http"))
-    report("http", repeat(o, run_http));
-  const auto& compared = std::string(base.compared) == "produce" ? produce : direct;
-  if (!baseline.empty() && !compared.empty())
-    std::printf("\n%s path at %.0f %% of %s\n", base.compared, 100.0 * median_rate(compared) / median_rate(baseline),
-                base.describe);
+    report(o, "http", repeat(o, run_http));
+  const auto& compared = (std::string(base.compared) == "produce" ? produce : direct).shown;
+  if (!baseline.shown.empty() && !compared.empty())
+    std::printf("\n%s path at %.0f %% of %s\n", base.compared,
+                100.0 * median_rate(compared) / median_rate(baseline.shown), base.describe);
 }
