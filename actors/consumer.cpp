@@ -26,6 +26,7 @@ struct slot {
   std::string first_failure_time;
   std::uint64_t generation = 0;    // of the current try: tells late answers of earlier tries apart
   std::size_t previous_same_key = none;  // the event of the same key before it, when ordered
+  bool delivered = false;  // by the sink (not dead-lettered)
 };
 
 struct consumer_state {
@@ -74,13 +75,24 @@ void reset_errors(consumer_actor self) {
     self->state.consecutive.set(0);
 }
 
-// From the producer's clock to ours: skewed clocks can make it negative, which is kept (the
-// lowest bucket shows it) rather than hidden.
-void observe_end_to_end(const consumer_state& st, const event& ev) {
-  if (!st.end_to_end || ev.time.empty())
-    return;
-  if (auto produced = parse_rfc3339(ev.time))
-    st.end_to_end.observe(std::chrono::duration<double>(std::chrono::system_clock::now() - *produced).count());
+// The metrics of the events a batch acknowledges, once per batch: one clock reading for
+// all (the end of the journey is the acknowledgement) and one add per counter. From the
+// producer's clock to ours: skewed clocks can make an age negative, which is kept (the lowest
+// bucket shows it) rather than hidden.
+void count_acknowledged(consumer_state& st, std::size_t acknowledged) {
+  std::size_t delivered = 0;
+  auto now = st.end_to_end ? std::chrono::system_clock::now() : std::chrono::system_clock::time_point{};
+  for (std::size_t i = 0; i < acknowledged; ++i) {
+    if (!st.slots[i].delivered)
+      continue;
+    ++delivered;
+    const auto& time = st.batch[i].item.ev->time;
+    if (!st.end_to_end || time.empty())
+      continue;
+    if (auto produced = parse_rfc3339(time))
+      st.end_to_end.observe(std::chrono::duration<double>(now - *produced).count());
+  }
+  st.ok.add(static_cast<double>(delivered));
 }
 
 // Acknowledges the events done before the first one that is not, and gives back that one and
@@ -92,6 +104,7 @@ void settle_batch(consumer_actor self) {
   std::vector<std::uint64_t> done, rest;
   for (std::size_t i = 0; i < st.batch.size(); ++i)
     (i < st.first_undone ? done : rest).push_back(st.batch[i].offset);
+  count_acknowledged(st, std::min(st.first_undone, st.slots.size()));
   if (!done.empty())
     self->send(st.source, ack_atom::value, group, std::move(done));
   if (!rest.empty())
@@ -177,8 +190,7 @@ bool on_outcome(consumer_actor self, std::size_t i, std::uint64_t generation, co
   auto& s = st.slots[i];
   if (!outcome) {
     st.args.stats->delivered++;
-    st.ok.add();
-    observe_end_to_end(st, *st.batch[i].item.ev);
+    s.delivered = true;
     reset_errors(self);
     finish(self, i, slot::phase::done);
     return true;

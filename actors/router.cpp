@@ -3,6 +3,7 @@
 #include "actors/failure.hpp"
 #include "router/batch_plan.hpp"
 
+#include <algorithm>
 #include <unordered_map>
 
 namespace eventrouter {
@@ -38,11 +39,20 @@ void count_plan(router_actor self, const batch_plan& plan) {
   st.key_missing.add(static_cast<double>(plan.missing_keys));
   if (!plan.ok())
     return;
+  // One add per route per batch: a batch's events mostly share a few routes.
+  std::vector<std::pair<const route_target*, std::size_t>> per_route;
   for (const auto* target : plan.routed) {
+    auto same = std::find_if(per_route.begin(), per_route.end(), [&](const auto& p) { return p.first == target; });
+    if (same == per_route.end())
+      per_route.emplace_back(target, 1);
+    else
+      same->second++;
+  }
+  for (const auto& [target, events] : per_route) {
     auto it = st.routed.find(target);
     if (it == st.routed.end())
       it = st.routed.emplace(target, st.metrics->routed(target->event_type, target->full_topic)).first;
-    it->second.add();
+    it->second.add(static_cast<double>(events));
   }
 }
 

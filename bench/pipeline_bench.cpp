@@ -8,8 +8,8 @@
 //
 // What metrics cost: the paths through eventrouter (produce, router, http) run with the
 // service's metrics registry enabled, disabled (every update an untaken branch on an empty
-// handle), or both. With both (the default), each round runs a path with metrics and then
-// without, and the table adds the median without metrics and the overhead, (off - on) / off.
+// handle), or both. With both (the default), a path's runs alternate between the two, and the
+// table adds the median without metrics and the overhead, (off - on) / off.
 // The budget for it is 5 %.
 //
 // Options: see `usage` below. With redis or kafka it starts its own redis-server or Kafka
@@ -386,17 +386,31 @@ struct measured {
 };
 
 // Runs a path --runs times. A path that takes a metrics mode goes through eventrouter's
-// actors: with --metrics both, each round runs it with metrics and then without, so that drift
-// during the bench (CPU clock, other load on the machine) falls on both modes alike rather than
-// on whichever mode would have had all its runs last. Baselines have no metrics to turn off.
+// actors: with --metrics both, each round runs it with and without metrics, so that changing
+// conditions (other load on the machine, CPU clock) fall on both modes alike rather than on
+// whichever would have had all its runs last. Rounds also swap which mode goes first (on off,
+// off on, ...): a drift one way through the bench, as a Redis server filling with the runs'
+// streams, then cancels out instead of always favouring the mode run first. Baselines have no
+// metrics to turn off.
 template <class F>
 measured repeat(const options& o, F run) {
   measured out;
   for (std::size_t i = 0; i < o.runs; ++i) {
     if constexpr (std::is_invocable_v<F, const options&, metrics_mode>) {
-      out.shown.push_back(run(o, o.metrics == "off" ? metrics_mode::disabled : metrics_mode::enabled));
-      if (o.metrics == "both")
-        out.without_metrics.push_back(run(o, metrics_mode::disabled));
+      auto as_asked = [&] {
+        out.shown.push_back(run(o, o.metrics == "off" ? metrics_mode::disabled : metrics_mode::enabled));
+      };
+      auto without = [&] {
+        if (o.metrics == "both")
+          out.without_metrics.push_back(run(o, metrics_mode::disabled));
+      };
+      if (i % 2 == 0) {
+        as_asked();
+        without();
+      } else {
+        without();
+        as_asked();
+      }
     } else {
       out.shown.push_back(run(o));
     }

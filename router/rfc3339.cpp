@@ -1,7 +1,6 @@
 #include "router/rfc3339.hpp"
 
 #include <cstdio>
-#include <ctime>
 
 namespace eventrouter {
 
@@ -29,15 +28,13 @@ std::optional<std::chrono::system_clock::time_point> parse_rfc3339(std::string_v
       value = value * 10 + (t[i] - '0');
     return value;
   };
-  std::tm tm{};
-  tm.tm_year = number(0, 4) - 1900;
-  tm.tm_mon = number(5, 2) - 1;
-  tm.tm_mday = number(8, 2);
-  tm.tm_hour = number(11, 2);
-  tm.tm_min = number(14, 2);
-  tm.tm_sec = number(17, 2);
-  if (tm.tm_mon < 0 || tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 ||
-      tm.tm_sec > 60)
+  using namespace std::chrono;
+  // Civil-date arithmetic, not timegm: glibc's timegm takes the process-wide timezone lock,
+  // and consumers parse an event's time on the hot path (end-to-end latency).
+  year_month_day date{year{number(0, 4)}, month{static_cast<unsigned>(number(5, 2))},
+                      day{static_cast<unsigned>(number(8, 2))}};
+  auto hour = number(11, 2), minute = number(14, 2), second = number(17, 2);
+  if (!date.ok() || hour > 23 || minute > 59 || second > 60)
     return std::nullopt;
   std::size_t at = 19;
   std::chrono::microseconds fraction{0};
@@ -65,18 +62,21 @@ std::optional<std::chrono::system_clock::time_point> parse_rfc3339(std::string_v
       return std::nullopt;
     offset_minutes = (number(at + 1, 2) * 60 + number(at + 4, 2)) * (t[at] == '-' ? -1 : 1);
   }
-  auto seconds = timegm(&tm);
-  return std::chrono::system_clock::from_time_t(seconds) - std::chrono::minutes(offset_minutes) + fraction;
+  auto utc = sys_days{date} + hours{hour} + minutes{minute - offset_minutes} + seconds{second};
+  return time_point_cast<system_clock::duration>(utc) + fraction;
 }
 
 std::string format_rfc3339(std::chrono::system_clock::time_point t) {
-  auto seconds = std::chrono::system_clock::to_time_t(t);
-  auto micros = std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count() % 1000000;
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
+  using namespace std::chrono;
+  auto micros = floor<microseconds>(t);
+  auto day_start = floor<days>(micros);
+  year_month_day date{day_start};
+  hh_mm_ss time{micros - day_start};
   char text[64];
-  std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%06lld+00:00", utc.tm_year + 1900, utc.tm_mon + 1,
-                utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, static_cast<long long>(micros));
+  std::snprintf(text, sizeof text, "%04d-%02u-%02uT%02d:%02d:%02d.%06lld+00:00", static_cast<int>(date.year()),
+                static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
+                static_cast<int>(time.hours().count()), static_cast<int>(time.minutes().count()),
+                static_cast<int>(time.seconds().count()), static_cast<long long>(time.subseconds().count()));
   return text;
 }
 

@@ -21,7 +21,6 @@ std::vector<stream_field> stream_fields(const event& ev, const std::string& even
 std::variant<event_ptr, std::string> decode_stream_entry(const std::vector<std::pair<std::string, std::string>>& fields,
                                                          config::topic_format format) {
   event ev;
-  ev.minorversion = "0";
   const std::string* data = nullptr;
   for (const auto& [name, value] : fields) {
     if (name == "type") ev.type = value;
