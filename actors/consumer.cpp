@@ -81,18 +81,20 @@ void reset_errors(consumer_actor self) {
 // bucket shows it) rather than hidden.
 void count_acknowledged(consumer_state& st, std::size_t acknowledged) {
   std::size_t delivered = 0;
-  auto now = st.end_to_end ? std::chrono::system_clock::now() : std::chrono::system_clock::time_point{};
+  for (std::size_t i = 0; i < acknowledged; ++i)
+    delivered += st.slots[i].delivered ? 1 : 0;
+  st.ok.add(static_cast<double>(delivered));
+  if (!st.end_to_end || delivered == 0)
+    return;
+  auto now = std::chrono::system_clock::now();
+  metrics::histogram::batch ages(*st.end_to_end.series());
   for (std::size_t i = 0; i < acknowledged; ++i) {
-    if (!st.slots[i].delivered)
-      continue;
-    ++delivered;
     const auto& time = st.batch[i].item.ev->time;
-    if (!st.end_to_end || time.empty())
+    if (!st.slots[i].delivered || time.empty())
       continue;
     if (auto produced = parse_rfc3339(time))
-      st.end_to_end.observe(std::chrono::duration<double>(now - *produced).count());
+      ages.observe(std::chrono::duration<double>(now - *produced).count());
   }
-  st.ok.add(static_cast<double>(delivered));
 }
 
 // Acknowledges the events done before the first one that is not, and gives back that one and

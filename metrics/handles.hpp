@@ -54,6 +54,7 @@ class histogram_handle {
       series_->observe(v);
   }
   explicit operator bool() const { return series_ != nullptr; }
+  histogram* series() const { return series_; }
 
  private:
   histogram* series_ = nullptr;

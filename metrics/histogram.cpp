@@ -11,11 +11,26 @@ histogram::histogram(std::shared_ptr<const std::vector<double>> bounds)
     counts_[i].store(0, std::memory_order_relaxed);
 }
 
+// Prometheus buckets are "less than or equal": the first bound not below the value.
+std::size_t histogram::bucket_of(double value) const noexcept {
+  return static_cast<std::size_t>(std::lower_bound(bounds_->begin(), bounds_->end(), value) - bounds_->begin());
+}
+
 void histogram::observe(double value) noexcept {
-  // Prometheus buckets are "less than or equal": the first bound not below the value.
-  auto bucket = std::lower_bound(bounds_->begin(), bounds_->end(), value) - bounds_->begin();
-  counts_[static_cast<std::size_t>(bucket)].fetch_add(1, std::memory_order_relaxed);
+  counts_[bucket_of(value)].fetch_add(1, std::memory_order_relaxed);
   sum_.fetch_add(value, std::memory_order_relaxed);
+}
+
+void histogram::add(const std::vector<std::uint64_t>& counts, double sum) noexcept {
+  bool any = false;
+  for (std::size_t i = 0; i < counts.size(); ++i) {
+    if (counts[i] == 0)
+      continue;
+    counts_[i].fetch_add(counts[i], std::memory_order_relaxed);
+    any = true;
+  }
+  if (any)
+    sum_.fetch_add(sum, std::memory_order_relaxed);
 }
 
 prometheus::ClientMetric::Histogram histogram::snapshot() const {

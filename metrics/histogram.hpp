@@ -23,10 +23,32 @@ class histogram {
 
   void observe(double value) noexcept;
 
+  // Observations gathered in a local array and added with one atomic operation per bucket
+  // used: for a batch whose observations mostly fall in a few buckets.
+  class batch {
+   public:
+    explicit batch(histogram& h) : h_(h), counts_(h.bounds_->size() + 1, 0) {}
+    batch(const batch&) = delete;
+    batch& operator=(const batch&) = delete;
+    ~batch() { h_.add(counts_, sum_); }
+    void observe(double value) noexcept {
+      counts_[h_.bucket_of(value)]++;
+      sum_ += value;
+    }
+
+   private:
+    histogram& h_;
+    std::vector<std::uint64_t> counts_;
+    double sum_ = 0;
+  };
+
   // Cumulative bucket counts, as the exposition format wants them.
   prometheus::ClientMetric::Histogram snapshot() const;
 
  private:
+  std::size_t bucket_of(double value) const noexcept;
+  void add(const std::vector<std::uint64_t>& counts, double sum) noexcept;
+
   std::shared_ptr<const std::vector<double>> bounds_;
   std::unique_ptr<std::atomic<std::uint64_t>[]> counts_;  // bounds_->size() + 1, the last for +Inf
   std::atomic<double> sum_{0};

@@ -42,6 +42,25 @@ std::vector<std::uint64_t> cumulative_counts(const prometheus::ClientMetric::His
 
 // --- histogram ------------------------------------------------------------------------------
 
+TEST(histogram, a_batch_adds_up_to_the_same_as_each_observation_alone) {
+  histogram one_by_one(bounds({1, 2, 5})), batched(bounds({1, 2, 5}));
+  const std::vector<double> values{0.5, 1, 1.5, 2, 2, 4, 9, 0.25};
+  {
+    histogram::batch b(batched);
+    for (double v : values) {
+      b.observe(v);
+      one_by_one.observe(v);
+    }
+    EXPECT_EQ(batched.snapshot().sample_count, 0u) << "nothing shows before the batch ends";
+  }
+  auto expected = one_by_one.snapshot(), got = batched.snapshot();
+  EXPECT_EQ(got.sample_count, expected.sample_count);
+  EXPECT_DOUBLE_EQ(got.sample_sum, expected.sample_sum);
+  ASSERT_EQ(got.bucket.size(), expected.bucket.size());
+  for (std::size_t i = 0; i < got.bucket.size(); ++i)
+    EXPECT_EQ(got.bucket[i].cumulative_count, expected.bucket[i].cumulative_count) << "bucket " << i;
+}
+
 TEST(histogram, a_new_histogram_has_every_bucket_and_plus_inf_all_empty) {
   histogram h(bounds({1, 2, 5}));
   auto s = h.snapshot();
