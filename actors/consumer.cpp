@@ -89,11 +89,9 @@ void count_acknowledged(consumer_state& st, std::size_t acknowledged) {
   auto now = std::chrono::system_clock::now();
   metrics::histogram::batch ages(*st.end_to_end.series());
   for (std::size_t i = 0; i < acknowledged; ++i) {
-    const auto& time = st.batch[i].item.ev->time;
-    if (!st.slots[i].delivered || time.empty())
-      continue;
-    if (auto produced = parse_rfc3339(time))
-      ages.observe(std::chrono::duration<double>(now - *produced).count());
+    const auto& occurred = st.batch[i].item.ev->occurred;
+    if (st.slots[i].delivered && occurred)
+      ages.observe(std::chrono::duration<double>(now - *occurred).count());
   }
 }
 

@@ -77,6 +77,7 @@ struct attributes {
   std::optional<std::string> specversion, id, type, source, time, minorversion, sourcehost, sourcelib,
     datacontenttype;
   std::vector<std::pair<std::string, std::string>> extensions;
+  std::optional<std::chrono::system_clock::time_point> occurred;  // `time`, once checked
 };
 
 // Extension attribute names: lower-case letters and digits (CloudEvents), and '_' for the
@@ -91,7 +92,7 @@ constexpr std::string_view core_attributes[] = {"specversion", "id", "type", "so
                                                 "sourcehost", "sourcelib", "datacontenttype", "data",
                                                 "data_base64", "dataschema", "subject"};
 
-std::optional<std::string> check(const attributes& a) {
+std::optional<std::string> check(attributes& a) {
   if (!a.specversion)
     return "attribute 'specversion' is missing; expected \"1.0\"";
   if (*a.specversion != "1.0")
@@ -107,20 +108,25 @@ std::optional<std::string> check(const attributes& a) {
                              {"sourcelib", &a.sourcelib}})
     if (*value && has_control_character(**value))
       return std::string("attribute '") + name + "' contains a control character";
-  if (a.time && !parse_rfc3339(*a.time))
+  if (a.time && !(a.occurred = parse_rfc3339(*a.time)))
     return "attribute 'time' is \"" + *a.time + "\"; expected an RFC 3339 time such as 2023-06-09T14:12:45.320819+00:00";
   if (a.datacontenttype && !is_json_media_type(*a.datacontenttype))
     return "datacontenttype \"" + *a.datacontenttype + "\" is not supported; expected application/json";
   return std::nullopt;
 }
 
+// An event without a time gets the time it was received.
 event_ptr make_event(attributes&& a, json::value&& data) {
+  if (!a.time) {
+    a.occurred = std::chrono::system_clock::now();
+    a.time = format_rfc3339(*a.occurred);
+  }
   return std::make_shared<const event>(event{std::move(*a.id), std::move(*a.type), std::move(*a.source),
-                                             a.time ? std::move(*a.time) : format_rfc3339(std::chrono::system_clock::now()), "1.0",
+                                             std::move(*a.time), "1.0",
                                              a.minorversion ? std::move(*a.minorversion) : "0",
                                              std::move(a.sourcehost).value_or(""),
                                              std::move(a.sourcelib).value_or(""), "application/json",
-                                             std::move(data), std::move(a.extensions)});
+                                             std::move(data), std::move(a.extensions), a.occurred});
 }
 
 // One event in structured mode. `data` is moved out of `obj`, keeping the parse's storage.

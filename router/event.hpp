@@ -5,7 +5,9 @@
 
 #include <boost/json/value.hpp>
 
+#include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -26,6 +28,10 @@ struct event {
   // CloudEvents extension attributes carried along: extra Redis fields and Kafka headers, and
   // what a dead-letter topic adds (dlq_reason, dlq_attempts, ...). Names are lower case.
   std::vector<std::pair<std::string, std::string>> extensions;
+  // `time` parsed, once, where the event is made (ingest validates it anyway), so that
+  // consumers measuring end-to-end latency do not parse it again. Unset when `time` is not an
+  // RFC 3339 time, as an event read from a broker may carry.
+  std::optional<std::chrono::system_clock::time_point> occurred;
 };
 
 using event_ptr = std::shared_ptr<const event>;

@@ -1,6 +1,7 @@
 #include "router/kafka_record.hpp"
 
 #include "router/event_data.hpp"
+#include "router/rfc3339.hpp"
 
 namespace eventrouter {
 
@@ -36,6 +37,7 @@ std::variant<event_ptr, std::string> decode_kafka_record(const std::vector<std::
     else if (name == "sourcelib") ev.sourcelib = text;
     else if (name != "content-type" && name != "ce_datacontenttype") ev.extensions.emplace_back(name, text);
   }
+  ev.occurred = parse_rfc3339(ev.time);
   for (auto [name, field] : {std::pair{"ce_type", &ev.type}, {"ce_id", &ev.id}})
     if (field->empty()) {
       std::string why = "header '";

@@ -1,6 +1,7 @@
 #include "router/stream_entry.hpp"
 
 #include "router/event_data.hpp"
+#include "router/rfc3339.hpp"
 
 namespace eventrouter {
 
@@ -33,6 +34,7 @@ std::variant<event_ptr, std::string> decode_stream_entry(const std::vector<std::
     else if (name == "event_data") data = &value;
     else ev.extensions.emplace_back(name, value);
   }
+  ev.occurred = parse_rfc3339(ev.time);
   for (auto [name, value] : {std::pair{"type", &ev.type}, {"id", &ev.id}})
     if (value->empty())
       return std::string("field '") + name + "' is missing or empty";
