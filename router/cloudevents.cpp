@@ -1,6 +1,7 @@
 #include "router/cloudevents.hpp"
 
 #include "router/rfc3339.hpp"
+#include "router/utf8.hpp"
 
 #include <boost/json.hpp>
 
@@ -50,27 +51,6 @@ bool is_json_media_type(std::string_view type) {
   return base == "application/json" || (base.size() > 5 && base.ends_with("+json"));
 }
 
-// Well-formed UTF-8 (RFC 3629): no overlong forms, no surrogates, nothing past U+10FFFF.
-bool is_utf8(std::string_view s) {
-  auto byte = [&](std::size_t i) { return static_cast<unsigned char>(s[i]); };
-  for (std::size_t i = 0; i < s.size();) {
-    auto c = byte(i);
-    std::size_t n = c < 0x80 ? 0 : (c >> 5) == 0x6 ? 1 : (c >> 4) == 0xe ? 2 : (c >> 3) == 0x1e ? 3 : 4;
-    if (n == 4 || i + n >= s.size())
-      return false;
-    std::uint32_t code = n == 0 ? c : c & (0x3f >> n);
-    for (std::size_t k = 1; k <= n; ++k) {
-      if ((byte(i + k) & 0xc0) != 0x80)
-        return false;
-      code = (code << 6) | (byte(i + k) & 0x3f);
-    }
-    static constexpr std::uint32_t smallest[] = {0, 0x80, 0x800, 0x10000};
-    if (code < smallest[n] || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff))
-      return false;
-    i += n + 1;
-  }
-  return true;
-}
 
 // The attributes of one event, from whichever mode, checked the same way.
 struct attributes {
