@@ -149,6 +149,10 @@ std::optional<int> service_process::wait_exit(std::chrono::milliseconds timeout)
     auto r = ::waitpid(pid_, &status, WNOHANG);
     if (r == pid_) {
       exit_status_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      // What it wrote last may still be in the pipes: a caller reading stderr right after the
+      // exit must see it. Bounded, as a child of the process may hold the pipes open.
+      std::unique_lock lock{mutex_};
+      changed_.wait_for(lock, std::chrono::seconds(2), [&] { return out_.closed && err_.closed; });
       return exit_status_;
     }
     if (std::chrono::steady_clock::now() >= deadline)
