@@ -329,8 +329,7 @@ kafka_broker::kafka_broker() : port_(free_port()), controller_port_(free_port())
     start();
   } catch (...) {
     stop();
-    std::error_code ignored;
-    fs::remove_all(dir_, ignored);
+    remove_scratch_folder(dir_);
     throw;
   }
 }
@@ -340,8 +339,7 @@ kafka_broker::~kafka_broker() {
     stop();
   } catch (...) {
   }
-  std::error_code ignored;
-  fs::remove_all(dir_, ignored);
+  remove_scratch_folder(dir_);
 }
 
 void kafka_broker::start() {

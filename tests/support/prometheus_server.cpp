@@ -142,16 +142,14 @@ prometheus_server::prometheus_server(const std::vector<std::string>& targets, st
     }
   } catch (...) {
     stop();
-    std::error_code ignored;
-    fs::remove_all(dir_, ignored);
+    remove_scratch_folder(dir_);
     throw;
   }
 }
 
 prometheus_server::~prometheus_server() {
   stop();
-  std::error_code ignored;
-  fs::remove_all(dir_, ignored);
+  remove_scratch_folder(dir_);
 }
 
 void prometheus_server::stop() {

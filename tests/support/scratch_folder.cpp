@@ -42,6 +42,11 @@ fs::path scratch_folder(std::string_view prefix, std::uint16_t port) {
   return dir;
 }
 
+void remove_scratch_folder(const fs::path& dir) {
+  std::error_code ignored;
+  fs::remove_all(dir, ignored);
+}
+
 std::unique_ptr<service_process> start_tied_server(const std::string& program, std::vector<std::string> args) {
   if (!fs::exists("/usr/bin/setpriv"))
     return std::make_unique<service_process>(program, args);

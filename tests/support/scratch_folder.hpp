@@ -19,6 +19,9 @@ namespace eventrouter::testing {
 // of the same prefix first.
 std::filesystem::path scratch_folder(std::string_view prefix, std::uint16_t port);
 
+// Removes a scratch folder, ignoring errors: called from destructors and failure paths.
+void remove_scratch_folder(const std::filesystem::path& dir);
+
 // Starts `program` under setpriv --pdeathsig KILL (util-linux) where there is one.
 std::unique_ptr<service_process> start_tied_server(const std::string& program, std::vector<std::string> args);
 

@@ -40,6 +40,22 @@ std::vector<std::uint64_t> cumulative_counts(const prometheus::ClientMetric::His
   return out;
 }
 
+// Runs `work` on `threads` threads started together, so that they really overlap; joins them.
+template <class Work>
+void run_together(int threads, Work work) {
+  std::atomic<int> ready{0};
+  std::vector<std::thread> workers;
+  for (int t = 0; t < threads; ++t)
+    workers.emplace_back([&] {
+      ready.fetch_add(1);
+      while (ready.load() < threads) {
+      }
+      work();
+    });
+  for (auto& w : workers)
+    w.join();
+}
+
 // --- histogram ------------------------------------------------------------------------------
 
 TEST(histogram, a_batch_adds_up_to_the_same_as_each_observation_alone) {
@@ -123,18 +139,10 @@ TEST(histogram, concurrent_observations_from_four_threads_lose_none) {
   constexpr int threads = 4;
   constexpr int per_thread = 100000;
   histogram h(bounds({1, 2, 3}));
-  std::atomic<int> ready{0};
-  std::vector<std::thread> workers;
-  for (int t = 0; t < threads; ++t)
-    workers.emplace_back([&] {
-      ready.fetch_add(1);
-      while (ready.load() < threads) {
-      }  // start together, so the observations really overlap
-      for (int i = 0; i < per_thread; ++i)
-        h.observe(static_cast<double>(i % 5));  // 0, 1, 2, 3, 4: integers, so the sum is exact
-    });
-  for (auto& w : workers)
-    w.join();
+  run_together(threads, [&] {
+    for (int i = 0; i < per_thread; ++i)
+      h.observe(static_cast<double>(i % 5));  // 0, 1, 2, 3, 4: integers, so the sum is exact
+  });
 
   auto s = h.snapshot();
   constexpr std::uint64_t each_value = threads * per_thread / 5;
@@ -149,18 +157,10 @@ TEST(histogram, concurrent_observations_into_one_bucket_lose_none) {
   constexpr int threads = 4;
   constexpr int per_thread = 100000;
   histogram h(bounds({1, 2, 3}));
-  std::atomic<int> ready{0};
-  std::vector<std::thread> workers;
-  for (int t = 0; t < threads; ++t)
-    workers.emplace_back([&] {
-      ready.fetch_add(1);
-      while (ready.load() < threads) {
-      }
-      for (int i = 0; i < per_thread; ++i)
-        h.observe(2);
-    });
-  for (auto& w : workers)
-    w.join();
+  run_together(threads, [&] {
+    for (int i = 0; i < per_thread; ++i)
+      h.observe(2);
+  });
 
   auto s = h.snapshot();
   constexpr std::uint64_t total = std::uint64_t{threads} * per_thread;
