@@ -122,6 +122,8 @@ int run(const std::string& path) {
   }
   auto& svc = *started;
   auto manager = spawn_config_manager(sys, path, svc, metrics);
+  // Watching before the service says it listens: an edit made once it is up is never missed.
+  auto watcher = watch(path, settings->reload, manager);
   std::atomic<bool> ready{false};
   http::server server{{settings->http.host, settings->http.port, settings->http.max_body_bytes,
                        settings->http.threads},
@@ -135,8 +137,6 @@ int run(const std::string& path) {
   ready = true;
   log_line(log_level::info, "eventrouter listening on http://" + settings->http.host + ":" +
                                 std::to_string(server.port()) + " with " + path);
-
-  auto watcher = watch(path, settings->reload, manager);
 
   int signal = 0;
   while (sigwait(&signals, &signal) == 0 && signal == SIGHUP)
