@@ -16,6 +16,7 @@ namespace {
 
 struct kafka_reader_state {
   kafka_reader_args args;
+  std::unique_ptr<payload_decoder> decoder;
   std::unique_ptr<kafka::consumer> client;
   std::uint64_t next_offset = 0;
   std::unordered_map<std::uint64_t, kafka::partition_offset> in_flight;  // local offset -> where it came from
@@ -66,7 +67,7 @@ caf::result<log_entries> poll(kafka_reader_actor self, std::size_t max, std::uin
     log_entries out;
     out.reserve(records.size());
     for (auto& r : records) {
-      auto decoded = decode_kafka_record(r.headers, r.value, st.args.format);
+      auto decoded = decode_kafka_message(r.headers, r.key, r.value, *st.decoder);
       if (auto* why = std::get_if<std::string>(&decoded)) {
         // Passed over: the commit after the next delivered event of its partition moves past it.
         report_malformed(self, r, *why);
@@ -74,7 +75,7 @@ caf::result<log_entries> poll(kafka_reader_actor self, std::size_t max, std::uin
       }
       auto offset = st.next_offset++;
       st.in_flight.emplace(offset, kafka::partition_offset{r.topic, r.partition, r.offset});
-      out.push_back({offset, {std::move(std::get<event_ptr>(decoded)), std::move(r.key)}});
+      out.push_back({offset, std::move(std::get<keyed_event>(decoded))});
     }
     return out;
   } catch (const std::exception& e) {
@@ -101,6 +102,7 @@ std::map<std::pair<std::string, std::int32_t>, std::vector<std::int64_t>> take(k
 caf::behavior kafka_reader(kafka_reader_actor self, kafka_reader_args args) {
   auto& st = self->state;
   st.args = std::move(args);
+  st.decoder = st.args.decoder();
   st.malformed_counter = st.args.metrics->consumer_messages(st.args.consumer.name, "malformed");
   st.lag = st.args.metrics->consumer_lag(st.args.consumer.name);
   return {

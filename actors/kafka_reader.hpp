@@ -18,6 +18,7 @@
 #include "actors/consumer.hpp"
 #include "config/settings.hpp"
 #include "metrics/registry.hpp"
+#include "transports/payload_decoders.hpp"
 
 #include <caf/all.hpp>
 
@@ -29,7 +30,7 @@ namespace eventrouter {
 struct kafka_reader_args {
   config::kafka_settings kafka;
   std::string topic;
-  config::topic_format format = config::topic_format::json;
+  decoder_factory decoder;  // how the topic's format is read back
   config::consumer_settings consumer;
   // When the service started: with from_beginning false, a new group reads what was written since.
   std::chrono::system_clock::time_point service_start;

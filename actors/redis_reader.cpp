@@ -21,6 +21,7 @@ constexpr auto lag_interval = std::chrono::seconds(5);
 
 struct redis_reader_state {
   redis_reader_args args;
+  std::unique_ptr<payload_decoder> decoder;
   std::unique_ptr<redis::client> client;
   bool read_own_pending = true;
   std::string own_cursor = "0";
@@ -65,7 +66,7 @@ log_entries to_log_entries(redis_reader_actor self, std::vector<redis::stream_en
       report_malformed(self, e.id, "the entry was trimmed from the stream (stream_max_len) before it was acknowledged");
       continue;
     }
-    auto decoded = decode_stream_entry(e.fields, st.args.format);
+    auto decoded = decode_stream_entry(e.fields, *st.decoder);
     if (auto* why = std::get_if<std::string>(&decoded)) {
       report_malformed(self, e.id, *why);
       continue;
@@ -152,6 +153,7 @@ std::vector<std::string> take_ids(redis_reader_state& st, const std::vector<std:
 caf::behavior redis_reader(redis_reader_actor self, redis_reader_args args) {
   auto& st = self->state;
   st.args = std::move(args);
+  st.decoder = st.args.decoder();
   st.client = std::make_unique<redis::client>(st.args.redis);
   st.malformed_counter = st.args.metrics->consumer_messages(st.args.consumer.name, "malformed");
   st.lag = st.args.metrics->consumer_lag(st.args.consumer.name);

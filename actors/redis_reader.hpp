@@ -20,6 +20,7 @@
 #include "actors/consumer.hpp"
 #include "config/settings.hpp"
 #include "metrics/registry.hpp"
+#include "transports/payload_decoders.hpp"
 
 #include <caf/all.hpp>
 
@@ -31,7 +32,7 @@ namespace eventrouter {
 struct redis_reader_args {
   config::redis_settings redis;
   std::string stream;
-  config::topic_format format = config::topic_format::json;
+  decoder_factory decoder;  // how the topic's format is read back
   config::consumer_settings consumer;
   std::shared_ptr<consumer_stats> stats;
   metrics::registry* metrics = nullptr;

@@ -16,6 +16,7 @@ struct router_state {
   std::unordered_map<const route_target*, metrics::counter> routed;  // of current's table, filled on first use
   metrics::counter unknown_type;
   metrics::counter key_missing;
+  metrics::counter schema_mismatch;
   metrics::counter from_consumers;  // events route sinks hand over (HTTP ingest counts its own)
 };
 
@@ -37,6 +38,7 @@ void count_plan(router_actor self, const batch_plan& plan) {
   auto& st = self->state;
   st.unknown_type.add(static_cast<double>(plan.unknown_types));
   st.key_missing.add(static_cast<double>(plan.missing_keys));
+  st.schema_mismatch.add(static_cast<double>(plan.schema_mismatches));
   if (!plan.ok())
     return;
   // One add per route per batch: a batch's events mostly share a few routes.
@@ -93,6 +95,7 @@ caf::behavior router(router_actor self, routing_ptr initial, metrics::registry* 
   st.metrics = metrics;
   st.unknown_type = metrics->unrouted("unknown_type");
   st.key_missing = metrics->unrouted("key_missing");
+  st.schema_mismatch = metrics->unrouted("schema_mismatch");
   st.from_consumers = metrics->received("consumer");
   return {
     [=](route_atom, const event_batch& batch) { return route(self, batch); },

@@ -8,6 +8,7 @@
 #include "actors/redis_topic.hpp"
 #include "actors/service_log.hpp"
 #include "transports/kafka_conf.hpp"
+#include "transports/schema_registry.hpp"
 
 #include <algorithm>
 #include <set>
@@ -44,10 +45,11 @@ source_opener source_for(const config::settings& settings, const config::consume
                          const config::topic_settings& topic, caf::actor topic_actor, metrics::registry& metrics) {
   switch (topic.transport) {
     case config::transport_kind::redis:
-      return own_reader(redis_reader_args{*settings.redis, topic.full_name, topic.format, c, nullptr, &metrics},
+      return own_reader(redis_reader_args{*settings.redis, topic.full_name, decoder_for(settings, topic), c, nullptr,
+                                          &metrics},
                         spawn_redis_reader);
     case config::transport_kind::kafka:
-      return own_reader(kafka_reader_args{*settings.kafka, topic.full_name, topic.format, c,
+      return own_reader(kafka_reader_args{*settings.kafka, topic.full_name, decoder_for(settings, topic), c,
                                           std::chrono::system_clock::now(), nullptr, &metrics},
                         spawn_kafka_reader);
     case config::transport_kind::memory:
@@ -188,6 +190,17 @@ applied_changes service::apply(const config::settings& next) {
     kafka_producer = nullptr;
   }
 
+  // Routes to Kafka topics in openedx format learn their schema ids here, not on the hot path.
+  schema_id_lookup registry_ids;
+  std::shared_ptr<kafka::schema_registry> registry;
+  if (next.kafka && !next.kafka->schema_registry_url.empty()) {
+    registry = std::make_shared<kafka::schema_registry>(*next.kafka);
+    registry_ids = [registry](const std::string& subject, const std::string& schema) {
+      return registry->register_schema(subject, schema);
+    };
+  }
+  auto table = std::make_shared<const routing_table>(next, registry_ids);
+
   std::map<std::string, running_topic> topics;
   for (const auto& [name, wanted] : next.topics) {
     auto it = topics_.find(wanted.full_name);
@@ -200,7 +213,6 @@ applied_changes service::apply(const config::settings& next) {
   }
   auto actor_of = [&](const std::string& name) { return topics.at(next.topics.at(name).full_name).actor; };
 
-  auto table = std::make_shared<const routing_table>(next);
   std::vector<caf::actor> topic_actors;
   for (const auto& full_name : table->topics())
     topic_actors.push_back(topics.at(full_name).actor);

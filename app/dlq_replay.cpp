@@ -6,6 +6,7 @@
 #include "router/stream_entry.hpp"
 #include "transports/kafka_consumer.hpp"
 #include "transports/kafka_producer.hpp"
+#include "transports/payload_decoders.hpp"
 #include "transports/redis_streams.hpp"
 
 #include <chrono>
@@ -62,6 +63,7 @@ keyed_event restored(event_ptr dead, std::string key) {
 }
 
 int from_redis(const config::settings& settings, const config::topic_settings& from, const publisher& publish) {
+  auto decoder = decoder_for(settings, from)();
   redis::client client(*settings.redis);
   client.connect();
   // What the stream holds now is moved; entries dead-lettered meanwhile wait for the next run.
@@ -89,7 +91,7 @@ int from_redis(const config::settings& settings, const config::topic_settings& f
       for (std::size_t i = 0; i + 1 < kv.size(); i += 2)
         fields.emplace_back(kv[i].text, kv[i + 1].text);
       ids.push_back(entry.elements[0].text);
-      auto decoded = decode_stream_entry(fields, from.format);
+      auto decoded = decode_stream_entry(fields, *decoder);
       if (auto* why = std::get_if<std::string>(&decoded)) {
         std::cerr << "dlq replay: entry " << ids.back() << " left in place: " << *why << "\n";
         shown.malformed++;
@@ -116,6 +118,7 @@ int from_redis(const config::settings& settings, const config::topic_settings& f
 }
 
 int from_kafka(const config::settings& settings, const config::topic_settings& from, const publisher& publish) {
+  auto decoder = decoder_for(settings, from)();
   kafka::consumer consumer(*settings.kafka, from.full_name, "eventrouter-dlq-replay", std::nullopt);
   progress shown("dlq replay", "moved");
   auto assigned_by = clock_type::now() + std::chrono::seconds(60);
@@ -153,14 +156,15 @@ int from_kafka(const config::settings& settings, const config::topic_settings& f
         continue;  // written after the start: the next run's
       span->second.start = r.offset + 1;
       commits.push_back({r.topic, r.partition, r.offset + 1});
-      auto decoded = decode_kafka_record(r.headers, r.value, from.format);
+      auto decoded = decode_kafka_message(r.headers, r.key, r.value, *decoder);
       if (auto* why = std::get_if<std::string>(&decoded)) {
         std::cerr << "dlq replay: partition " << r.partition << " offset " << r.offset << " passed over: " << *why
                   << "\n";
         shown.malformed++;
         continue;
       }
-      batch.push_back(restored(std::get<event_ptr>(decoded), std::move(r.key)));
+      auto& letter = std::get<keyed_event>(decoded);
+      batch.push_back(restored(std::move(letter.ev), std::move(letter.key)));
     }
     if (auto error = publish(batch)) {
       std::cerr << "dlq replay: the target refused: " << *error << "\n";

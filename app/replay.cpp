@@ -5,6 +5,7 @@
 #include "actors/sink.hpp"
 #include "router/kafka_record.hpp"
 #include "transports/kafka_consumer.hpp"
+#include "transports/payload_decoders.hpp"
 
 #include <algorithm>
 #include <iostream>
@@ -43,6 +44,7 @@ int run_replay(const config::settings& settings, const replay_request& request) 
     return 2;
   }
   try {
+    auto decoder = decoder_for(settings, topic)();
     kafka::consumer consumer(*settings.kafka, topic.full_name, c.group_id, std::nullopt);
     if (request.from_time)
       consumer.replay_from(*request.from_time);
@@ -55,7 +57,7 @@ int run_replay(const config::settings& settings, const replay_request& request) 
       auto records = consumer.poll(c.batch_size, c.poll_timeout);
       std::map<std::pair<std::string, std::int32_t>, std::int64_t> next;
       for (const auto& r : records) {
-        auto decoded = decode_kafka_record(r.headers, r.value, topic.format);
+        auto decoded = decode_kafka_message(r.headers, r.key, r.value, *decoder);
         if (auto* why = std::get_if<std::string>(&decoded)) {
           std::cerr << "replay: " << r.topic << " partition " << r.partition << " offset " << r.offset
                     << " passed over: " << *why << "\n";
@@ -65,7 +67,7 @@ int run_replay(const config::settings& settings, const replay_request& request) 
           for (unsigned failures = 0;;) {
             // The replay is a plain loop, not an actor: it waits for each answer.
             std::promise<delivery_result> answer;
-            out->deliver(nullptr, {{std::get<event_ptr>(decoded), r.key}, topic.full_name, c.name},
+            out->deliver(nullptr, {std::get<keyed_event>(decoded), topic.full_name, c.name},
                          [&answer](delivery_result result) { answer.set_value(std::move(result)); });
             auto failed = answer.get_future().get();
             if (!failed)

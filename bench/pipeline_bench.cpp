@@ -256,7 +256,7 @@ figures run_raw_produce(const options& o) {
   auto start = clock_type::now();
   for (const auto& batch : batches)
     for (const auto& ev : *batch) {
-      auto value = encode_event_data(*ev, config::topic_format::json);
+      auto value = wire_value({ev, ""}, config::topic_format::json);
       auto* headers = rd_kafka_headers_new(10);
       for (const auto& [name, text] : kafka_headers(*ev, config::topic_format::json))
         rd_kafka_header_add(headers, name.data(), static_cast<ssize_t>(name.size()), text.data(),

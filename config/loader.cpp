@@ -1,5 +1,8 @@
 #include "config/loader.hpp"
 
+#include "router/avro_codec.hpp"
+#include "router/openedx_schema.hpp"
+
 #include <boost/json.hpp>
 
 #include <arpa/inet.h>
@@ -22,10 +25,6 @@ namespace eventrouter::config {
 namespace json = boost::json;
 
 namespace {
-
-// Capabilities whose configuration keys are reserved for later releases. Naming them in a
-// file is an error rather than silently ignored, so nobody believes they are on.
-constexpr std::string_view not_supported = "is not supported by this version of eventrouter";
 
 bool is_identifier(std::string_view key) {
   if (key.empty() || std::isdigit(static_cast<unsigned char>(key[0])))
@@ -214,27 +213,15 @@ class object_reader {
     return &v->get_array();
   }
 
-  // A key that names a capability this version does not have.
-  void reserved(std::string_view key, std::string_view what) {
-    if (find(key) != nullptr)
-      problems_.add(path_of(key), std::string(what) + " " + std::string(not_supported));
-  }
-
   template <class Enum>
   std::optional<Enum> choice(std::string_view key,
-                             std::initializer_list<std::pair<std::string_view, Enum>> allowed,
-                             std::initializer_list<std::string_view> reserved_values = {}) {
+                             std::initializer_list<std::pair<std::string_view, Enum>> allowed) {
     auto text = string(key);
     if (!text)
       return std::nullopt;
     for (const auto& [name, value] : allowed)
       if (*text == name)
         return value;
-    for (auto name : reserved_values)
-      if (*text == name) {
-        problems_.add(path_of(key), "\"" + *text + "\" " + std::string(not_supported));
-        return std::nullopt;
-      }
     std::string expected;
     for (const auto& [name, value] : allowed)
       expected += (expected.empty() ? "\"" : ", \"") + std::string(name) + "\"";
@@ -496,6 +483,24 @@ void read_kafka(object_reader& r, kafka_settings& out, problems_list& problems) 
   }
 }
 
+void read_schema_registry(object_reader& r, kafka_settings& out, problems_list& problems) {
+  if (auto url = r.string("schema_registry_url")) {
+    if (url->rfind("http://", 0) != 0 || url->size() <= 7)
+      problems.add(r.path_of("schema_registry_url"),
+                   "is \"" + *url + "\"; expected http://host[:port][/path] (https is not supported by this version "
+                                    "of eventrouter)");
+    out.schema_registry_url = *url;
+  }
+  if (auto auth = r.string("schema_registry_basic_auth")) {
+    // The value is a secret: never repeated in a message.
+    if (auth->find(':') == std::string::npos)
+      problems.add(r.path_of("schema_registry_basic_auth"), "has no ':'; expected user:password, e.g. ${REGISTRY_AUTH}");
+    out.schema_registry_basic_auth = *auth;
+  }
+  if (auto t = read_millis(r, "schema_registry_timeout_ms", 1, 600000))
+    out.schema_registry_timeout = *t;
+}
+
 void read_transports(object_reader& r, settings& out, problems_list& problems) {
   if (const auto* memory = r.object("memory")) {
     object_reader m(*memory, r.path_of("memory"), problems);
@@ -509,6 +514,7 @@ void read_transports(object_reader& r, settings& out, problems_list& problems) {
   if (const auto* kafka = r.object("kafka")) {
     object_reader kr(*kafka, r.path_of("kafka"), problems);
     read_kafka(kr, out.kafka.emplace(), problems);
+    read_schema_registry(kr, *out.kafka, problems);
   }
 }
 
@@ -542,7 +548,7 @@ void read_topics(object_reader& r, settings& out, problems_list& problems) {
       object_reader t(value.get_object(), path, problems);
       if (auto transport = read_transport(t, "transport"))
         topic.transport = *transport;
-      if (auto format = t.choice<topic_format>("format", {{"json", topic_format::json}}, {"openedx"}))
+      if (auto format = t.choice<topic_format>("format", {{"json", topic_format::json}, {"openedx", topic_format::openedx}}))
         topic.format = *format;
     }
     // Listed even when broken, so consumers of it do not report a second, misleading problem.
@@ -767,7 +773,111 @@ void check_transports_configured(const settings& out, problems_list& problems) {
   }
 }
 
-settings read_settings(const json::object& root, problems_list& problems) {
+// Every <event type>.avsc in the folder, each checked as Avro C and openedx-events see it.
+void read_schema_folder(const std::string& folder, const std::string& path, schema_settings& out,
+                        problems_list& problems) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::directory_iterator entries(folder, ec);
+  if (ec) {
+    problems.add(path, "cannot read the folder " + folder + ": " + ec.message());
+    return;
+  }
+  constexpr std::uintmax_t max_schema_bytes = 1 << 20;
+  for (const auto& entry : entries) {
+    if (entry.path().extension() != ".avsc")
+      continue;
+    auto file = entry.path().string();
+    auto type = entry.path().stem().string();
+    auto fail = [&](const std::string& why) { problems.add(path, file + ": " + why); };
+    auto size = entry.file_size(ec);
+    if (ec || size > max_schema_bytes) {
+      fail(ec ? ec.message() : "is larger than 1 MiB; expected one event type's schema");
+      continue;
+    }
+    std::ifstream in(file, std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    if (!in) {
+      fail(std::string("cannot read it: ") + std::strerror(errno));
+      continue;
+    }
+    json::error_code json_error;
+    auto schema = json::parse(text.str(), json_error);
+    if (json_error) {
+      fail("not valid JSON: " + json_error.message());
+      continue;
+    }
+    if (auto wrong = check_event_schema(schema, type)) {
+      fail(*wrong);
+      continue;
+    }
+    if (auto parsed = avro_schema::parse(text.str()); std::holds_alternative<avro_error>(parsed)) {
+      fail("Avro C refuses it: " + std::get<avro_error>(parsed).message);
+      continue;
+    }
+    out.by_type.emplace(type, text.str());
+  }
+}
+
+void read_schemas(object_reader& r, settings& out, const std::string& base_folder, problems_list& problems) {
+  const auto* schemas = r.object("schemas");
+  if (schemas == nullptr)
+    return;
+  object_reader s(*schemas, r.path_of("schemas"), problems);
+  auto folder = s.string("directory", true);
+  if (!folder)
+    return;
+  out.schemas.directory = *folder;
+  std::filesystem::path where(*folder);
+  if (where.is_relative() && !base_folder.empty())
+    where = std::filesystem::path(base_folder) / where;
+  read_schema_folder(where.string(), s.path_of("directory"), out.schemas, problems);
+}
+
+// Topics in openedx format write each event with its type's schema, and on Kafka register it.
+void check_openedx_topics(const settings& out, problems_list& problems) {
+  std::string on_kafka;
+  for (const auto& [name, topic] : out.topics)
+    if (topic.format == topic_format::openedx && topic.transport == transport_kind::kafka)
+      on_kafka += (on_kafka.empty() ? "" : ", ") + name;
+  if (!on_kafka.empty() && out.kafka && out.kafka->schema_registry_url.empty())
+    problems.add("$.transports.kafka.schema_registry_url",
+                 "missing; topics in openedx format on Kafka register their schemas there: " + on_kafka);
+  for (const auto& rt : out.routes) {
+    if (out.topics.at(rt.topic).format != topic_format::openedx)
+      continue;
+    auto path = member_path(member_path("$.producer_config", rt.event_type), rt.topic);
+    auto schema = out.schemas.by_type.find(rt.event_type);
+    if (schema == out.schemas.by_type.end()) {
+      problems.add(path, "goes to a topic in openedx format, but " +
+                           (out.schemas.directory.empty() ? std::string("schemas.directory is not set")
+                                                          : out.schemas.directory + " has no " + rt.event_type + ".avsc") +
+                           "; scripts/openedx-schemas writes the schema of every Open edX event type");
+      continue;
+    }
+    if (rt.event_key_field.empty())
+      continue;
+    auto key = key_field_schema(json::parse(schema->second), rt.event_key_field);
+    if (auto* why = std::get_if<std::string>(&key))
+      problems.add(path + ".event_key_field", "\"" + rt.event_key_field + "\" cannot be the key: " + *why);
+  }
+  // Only routes encode with a route's key schema; other writers would have none.
+  for (std::size_t i = 0; i < out.consumers.size(); ++i) {
+    const auto& c = out.consumers[i];
+    auto refuse = [&](const std::string& key, const std::string& topic) {
+      if (!topic.empty() && out.topics.count(topic) && out.topics.at(topic).format == topic_format::openedx)
+        problems.add(index_path("$.consumers", i) + key,
+                     "names topic \"" + topic + "\", which is in openedx format; this version of eventrouter writes "
+                     "openedx topics through routes only (use a json topic, or a sink of type \"route\")");
+    };
+    refuse(".dead_letter_topic", c.dead_letter_topic);
+    if (c.sink.type == sink_kind::topic)
+      refuse(".sink.topic", c.sink.topic);
+  }
+}
+
+settings read_settings(const json::object& root, const std::string& base_folder, problems_list& problems) {
   settings out;
   object_reader r(root, "$", problems);
   // Read first what the rest depends on: the prefix names topics, the default transport
@@ -797,10 +907,12 @@ settings read_settings(const json::object& root, problems_list& problems) {
     object_reader rl(*reload, r.path_of("reload"), problems);
     read_reload(rl, out.reload);
   }
+  read_schemas(r, out, base_folder, problems);
   read_topics(r, out, problems);
   read_producer_config(r, out, problems);
   read_consumers(r, out, problems);
   check_transports_configured(out, problems);
+  check_openedx_topics(out, problems);
   return out;
 }
 
@@ -817,7 +929,7 @@ std::string position_of(std::string_view text, std::size_t offset) {
 
 std::string to_string(const problem& p) { return p.path + ": " + p.message; }
 
-load_result parse_settings(std::string_view text) {
+load_result parse_settings(std::string_view text, const std::string& base_folder) {
   json::parse_options options;
   options.allow_comments = true;
   options.allow_trailing_commas = true;
@@ -833,7 +945,7 @@ load_result parse_settings(std::string_view text) {
   if (!root.is_object())
     return {std::nullopt, {{"$", "is " + kind_of(root) + "; expected a JSON object"}}};
   problems_list problems;
-  auto result = read_settings(root.get_object(), problems);
+  auto result = read_settings(root.get_object(), base_folder, problems);
   if (!problems.empty())
     return {std::nullopt, problems.take()};
   return {std::move(result), {}};
@@ -848,7 +960,7 @@ load_result load_settings_file(const std::string& path) {
     return {std::nullopt, {{"$", "cannot read " + path + ": " + std::strerror(errno)}}};
   std::ostringstream text;
   text << in.rdbuf();
-  return parse_settings(text.str());
+  return parse_settings(text.str(), std::filesystem::path(path).parent_path().string());
 }
 
 }  // namespace eventrouter::config

@@ -28,7 +28,9 @@ struct load_result {
   std::vector<problem> problems;
 };
 
-load_result parse_settings(std::string_view text);
+// `base_folder`: where relative paths in the text start (schemas.directory); empty: the
+// current folder. A file's own folder, for load_settings_file.
+load_result parse_settings(std::string_view text, const std::string& base_folder = {});
 load_result load_settings_file(const std::string& path);
 
 }  // namespace eventrouter::config

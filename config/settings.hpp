@@ -59,6 +59,12 @@ struct kafka_settings {
   // librdkafka properties for producer and consumers alike (compression, security, linger...),
   // checked by librdkafka itself at load time.
   std::map<std::string, std::string> properties;
+  // Topics in openedx format: the Confluent-compatible schema registry their schemas are
+  // registered with (http://host:port[/path]), and its basic auth as user:password, which is
+  // best given as ${ENV_VAR}. Empty: none.
+  std::string schema_registry_url;
+  std::string schema_registry_basic_auth;
+  std::chrono::milliseconds schema_registry_timeout{5000};  // one registry request
 
   bool operator==(const kafka_settings&) const = default;
 };
@@ -132,6 +138,17 @@ struct consumer_settings {
   bool operator==(const consumer_settings&) const = default;
 };
 
+// schemas: the Avro schema of each event type, which topics in openedx format write with.
+struct schema_settings {
+  // Holds <event type>.avsc for each event type, as scripts/openedx-schemas writes them. A
+  // relative path is taken from the configuration file's folder.
+  std::string directory;
+  // Every schema found there, by event type: the file's text, which Avro C has accepted.
+  std::map<std::string, std::string> by_type;
+
+  bool operator==(const schema_settings&) const = default;
+};
+
 // admin: the token-protected endpoints (POST /admin/reload).
 struct admin_settings {
   // The environment variable holding the bearer token. Unset or empty: admin endpoints answer
@@ -159,6 +176,7 @@ struct settings {
   std::chrono::milliseconds shutdown_timeout{10000};  // drain budget on SIGTERM
   admin_settings admin;
   reload_settings reload;
+  schema_settings schemas;
   std::map<std::string, topic_settings> topics;       // by name as in the file
   std::vector<route> routes;
   std::vector<consumer_settings> consumers;

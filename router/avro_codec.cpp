@@ -10,6 +10,7 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
@@ -172,6 +173,16 @@ std::optional<std::int64_t> integer(const json::value& v) {
   return std::nullopt;
 }
 
+// The numbers a float can carry: all that round to a finite float. Rounding to nearest sends
+// everything below the midpoint between the largest float and 2^128 to the largest float, so
+// the way most languages print it, 3.4028235e38 (a hair above it), fits, as in fastavro.
+constexpr double float_limit = 0x1.ffffffp127;
+
+float as_float(double d) {
+  constexpr double largest = std::numeric_limits<float>::max();
+  return static_cast<float>(std::clamp(d, -largest, largest));  // the same rounding, and no overflow
+}
+
 int symbol_index(const node& n, std::string_view symbol) {
   for (std::size_t i = 0; i < n.symbols.size(); ++i)
     if (n.symbols[i] == symbol)
@@ -190,7 +201,7 @@ bool accepts(const node& n, const json::value& v) {
       return i && *i >= std::numeric_limits<std::int32_t>::min() && *i <= std::numeric_limits<std::int32_t>::max();
     }
     case AVRO_INT64: return integer(v).has_value();
-    case AVRO_FLOAT: return v.is_number() && std::abs(v.to_number<double>()) <= std::numeric_limits<float>::max();
+    case AVRO_FLOAT: return v.is_number() && std::abs(v.to_number<double>()) < float_limit;
     case AVRO_DOUBLE: return v.is_number();
     case AVRO_STRING:
     case AVRO_BYTES: return v.is_string();
@@ -209,7 +220,7 @@ void set_scalar(const node& n, const json::value& in, avro_value_t* out) {
     case AVRO_BOOLEAN: expect_ok(avro_value_set_boolean(out, in.get_bool())); break;
     case AVRO_INT32: expect_ok(avro_value_set_int(out, static_cast<std::int32_t>(*integer(in)))); break;
     case AVRO_INT64: expect_ok(avro_value_set_long(out, *integer(in))); break;
-    case AVRO_FLOAT: expect_ok(avro_value_set_float(out, static_cast<float>(in.to_number<double>()))); break;
+    case AVRO_FLOAT: expect_ok(avro_value_set_float(out, as_float(in.to_number<double>()))); break;
     case AVRO_DOUBLE: expect_ok(avro_value_set_double(out, in.to_number<double>())); break;
     // Avro C copies what it is given; its setters just do not say const. The size of a
     // string counts its NUL, which json::string always has.

@@ -6,7 +6,9 @@
 #include "router/event.hpp"
 #include "router/routing_table.hpp"
 
+#include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 namespace eventrouter {
@@ -17,6 +19,7 @@ struct batch_plan {
   std::vector<std::string> errors;                 // one per problem, naming event and route
   std::size_t unknown_types = 0;
   std::size_t missing_keys = 0;
+  std::size_t schema_mismatches = 0;  // data that a topic in openedx format cannot write
 
   bool ok() const { return errors.empty(); }
 };

@@ -36,10 +36,20 @@ struct event {
 
 using event_ptr = std::shared_ptr<const event>;
 
+// What a route to a topic in openedx format wrote for an event when it routed it: the data as
+// Avro with the event type's schema, the key as Avro with the key field's, both with Confluent's
+// framing on Kafka. Made where the event is routed, because data that does not fit the schema
+// is the producer's error, answered before anything is published.
+struct encoded_event {
+  std::string value;
+  std::string key;
+};
+
 // An event bound for one topic, with the key its route extracted (empty: the route has no key).
 struct keyed_event {
   event_ptr ev;
   std::string key;
+  std::shared_ptr<const encoded_event> encoded = nullptr;  // topics in openedx format only
 };
 
 }  // namespace eventrouter

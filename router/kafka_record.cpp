@@ -23,7 +23,7 @@ std::vector<kafka_header> kafka_headers(const event& ev, config::topic_format fo
 }
 
 std::variant<event_ptr, std::string> decode_kafka_record(const std::vector<std::pair<std::string, std::string>>& headers,
-                                                         std::string_view value, config::topic_format format) {
+                                                         std::string_view value, payload_decoder& decoder) {
   event ev;
   // The last of repeated headers wins, as the Open edX consumer reads them.
   for (const auto& [name, text] : headers) {
@@ -43,11 +43,23 @@ std::variant<event_ptr, std::string> decode_kafka_record(const std::vector<std::
       std::string why = "header '";
       return why.append(name).append("' is missing or empty");
     }
-  auto decoded = decode_event_data(value, format);
-  if (auto* why = std::get_if<std::string>(&decoded))
-    return why->insert(0, "the value is ");
+  auto decoded = decoder.data(value, ev.type);
+  if (auto* why = std::get_if<decode_error>(&decoded))
+    return why->message.insert(0, "the value is ");
   ev.data = std::move(std::get<boost::json::value>(decoded));
   return std::make_shared<const event>(std::move(ev));
+}
+
+std::variant<keyed_event, std::string> decode_kafka_message(
+  const std::vector<std::pair<std::string, std::string>>& headers, std::string_view key, std::string_view value,
+  payload_decoder& decoder) {
+  auto ev = decode_kafka_record(headers, value, decoder);
+  if (auto* why = std::get_if<std::string>(&ev))
+    return std::move(*why);
+  auto text = decoder.key(key);
+  if (auto* why = std::get_if<decode_error>(&text))
+    return "the key is " + why->message;
+  return keyed_event{std::move(std::get<event_ptr>(ev)), std::move(std::get<std::string>(text))};
 }
 
 }  // namespace eventrouter

@@ -6,6 +6,7 @@
 
 #include "config/settings.hpp"
 #include "router/event.hpp"
+#include "router/event_data.hpp"
 
 #include <array>
 #include <string>
@@ -25,6 +26,11 @@ std::vector<kafka_header> kafka_headers(const event& ev, config::topic_format fo
 // event's do; other headers become extensions. The error names the missing or broken header,
 // or the value.
 std::variant<event_ptr, std::string> decode_kafka_record(const std::vector<std::pair<std::string, std::string>>& headers,
-                                                         std::string_view value, config::topic_format format);
+                                                         std::string_view value, payload_decoder& decoder);
+
+// The same with the message's key, read back to text.
+std::variant<keyed_event, std::string> decode_kafka_message(
+  const std::vector<std::pair<std::string, std::string>>& headers, std::string_view key, std::string_view value,
+  payload_decoder& decoder);
 
 }  // namespace eventrouter

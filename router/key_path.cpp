@@ -17,7 +17,7 @@ key_path::key_path(const std::string& dotted) : text_(dotted) {
   }
 }
 
-std::variant<std::string, key_error> key_path::extract(const boost::json::value& data) const {
+std::variant<const boost::json::value*, key_error> key_path::find(const boost::json::value& data) const {
   const boost::json::value* at = &data;
   std::string walked = "data";
   for (const auto& step : steps_) {
@@ -29,6 +29,14 @@ std::variant<std::string, key_error> key_path::extract(const boost::json::value&
       return key_error{"key field '" + text_ + "': " + walked + " has no '" + step + "'"};
     walked += "." + step;
   }
+  return at;
+}
+
+std::variant<std::string, key_error> key_path::extract(const boost::json::value& data) const {
+  auto found = find(data);
+  if (auto* error = std::get_if<key_error>(&found))
+    return std::move(*error);
+  const auto* at = std::get<const boost::json::value*>(found);
   switch (at->kind()) {
     case boost::json::kind::string: return std::string(at->get_string());
     case boost::json::kind::int64:
@@ -40,7 +48,7 @@ std::variant<std::string, key_error> key_path::extract(const boost::json::value&
       auto [end, ec] = std::to_chars(text, text + sizeof text, at->get_double());
       return std::string(text, ec == std::errc{} ? end : text);
     }
-    default: return key_error{"key field '" + text_ + "': " + walked + " is not a string, number or boolean"};
+    default: return key_error{"key field '" + text_ + "': data." + text_ + " is not a string, number or boolean"};
   }
 }
 

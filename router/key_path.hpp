@@ -24,6 +24,9 @@ class key_path {
   // step, or a value that is an object, array or null, is a key_error.
   std::variant<std::string, key_error> extract(const boost::json::value& data) const;
 
+  // The value the path names, whatever its kind (an Avro key is written from it).
+  std::variant<const boost::json::value*, key_error> find(const boost::json::value& data) const;
+
   const std::string& text() const { return text_; }
 
  private:

@@ -4,11 +4,15 @@
 // it without locks; a new configuration builds a new table.
 
 #include "config/settings.hpp"
+#include "router/avro_codec.hpp"
 #include "router/key_path.hpp"
 
 #include <boost/json/object.hpp>
 
 #include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -17,6 +21,18 @@
 
 namespace eventrouter {
 
+// How a route to a topic in openedx format writes an event (router/openedx_schema.hpp).
+struct openedx_route {
+  avro_schema value;         // the event type's schema
+  avro_schema key;           // the key field's entry in it
+  std::string value_header;  // Confluent's framing with the registry's ids, on Kafka; empty elsewhere
+  std::string key_header;
+};
+
+// The id a Confluent-compatible schema registry has (or gives) `schema_text` under `subject`.
+// Throws std::runtime_error when it cannot say.
+using schema_id_lookup = std::function<std::uint32_t(const std::string& subject, const std::string& schema_text)>;
+
 struct route_target {
   std::string event_type;
   std::string topic;        // as in the configuration
@@ -24,11 +40,14 @@ struct route_target {
   std::size_t topic_index;  // into routing_table::topics()
   key_path key;
   bool enabled;
+  std::shared_ptr<const openedx_route> openedx;  // set when the topic is in openedx format
 };
 
 class routing_table {
  public:
-  explicit routing_table(const config::settings& settings);
+  // `registry` gives the schema ids of routes to Kafka topics in openedx format; building the
+  // table throws std::runtime_error when it cannot (no lookup given, the registry down).
+  explicit routing_table(const config::settings& settings, const schema_id_lookup& registry = {});
 
   // The enabled routes of an event type (possibly none, when every route is disabled), or
   // nullptr when the configuration does not know the type at all.

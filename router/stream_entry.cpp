@@ -20,7 +20,7 @@ std::vector<stream_field> stream_fields(const event& ev, const std::string& even
 }
 
 std::variant<event_ptr, std::string> decode_stream_entry(const std::vector<std::pair<std::string, std::string>>& fields,
-                                                         config::topic_format format) {
+                                                         payload_decoder& decoder) {
   event ev;
   const std::string* data = nullptr;
   for (const auto& [name, value] : fields) {
@@ -40,9 +40,9 @@ std::variant<event_ptr, std::string> decode_stream_entry(const std::vector<std::
       return std::string("field '") + name + "' is missing or empty";
   if (data == nullptr)
     return std::string("field 'event_data' is missing");
-  auto decoded = decode_event_data(*data, format);
-  if (auto* why = std::get_if<std::string>(&decoded))
-    return why->insert(0, "field 'event_data' is ");  // not "literal" + string: GCC 12's -Wrestrict misfires
+  auto decoded = decoder.data(*data, ev.type);
+  if (auto* why = std::get_if<decode_error>(&decoded))
+    return why->message.insert(0, "field 'event_data' is ");  // not "literal" + string: GCC 12's -Wrestrict misfires
   ev.data = std::move(std::get<boost::json::value>(decoded));
   return std::make_shared<const event>(std::move(ev));
 }

@@ -25,6 +25,6 @@ std::vector<stream_field> stream_fields(const event& ev, const std::string& even
 // requires id; eventrouter routes by type); the other attributes default as an event's do;
 // other fields become extensions. The error names the missing or broken field.
 std::variant<event_ptr, std::string> decode_stream_entry(const std::vector<std::pair<std::string, std::string>>& fields,
-                                                         config::topic_format format);
+                                                         payload_decoder& decoder);
 
 }  // namespace eventrouter

@@ -82,13 +82,20 @@ void producer::produce(const std::string& topic, const std::vector<keyed_event>&
   auto* pending = new pending_batch(batch.size(), std::move(done));
   for (std::size_t i = 0; i < batch.size(); ++i) {
     const auto& item = batch[i];
-    auto value = encode_event_data(*item.ev, format);
+    std::string value;
+    try {
+      value = wire_value(item, format);
+    } catch (const std::invalid_argument& e) {
+      pending_batch::settle(pending, batch.size() - i, "kafka topic '" + topic + "': " + e.what());
+      return;
+    }
+    auto key = wire_key(item);
     rd_kafka_headers_t* headers = rd_kafka_headers_new(10);
     for (const auto& [name, text] : kafka_headers(*item.ev, format))
       rd_kafka_header_add(headers, name.data(), static_cast<ssize_t>(name.size()), text.data(),
                           static_cast<ssize_t>(text.size()));
     auto err = rd_kafka_producev(handle_, RD_KAFKA_V_TOPIC(topic.c_str()),
-                                 RD_KAFKA_V_KEY(item.key.data(), item.key.size()),
+                                 RD_KAFKA_V_KEY(key.data(), key.size()),
                                  RD_KAFKA_V_VALUE(value.data(), value.size()), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
                                  RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_OPAQUE(pending), RD_KAFKA_V_END);
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {

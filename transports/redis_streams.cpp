@@ -49,10 +49,14 @@ void append_events(client& c, std::string_view stream, std::size_t max_len, cons
                    config::topic_format format) {
   auto max_len_text = std::to_string(max_len);
   std::vector<std::string_view> args;
-  for (const auto& item : batch) {
-    auto data = encode_event_data(*item.ev, format);
+  // All encoded before anything is sent: a refusal must not leave replies unread.
+  std::vector<std::string> data;
+  data.reserve(batch.size());
+  for (const auto& item : batch)
+    data.push_back(wire_value(item, format));
+  for (std::size_t i = 0; i < batch.size(); ++i) {
     args.assign({"XADD", stream, "MAXLEN", "~", max_len_text, "*"});
-    for (const auto& [name, value] : stream_fields(*item.ev, data)) {
+    for (const auto& [name, value] : stream_fields(*batch[i].ev, data[i])) {
       args.push_back(name);
       args.push_back(value);
     }

@@ -503,7 +503,7 @@ TEST_F(redis_streams, append_events_writes_the_open_edx_field_layout_in_order) {
   redis::create_group(c, stream, group, "0");
   auto entries = redis::read_group(c, stream, group, "c1", ">", 10, 0ms);
   ASSERT_EQ(entries.size(), 2u);
-  auto decoded = decode_stream_entry(entries[1].fields, config::topic_format::json);
+  auto decoded = decode_stream_entry(entries[1].fields, *json_decoder());
   ASSERT_TRUE(std::holds_alternative<event_ptr>(decoded)) << std::get<std::string>(decoded);
   const auto& back = *std::get<event_ptr>(decoded);
   EXPECT_EQ(back.id, "e1");
@@ -528,7 +528,7 @@ TEST_F(redis_streams, an_event_with_only_the_required_attributes_appends_empty_f
   EXPECT_EQ(field(entries[0], "sourcehost"), "");
   EXPECT_EQ(field(entries[0], "minorversion"), "0");
   EXPECT_EQ(field(entries[0], "event_data"), "{}");
-  auto decoded = decode_stream_entry(entries[0].fields, config::topic_format::json);
+  auto decoded = decode_stream_entry(entries[0].fields, *json_decoder());
   ASSERT_TRUE(std::holds_alternative<event_ptr>(decoded)) << std::get<std::string>(decoded);
   EXPECT_EQ(std::get<event_ptr>(decoded)->id, "minimal");
 }

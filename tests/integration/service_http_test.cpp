@@ -1,7 +1,9 @@
 // The real eventrouter binary on the memory transport: events posted over HTTP in every
 // CloudEvents mode reach the log sinks once per enabled route, bad input gets clear errors,
 // the endpoints and metrics say what happened, and SIGTERM drains before exiting 0.
+// Start-up refuses what it cannot serve (a schema registry out of reach) with the reason.
 
+#include "redis_server.hpp"
 #include "service_under_test.hpp"
 
 #include <gtest/gtest.h>
@@ -9,6 +11,7 @@
 #include <boost/json.hpp>
 
 #include <csignal>
+#include <filesystem>
 #include <set>
 
 namespace eventrouter::testing {
@@ -247,6 +250,24 @@ TEST(check_config, a_valid_file_exits_zero_and_a_broken_one_lists_every_problem)
   auto text = broken.stderr_text();
   for (auto path : {"$.tpoic_prefix", "$.producer_config[\"t.v1\"]", "$.consumers[0].topic"})
     EXPECT_NE(text.find(path), std::string::npos) << "missing " << path << " in:\n" << text;
+}
+
+// Routes to Kafka topics in openedx format register their schemas before the service serves:
+// without a registry it does not start, and says which registry and why.
+TEST(openedx_start, a_schema_registry_that_cannot_be_reached_stops_the_start_naming_it) {
+  auto schema = write_temp("org.example.thing.v1.avsc", R"({"name": "CloudEvent", "type": "record",
+    "namespace": "org.example.thing.v1", "fields": [{"name": "id", "type": "string"}]})");
+  auto folder = std::filesystem::path(schema).parent_path().string();
+  auto registry = "http://127.0.0.1:" + std::to_string(free_port());
+  auto config = write_temp("registry-down.json", R"({ "http": { "listen": "127.0.0.1:0" },
+    "schemas": { "directory": ")" + folder + R"(" },
+    "transports": { "kafka": { "bootstrap_servers": "127.0.0.1:1", "schema_registry_url": ")" + registry + R"(" } },
+    "topics": { "things": { "transport": "kafka", "format": "openedx" } },
+    "producer_config": { "org.example.thing.v1": { "things": { "event_key_field": "id" } } } })");
+  service_process service{EVENTROUTER_BINARY, {"run", "--config", config}};
+  EXPECT_EQ(service.wait_exit(20s), 1);
+  EXPECT_NE(service.stderr_text().find("cannot start: schema registry " + registry), std::string::npos)
+    << service.stderr_text();
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -607,11 +608,107 @@ TEST(config_loader, keys_with_dots_or_dashes_use_bracket_notation_in_paths) {
 
 // --- reserved features ----------------------------------------------------------------------
 
-TEST(config_loader, the_openedx_format_is_not_supported_by_this_version) {
-  auto r = parse_settings(R"({ "topics": { "u": { "format": "openedx" } } })");
-  EXPECT_FALSE(r.value.has_value());
-  EXPECT_THAT(message_at(r, "$.topics.u.format"), HasSubstr("not supported by this version"));
-  EXPECT_EQ(r.problems.size(), 1u) << listing(r);
+// A folder of event schemas, as scripts/openedx-schemas writes them; removed afterwards.
+class openedx_schemas : public ::testing::Test {
+ protected:
+  static constexpr auto type = "org.openedx.content_authoring.xblock.published.v1";
+
+  openedx_schemas() {
+    char pattern[] = "/tmp/eventrouter-schemas-XXXXXX";
+    folder = mkdtemp(pattern);
+    write(std::string(type) + ".avsc", schema_in(type));
+  }
+  ~openedx_schemas() override { std::filesystem::remove_all(folder); }
+
+  static std::string schema_in(const std::string& ns) {
+    return R"({"name": "CloudEvent", "type": "record", "namespace": ")" + ns + R"(", "fields": [
+      {"name": "xblock_info", "type": {"name": "XBlockData", "type": "record", "fields": [
+        {"name": "usage_key", "type": "string"}, {"name": "block_type", "type": "string"}]}}]})";
+  }
+  void write(const std::string& name, const std::string& text) const { std::ofstream(folder + "/" + name) << text; }
+
+  // A file routing the type to topic `t` in openedx format on `transport`, with `extra` keys.
+  std::string config(const std::string& transport = "redis", const std::string& key = "xblock_info.usage_key",
+                     const std::string& extra = "") const {
+    return R"({ "schemas": { "directory": ")" + folder + R"(" },
+      "transports": { "redis": { "url": "redis://localhost" }, "kafka": { "bootstrap_servers": "k:9092" } },
+      "topics": { "t": { "transport": ")" + transport + R"(", "format": "openedx" } },
+      "producer_config": { ")" + type + R"(": { "t": { "event_key_field": ")" + key + R"(" } } } )" + extra + "}";
+  }
+
+  std::string folder;
+};
+
+TEST_F(openedx_schemas, a_topic_in_openedx_format_loads_every_schema_of_the_folder) {
+  write("org.openedx.other.v1.avsc", schema_in("org.openedx.other.v1"));
+  write("README.txt", "not a schema");
+  auto s = parse_valid(config());
+  EXPECT_EQ(s.topics.at("t").format, topic_format::openedx);
+  ASSERT_EQ(s.schemas.by_type.size(), 2u);
+  EXPECT_NE(s.schemas.by_type.at(type).find("XBlockData"), std::string::npos);
+}
+
+TEST_F(openedx_schemas, a_relative_folder_is_taken_from_the_files_folder) {
+  auto file = folder + "/config.json";
+  std::ofstream(file) << R"({ "schemas": { "directory": "." }, "topics": { "t": { "format": "openedx" } },
+    "producer_config": { ")" + std::string(type) + R"(": { "t": { "event_key_field": "xblock_info.usage_key" } } } })";
+  auto r = load_settings_file(file);
+  ASSERT_TRUE(r.value.has_value()) << listing(r);
+  EXPECT_EQ(r.value->schemas.by_type.count(type), 1u);
+}
+
+TEST_F(openedx_schemas, a_routed_type_without_a_schema_is_refused_saying_where_schemas_come_from) {
+  std::filesystem::remove(folder + "/" + type + ".avsc");
+  auto r = parse_settings(config());
+  EXPECT_THAT(message_at(r, std::string("$.producer_config[\"") + type + "\"].t"),
+              AllOf(HasSubstr("has no " + std::string(type) + ".avsc"), HasSubstr("scripts/openedx-schemas")));
+}
+
+TEST_F(openedx_schemas, a_key_field_the_schema_does_not_have_is_refused) {
+  auto r = parse_settings(config("redis", "xblock_info.course_key"));
+  EXPECT_THAT(message_at(r, std::string("$.producer_config[\"") + type + "\"].t.event_key_field"),
+              HasSubstr("the schema has no field 'xblock_info.course_key'"));
+}
+
+TEST_F(openedx_schemas, a_schema_of_another_type_or_not_avro_is_refused_naming_the_file) {
+  write("org.openedx.wrong.v1.avsc", schema_in("org.openedx.right.v1"));
+  write("org.openedx.broken.v1.avsc", R"({"name": "CloudEvent", "type": "record", "namespace": "org.openedx.broken.v1",
+                                         "fields": [{"name": "x", "type": "no-such-type"}]})");
+  auto r = parse_settings(config());
+  auto problems = listing(r);
+  EXPECT_THAT(problems, HasSubstr("org.openedx.wrong.v1.avsc: names its record \"CloudEvent\" in namespace "
+                                  "\"org.openedx.right.v1\""));
+  EXPECT_THAT(problems, HasSubstr("org.openedx.broken.v1.avsc: Avro C refuses it"));
+  EXPECT_EQ(r.problems.size(), 2u) << problems;
+}
+
+TEST_F(openedx_schemas, kafka_topics_in_openedx_format_need_a_schema_registry) {
+  auto r = parse_settings(config("kafka"));
+  EXPECT_THAT(message_at(r, "$.transports.kafka.schema_registry_url"), HasSubstr("register their schemas there: t"));
+  setenv("EVENTROUTER_TEST_REGISTRY_AUTH", "user:secret", 1);
+  auto s = parse_valid(R"({ "transports": { "kafka": { "bootstrap_servers": "k:9092",
+    "schema_registry_url": "http://registry:8081", "schema_registry_basic_auth": "${EVENTROUTER_TEST_REGISTRY_AUTH}" } } })");
+  EXPECT_EQ(s.kafka->schema_registry_url, "http://registry:8081");
+  EXPECT_EQ(s.kafka->schema_registry_basic_auth, "user:secret");
+  auto bad = parse_settings(R"({ "transports": { "kafka": { "bootstrap_servers": "k:9092",
+    "schema_registry_url": "https://registry", "schema_registry_basic_auth": "no-colon" } } })");
+  EXPECT_THAT(message_at(bad, "$.transports.kafka.schema_registry_url"), HasSubstr("expected http://"));
+  EXPECT_THAT(message_at(bad, "$.transports.kafka.schema_registry_basic_auth"), HasSubstr("expected user:password"));
+}
+
+TEST_F(openedx_schemas, only_routes_write_to_topics_in_openedx_format) {
+  auto r = parse_settings(config("redis", "xblock_info.usage_key", R"(, "consumers": [
+    { "name": "c", "topic": "t", "group_id": "g", "sink": { "type": "log" }, "dead_letter_topic": "t2" },
+    { "name": "d", "topic": "t2", "group_id": "g", "sink": { "type": "topic", "topic": "t" } } ])"));
+  auto problems = listing(r);
+  EXPECT_THAT(message_at(r, "$.consumers[1].sink.topic"), HasSubstr("openedx topics through routes only"));
+  EXPECT_EQ(r.problems.size(), 1u) << problems;
+}
+
+TEST(config_loader, openedx_topics_need_a_schema_folder) {
+  auto r = parse_settings(R"({ "topics": { "u": { "format": "openedx" } },
+    "producer_config": { "a.b": { "u": { "event_key_field": "k" } } } })");
+  EXPECT_THAT(message_at(r, "$.producer_config[\"a.b\"].u"), HasSubstr("schemas.directory is not set"));
 }
 
 // --- the kafka transport ----------------------------------------------------------------------

@@ -21,6 +21,7 @@ namespace eventrouter {
 namespace {
 
 namespace json = boost::json;
+using ::testing::AllOf;
 using ::testing::HasSubstr;
 
 constexpr auto published = "org.openedx.content_authoring.xblock.published.v1";
@@ -475,6 +476,59 @@ TEST(batch_plan, an_empty_batch_plans_nothing) {
   EXPECT_TRUE(plan.ok());
   EXPECT_EQ(plan.by_topic.size(), table.topics().size());
   EXPECT_TRUE(plan.routed.empty());
+}
+
+// ---- topics in openedx format -----------------------------------------------------------------
+
+// xblock.published to a Redis and a Kafka topic in openedx format; the registry is a map here.
+struct openedx_tables {
+  std::vector<std::string> subjects_asked;
+  routing_table table;
+
+  openedx_tables()
+      : table(settings(), [this](const std::string& subject, const std::string& schema) {
+          subjects_asked.push_back(subject + " " + schema);
+          return subject.ends_with("-string") ? 7u : 0x0102u;
+        }) {}
+
+  static config::settings settings() {
+    config::settings s;
+    s.schemas.by_type[published] = R"({"name": "CloudEvent", "type": "record", "namespace": ")" +
+                                   std::string(published) + R"(", "fields": [{"name": "xblock_info", "type":
+      {"name": "XBlockData", "type": "record", "fields": [{"name": "usage_key", "type": "string"},
+                                                          {"name": "block_type", "type": "string"}]}}]})";
+    s.topics["r"] = {"r", "dev-r", config::transport_kind::redis, config::topic_format::openedx};
+    s.topics["k"] = {"k", "dev-k", config::transport_kind::kafka, config::topic_format::openedx};
+    s.routes = {{published, "r", "xblock_info.usage_key", true}, {published, "k", "xblock_info.usage_key", true}};
+    return s;
+  }
+};
+
+TEST(batch_plan, openedx_topics_get_the_data_as_avro_and_kafka_adds_the_registry_framing) {
+  openedx_tables t;
+  EXPECT_THAT(t.subjects_asked, ::testing::ElementsAre(
+                                  HasSubstr("dev-k-org.openedx.content_authoring.xblock.published.v1.CloudEvent {"),
+                                  "dev-k-string {\"name\": \"usage_key\", \"type\": \"string\"}"));
+  auto plan = plan_batch(t.table, {make("e0", published, R"({"xblock_info": {"usage_key": "k0", "block_type": "html"}})")});
+  ASSERT_TRUE(plan.ok()) << plan.errors.front();
+  const auto& redis = plan.by_topic[index_of(t.table, "dev-r")].at(0);
+  const auto& kafka = plan.by_topic[index_of(t.table, "dev-k")].at(0);
+  EXPECT_EQ(redis.key, "k0");
+  ASSERT_TRUE(redis.encoded);
+  EXPECT_EQ(redis.encoded->value, std::string("\x04k0\x08html"));
+  ASSERT_TRUE(kafka.encoded);
+  EXPECT_EQ(kafka.encoded->value, std::string("\0\0\0\x01\x02\x04k0\x08html", 13));
+  EXPECT_EQ(kafka.encoded->key, std::string("\0\0\0\0\x07\x04k0", 8));
+  EXPECT_EQ(kafka.key, "k0");  // what sinks and logs show
+}
+
+TEST(batch_plan, data_that_does_not_fit_the_schema_refuses_the_batch_naming_the_field) {
+  openedx_tables t;
+  auto plan = plan_batch(t.table, {make("e0", published, R"({"xblock_info": {"usage_key": "k0", "block_type": 5}})")});
+  EXPECT_FALSE(plan.ok());
+  EXPECT_EQ(plan.schema_mismatches, 2u);  // once per route
+  ASSERT_FALSE(plan.errors.empty());
+  EXPECT_THAT(plan.errors[0], AllOf(HasSubstr("event 0 (id 'e0')"), HasSubstr("xblock_info.block_type")));
 }
 
 }  // namespace

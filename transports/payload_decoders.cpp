@@ -1,0 +1,18 @@
+#include "transports/payload_decoders.hpp"
+
+#include "transports/schema_registry.hpp"
+
+namespace eventrouter {
+
+decoder_factory decoder_for(const config::settings& settings, const config::topic_settings& topic) {
+  if (topic.format == config::topic_format::json)
+    return json_decoder;
+  if (topic.transport == config::transport_kind::kafka) {
+    auto kafka = *settings.kafka;
+    return [kafka] { return kafka::registry_decoder(std::make_shared<kafka::schema_registry>(kafka)); };
+  }
+  auto catalog = std::make_shared<const schema_catalog>(settings.schemas);
+  return [catalog] { return schema_catalog_decoder(catalog); };
+}
+
+}  // namespace eventrouter
