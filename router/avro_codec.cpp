@@ -1,5 +1,6 @@
 #include "router/avro_codec.hpp"
 
+#include "router/exact_json.hpp"
 #include "router/utf8.hpp"
 
 #include <avro/errors.h>
@@ -766,7 +767,7 @@ std::variant<avro_schema, avro_error> avro_schema::parse(std::string_view text) 
       return avro_c_error("Avro C cannot make values of the schema");
 
     json::error_code ec;
-    auto tree = json::parse(text, ec);
+    auto tree = parse_exact(text, ec);  // defaults are data too
     if (ec || tree_builder(schema->nodes).build(parsed, tree) == nullptr)
       return avro_error{"the schema's JSON does not read as Avro C read it"};
   }

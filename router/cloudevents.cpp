@@ -1,5 +1,6 @@
 #include "router/cloudevents.hpp"
 
+#include "router/exact_json.hpp"
 #include "router/rfc3339.hpp"
 #include "router/utf8.hpp"
 
@@ -161,7 +162,7 @@ std::variant<event_ptr, std::string> event_from_object(json::object& obj) {
 // freed when the last of its events is.
 std::variant<json::value, parse_error> parse_body(std::string_view body, std::string_view what) {
   json::error_code ec;
-  auto value = json::parse(body, ec, json::make_shared_resource<json::monotonic_resource>(), parse_options());
+  auto value = parse_exact(body, ec, json::make_shared_resource<json::monotonic_resource>(), parse_options());
   if (ec)
     return malformed(json_error(what, ec));
   return value;

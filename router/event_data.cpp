@@ -1,6 +1,7 @@
 #include "router/event_data.hpp"
 
 #include "router/cloudevents.hpp"
+#include "router/exact_json.hpp"
 
 #include <boost/json.hpp>
 
@@ -31,7 +32,7 @@ class json_payload_decoder : public payload_decoder {
     boost::json::parse_options options;
     options.max_depth = max_json_depth;
     boost::json::error_code ec;
-    auto data = boost::json::parse(bytes, ec, {}, options);
+    auto data = parse_exact(bytes, ec, {}, options);
     if (ec)
       return decode_error{"not valid JSON: " + ec.message()};
     if (!data.is_object())

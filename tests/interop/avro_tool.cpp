@@ -10,6 +10,7 @@
 
 #include "router/avro_codec.hpp"
 #include "router/cloudevents.hpp"
+#include "router/exact_json.hpp"
 
 #include <boost/json.hpp>
 
@@ -64,7 +65,7 @@ std::string encode_line(const avro_schema& schema, std::string_view line) {
   json::parse_options options;
   options.max_depth = eventrouter::max_json_depth;
   json::error_code ec;
-  auto data = json::parse(line, ec, {}, options);
+  auto data = eventrouter::parse_exact(line, ec, {}, options);
   if (ec)
     return "error: not valid JSON: " + ec.message();
   auto result = eventrouter::encode_avro(schema, data);

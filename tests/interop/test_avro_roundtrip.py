@@ -221,10 +221,6 @@ def test_every_avro_type_round_trips(avro_tool, tmp_path):
     check_cpp_writes_the_bytes_fastavro_writes(avro_tool, case)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="Boost.JSON 1.81 (Debian bookworm) reads about one in ten 17-digit "
-                   "doubles one ulp off: its number parser is not correctly rounded (Boost 1.83 adds "
-                   "parse_options::numbers = precise). Fixing the router's JSON parsing turns this into an "
-                   "XPASS, which fails: then drop this mark.")
 def test_cpp_reads_doubles_as_python_writes_them(avro_tool, tmp_path):
     """A Python producer writes a double as its shortest repr, up to 17 digits; the router must read
     back that very double, or its Avro bytes (and its JSON) carry another number."""
