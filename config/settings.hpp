@@ -128,8 +128,8 @@ struct consumer_settings {
   unsigned max_restarts = 10;                                   // more restarts than this within
   std::chrono::milliseconds restart_window{60000};              // this window mark it failed
   // Where a group with no position yet starts: at the topic's beginning (true), or with what
-  // is written from the service's start on (false). Unset: false on Redis, true on Kafka (as
-  // the Open edX Kafka consumer does, so a group that has not committed yet never skips).
+  // is written from the service's start on (false). Unset: false on Redis, true on Kafka, so
+  // that a Kafka group that has not committed yet never skips what was written before.
   std::optional<bool> from_beginning;
   // Redis topics only.
   std::chrono::milliseconds claim_idle{60000};  // take over entries pending this long (XAUTOCLAIM)

@@ -91,6 +91,10 @@ std::optional<std::string> check(attributes& a) {
       return std::string("attribute '") + name + "' contains a control character";
   if (a.time && !(a.occurred = parse_rfc3339(*a.time)))
     return "attribute 'time' is \"" + *a.time + "\"; expected an RFC 3339 time such as 2023-06-09T14:12:45.320819+00:00";
+  // Open edX consumers refuse any time zone but UTC: another offset is written as UTC, the
+  // same instant.
+  if (a.time && !is_utc(*a.time))
+    a.time = format_rfc3339(*a.occurred);
   if (a.datacontenttype && !is_json_media_type(*a.datacontenttype))
     return "datacontenttype \"" + *a.datacontenttype + "\" is not supported; expected application/json";
   return std::nullopt;

@@ -17,6 +17,11 @@ std::vector<kafka_header> kafka_headers(const event& ev, config::topic_format fo
                                     {"sourcelib", ev.sourcelib},
                                     {"content-type", content_type},
                                     {"ce_datacontenttype", content_type}};
+  // edx-event-bus-kafka's consumer refuses an empty sourcelib (it reads a version from it) and
+  // fills both in itself when they are absent, as when an Open edX producer leaves them out.
+  std::erase_if(headers, [](const kafka_header& h) {
+    return h.second.empty() && (h.first == "sourcehost" || h.first == "sourcelib");
+  });
   for (const auto& [name, value] : ev.extensions)
     headers.emplace_back(name, value);
   return headers;

@@ -66,6 +66,10 @@ std::optional<std::chrono::system_clock::time_point> parse_rfc3339(std::string_v
   return time_point_cast<system_clock::duration>(utc) + fraction;
 }
 
+bool is_utc(std::string_view t) {
+  return t.ends_with('Z') || t.ends_with('z') || t.ends_with("+00:00") || t.ends_with("-00:00");
+}
+
 std::string format_rfc3339(std::chrono::system_clock::time_point t) {
   using namespace std::chrono;
   auto micros = floor<microseconds>(t);

@@ -12,6 +12,9 @@ namespace eventrouter {
 // The instant, or nullopt for text that is not an RFC 3339 date-time.
 std::optional<std::chrono::system_clock::time_point> parse_rfc3339(std::string_view text);
 
+// Whether a valid RFC 3339 time is written in UTC (Z, +00:00 or -00:00).
+bool is_utc(std::string_view text);
+
 // As Open edX writes times: UTC, microseconds, "+00:00" (2023-06-09T14:12:45.320819+00:00).
 std::string format_rfc3339(std::chrono::system_clock::time_point t);
 
