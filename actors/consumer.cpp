@@ -265,6 +265,7 @@ void schedule(consumer_actor self) {
     if (!st.giving_up.empty())
       break;
   }
+  st.args.out->flush(self);
   if (st.active > 0)
     return;  // answers to come
   if (!st.giving_up.empty()) {

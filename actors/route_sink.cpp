@@ -8,22 +8,43 @@
 
 namespace eventrouter {
 
-void route_sink::deliver(caf::event_based_actor* consumer, const delivery& d, delivery_done done) {
-  auto batch = std::make_shared<const std::vector<event_ptr>>(std::vector<event_ptr>{d.item.ev});
-  consumer->request(router_, publish_timeout + std::chrono::seconds(5), route_atom::value, event_batch{batch},
-                    std::string(d.topic))
+namespace {
+
+void settle(const gathering_sink::round& deliveries, const delivery_result& result) {
+  for (const auto& d : *deliveries)
+    d.done(result);
+}
+
+void route(caf::event_based_actor* consumer, const caf::actor& router, const std::string& read_from,
+           gathering_sink::round deliveries) {
+  auto events = std::make_shared<std::vector<event_ptr>>();
+  events->reserve(deliveries->size());
+  for (const auto& d : *deliveries)
+    events->push_back(d.item.ev);
+  consumer->request(router, publish_timeout + std::chrono::seconds(5), route_atom::value, event_batch{events},
+                    read_from)
     .then(
-      [done](const route_outcome& outcome) {
+      [=](const route_outcome& outcome) {
         switch (outcome.result) {
           case route_outcome::status::accepted:
-            return done(std::nullopt);
+            return settle(deliveries, std::nullopt);
           case route_outcome::status::rejected:
-            return done(delivery_failure{"routing: " + outcome.errors.front(), false});
+            if (deliveries->size() == 1)
+              return settle(deliveries, delivery_failure{"routing: " + outcome.errors.front(), false});
+            for (const auto& d : *deliveries)
+              route(consumer, router, read_from, std::make_shared<const std::vector<gathering_sink::gathered>>(1, d));
+            return;
           case route_outcome::status::unavailable:
-            return done(delivery_failure{"routing: " + outcome.errors.front(), true});
+            return settle(deliveries, delivery_failure{"routing: " + outcome.errors.front(), true});
         }
       },
-      [done](caf::error& e) { done(delivery_failure{"routing: " + describe(e), true}); });
+      [deliveries](caf::error& e) { settle(deliveries, delivery_failure{"routing: " + describe(e), true}); });
+}
+
+}  // namespace
+
+void route_sink::send(caf::event_based_actor* consumer, round deliveries) {
+  route(consumer, router_, read_from(), std::move(deliveries));
 }
 
 }  // namespace eventrouter

@@ -7,6 +7,20 @@
 
 namespace eventrouter {
 
+void gathering_sink::deliver(caf::event_based_actor*, const delivery& d, delivery_done done) {
+  if (pending_.empty())
+    read_from_ = std::string(d.topic);
+  pending_.push_back({d.item, std::move(done)});
+}
+
+void gathering_sink::flush(caf::event_based_actor* consumer) {
+  if (pending_.empty())
+    return;
+  auto deliveries = std::make_shared<const std::vector<gathered>>(std::move(pending_));
+  pending_.clear();
+  send(consumer, std::move(deliveries));
+}
+
 sink_factory configured_sinks(std::unordered_map<std::string, caf::actor> topics, caf::actor router) {
   return [topics = std::move(topics), router](const config::consumer_settings& c) -> std::shared_ptr<sink> {
     switch (c.sink.type) {

@@ -42,6 +42,31 @@ class sink {
   virtual ~sink() = default;
   // `consumer` is the calling consumer actor: sinks that talk to other actors send from it.
   virtual void deliver(caf::event_based_actor* consumer, const delivery& d, delivery_done done) = 0;
+  // Called after each round in which the consumer started what it could: a sink that talks to
+  // an actor sends what it was given in that round as one message here, not one per event.
+  virtual void flush(caf::event_based_actor*) {}
+};
+
+// A sink that gathers a round's deliveries and hands them on together in flush().
+class gathering_sink : public sink {
+ public:
+  struct gathered {
+    keyed_event item;
+    delivery_done done;
+  };
+  using round = std::shared_ptr<const std::vector<gathered>>;
+
+  void deliver(caf::event_based_actor*, const delivery& d, delivery_done done) final;
+  void flush(caf::event_based_actor* consumer) final;
+
+ protected:
+  // Each delivery's `done` is called once, from the consumer's context or any thread.
+  virtual void send(caf::event_based_actor* consumer, round deliveries) = 0;
+  const std::string& read_from() const { return read_from_; }
+
+ private:
+  std::vector<gathered> pending_;
+  std::string read_from_;  // the full topic the deliveries were read from
 };
 
 // A sink that knows the answer before deliver() returns.

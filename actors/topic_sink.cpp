@@ -8,12 +8,21 @@
 
 namespace eventrouter {
 
-void topic_sink::deliver(caf::event_based_actor* consumer, const delivery& d, delivery_done done) {
+void topic_sink::send(caf::event_based_actor* consumer, round deliveries) {
   auto batch = std::make_shared<std::vector<keyed_event>>();
-  batch->push_back(d.item);
+  batch->reserve(deliveries->size());
+  for (const auto& d : *deliveries)
+    batch->push_back(d.item);
   consumer->request(topic_, publish_timeout, publish_atom::value, topic_batch{batch})
-    .then([done](std::uint64_t) { done(std::nullopt); },
-          [done, name = name_](caf::error& e) { done(delivery_failure{"topic '" + name + "': " + describe(e)}); });
+    .then(
+      [deliveries](std::uint64_t) {
+        for (const auto& d : *deliveries)
+          d.done(std::nullopt);
+      },
+      [deliveries, name = name_](caf::error& e) {
+        for (const auto& d : *deliveries)
+          d.done(delivery_failure{"topic '" + name + "': " + describe(e)});
+      });
 }
 
 }  // namespace eventrouter

@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 
 namespace eventrouter::testing {
 namespace {
@@ -22,7 +23,8 @@ std::string kcat_topic(const std::string& topic) {
   return out;
 }
 
-std::string bridge_config(const redis_server& redis, const std::string& prefix) {
+// `router_options`: more settings of the consumer with the route sink.
+std::string bridge_config(const redis_server& redis, const std::string& prefix, const std::string& router_options = "") {
   return R"({
     "topic_prefix": ")" + prefix + R"(",
     "http": { "listen": "127.0.0.1:0" },
@@ -38,8 +40,8 @@ std::string bridge_config(const redis_server& redis, const std::string& prefix) 
         "from-lms": { "event_key_field": "enrollment.course.course_key" } } },
     "default_transport": "kafka",
     "consumers": [
-      { "name": "router", "topic": "from-lms", "group_id": "bridge", "sink": { "type": "route" },
-        "from_beginning": true, "poll_timeout_ms": 200 },
+      { "name": "router", "topic": "from-lms", "group_id": "bridge", "sink": { "type": "route" )" + router_options + R"( },
+        "from_beginning": true, "poll_timeout_ms": 200, "dead_letter_topic": "router-dlq" },
       { "name": "copier", "topic": "from-lms", "group_id": "copy", "sink": { "type": "topic", "topic": "copy" },
         "from_beginning": true, "poll_timeout_ms": 200 } ]
   })";
@@ -72,6 +74,41 @@ TEST(bridge, events_an_open_edx_producer_wrote_to_redis_are_routed_to_kafka_with
   EXPECT_NE(copied.find("ce_id=enroll-42,"), std::string::npos) << copied;
   EXPECT_EQ(service.consumer("router").at("delivered").to_number<int>(), 1);
   EXPECT_EQ(service.consumer("copier").at("delivered").to_number<int>(), 1);
+}
+
+// A route sink hands a poll's events to the router as one batch; the router refuses a batch
+// whole, so one it cannot route must not take the others down with it.
+TEST(bridge, in_a_batch_routed_together_only_the_events_the_table_refuses_are_dead_lettered) {
+  redis_server redis;
+  const std::string prefix = "bb";
+  auto add = [&](const std::string& id, const std::string& type, const std::string& data) {
+    redis.cli({"XADD", prefix + "-from-lms", "*", "type", type, "id", id, "source", "openedx/lms/web", "time",
+               "2024-01-02T03:04:05Z", "event_data", data});
+  };
+  const std::string enrolled = "org.openedx.learning.course.enrollment.created.v1";
+  const std::string course = R"({"enrollment": {"course": {"course_key": "course-v1:edX+D+2024"}}})";
+  // Written before the service starts, so the first poll reads all four at once.
+  add("good-1", enrolled, course);
+  add("unknown-type", "org.openedx.nobody.routes.this.v1", course);
+  add("no-key", enrolled, R"({"enrollment": {}})");
+  add("good-2", enrolled, course);
+  service_under_test service{bridge_config(redis, prefix, R"(, "concurrency": 10, "ordered": false)")};
+
+  std::vector<std::string> routed;
+  EXPECT_TRUE(eventually([&] { return (routed = kcat_messages(prefix + "-enrollments")).size() >= 2; }, 30s))
+    << service.process().stderr_text();
+  ASSERT_EQ(routed.size(), 2u);
+  EXPECT_NE(routed[0].find("ce_id=good-1,"), std::string::npos) << routed[0];
+  EXPECT_NE(routed[1].find("ce_id=good-2,"), std::string::npos) << routed[1];
+  std::vector<std::string> letters;
+  EXPECT_TRUE(eventually([&] { return (letters = kcat_messages(prefix + "-router-dlq")).size() >= 2; }, 30s));
+  ASSERT_EQ(letters.size(), 2u);
+  // Letters carry no key, so they may land on any partition: in any order.
+  std::sort(letters.begin(), letters.end(),
+            [](const std::string& a, const std::string& b) { return a.find("ce_id=no-key,") < b.find("ce_id=no-key,"); });
+  EXPECT_NE(letters[0].find("ce_id=no-key,"), std::string::npos) << letters[0];
+  EXPECT_NE(letters[1].find("ce_id=unknown-type,"), std::string::npos) << letters[1];
+  EXPECT_EQ(service.consumer("router").at("delivered").to_number<int>(), 2);
 }
 
 }  // namespace

@@ -1,0 +1,461 @@
+"""Open edX's own Redis -> Kafka bridge versus eventrouter, on the same machine in one run.
+
+usage: bench/openedx_bridge [--events N] [--openedx-events M] [--runs R] [--batch-size B]
+                            [--concurrency C] [--ordered on|off] [--consumers K] [--timeout S]
+
+Starts its own redis-server, Kafka broker (scripts/kafka-broker) and schema registry test double
+(tests/interop/schema_registry.py), writes the Open edX Avro schemas (scripts/openedx-schemas),
+and has the real edx-event-bus-redis producer fill the stream dev-content-authoring-xblock-lifecycle
+with N XBLOCK_PUBLISHED events. Then, R times, alternately:
+
+  Open edX     a process with minimal Django settings (bench/openedx_service.py bridge): the real
+               edx-event-bus-redis RedisEventConsumer reads the stream from its beginning in a new
+               group, and its signal receiver re-produces each event with the real
+               edx-event-bus-kafka producer to a new Kafka topic (openedx format, the registry).
+  eventrouter  `eventrouter run` with a consumer on the same stream (openedx format, new group,
+               from_beginning, sink "route") and a route of the event type to a new Kafka topic in
+               openedx format, keyed by xblock_info.usage_key. The sink has up to C events under
+               way, unordered by default: entries read from Redis carry no key, so with ordered on
+               every event waits for the one before it, as the Open edX consumer does.
+
+The guarantees differ: the Open edX consumer acknowledges each entry as soon as its receiver has
+handed the event to librdkafka; eventrouter only once Kafka has confirmed it.
+
+Each run is timed from the start of the process until the Kafka topic's end offsets add up to the
+events expected (M for Open edX, N for eventrouter); "after first" is the rate from the first
+event seen in Kafka to the last, without start-up. Peak memory is VmHWM of the process (and any
+children) just before it is stopped; the Open edX process loads Django and the event-bus
+packages only, so a real Open edX service (edx-platform) takes more. Prints each run, then the
+medians side by side and the ratios. With M < N the rates are compared, not the totals.
+
+Run with the Open edX venv's python (bench/openedx_bridge does). Everything started is stopped at
+exit, on errors and on Ctrl-C. EVENTROUTER_BINARY overrides build/app/eventrouter.
+"""
+
+import argparse
+import contextlib
+import json
+import os
+import select
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+import redis
+from confluent_kafka import Consumer, KafkaException, TopicPartition
+from confluent_kafka.admin import AdminClient, NewTopic
+
+REPO = Path(__file__).resolve().parent.parent
+SERVICE = Path(__file__).resolve().parent / "openedx_service.py"
+EVENTROUTER = Path(os.environ.get("EVENTROUTER_BINARY", REPO / "build" / "app" / "eventrouter"))
+
+PREFIX = "dev"
+SOURCE_TOPIC = "content-authoring-xblock-lifecycle"
+BRIDGED_TOPIC = "content-authoring-xblock-lifecycle-bridged"
+EVENT_TYPE = "org.openedx.content_authoring.xblock.published.v1"
+PARTITIONS = 3          # both paths write to topics made alike beforehand
+POLL_INTERVAL = 0.05    # seconds between two looks at the Kafka end offsets
+STOP_GRACE = 15         # seconds a stopped process gets before SIGKILL
+
+
+class BenchError(Exception):
+    """A failure worth a clear message rather than a traceback."""
+
+
+@dataclass
+class Run:
+    path: str
+    events: int
+    seconds: float
+    after_first: Optional[float]  # events/s from the first event in Kafka on; None: all came at once
+    peak_rss_kib: int
+
+    @property
+    def rate(self):
+        return self.events / self.seconds
+
+
+# --- processes -----------------------------------------------------------------------------
+
+def stop(proc):
+    """SIGTERM, then SIGKILL after STOP_GRACE; each process is only ever ended by its own id."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(STOP_GRACE)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def spawn(stack, argv, log_path, **kwargs):
+    """Starts argv in a session of its own (Ctrl-C reaches only us; we stop it, in order) and
+    registers its stop with the exit stack."""
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stderr=log, start_new_session=True, **kwargs)
+    stack.callback(stop, proc)
+    return proc
+
+
+def tail(path, lines=30):
+    text = Path(path).read_text(errors="replace").splitlines()
+    return "\n".join(text[-lines:])
+
+
+def descendants(pid):
+    """pid and every process below it, from /proc/<pid>/task/*/children."""
+    found = [pid]
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        with contextlib.suppress(OSError):
+            for child in (task / "children").read_text().split():
+                found += descendants(int(child))
+    return found
+
+
+def peak_rss_kib(pid):
+    """VmHWM (the resident high-water mark) of pid and its descendants, in KiB."""
+    total = 0
+    for p in descendants(pid):
+        with contextlib.suppress(OSError):
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    total += int(line.split()[1])
+    return total
+
+
+def free_port():
+    # Good enough on loopback for a benchmark: the port could be taken before redis binds it.
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# --- the services both paths share ---------------------------------------------------------
+
+def start_redis(stack, workdir):
+    port = free_port()
+    spawn(stack, ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                  "--dir", str(workdir)], workdir / "redis.log", stdout=subprocess.DEVNULL)
+    url = f"redis://127.0.0.1:{port}/0"
+    client = redis.Redis.from_url(url)
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            client.ping()
+            return url
+        except redis.ConnectionError:
+            if time.monotonic() > deadline:
+                raise BenchError(f"redis-server did not answer on port {port} within 10 s:\n"
+                                 f"{tail(workdir / 'redis.log')}")
+            time.sleep(0.05)
+
+
+def first_line(proc, what, log, seconds):
+    """The first line proc prints on stdout: the address it serves on, once it is ready."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([proc.stdout], [], [], 1)
+        if ready:
+            line = proc.stdout.readline().decode().strip()
+            if line:
+                return line
+            break  # end of output: it exited
+        if proc.poll() is not None:
+            break
+    raise BenchError(f"{what} gave no address within {seconds} s:\n{tail(log)}")
+
+
+def start_kafka(stack, workdir):
+    log = workdir / "kafka-broker.log"
+    proc = spawn(stack, [str(REPO / "scripts" / "kafka-broker")], log, stdout=subprocess.PIPE)
+    stack.callback(proc.stdout.close)
+    return first_line(proc, "scripts/kafka-broker", log, 240)  # the first start may fetch the jars
+
+
+def start_registry(stack, workdir):
+    """In a process of its own: it logs every request on stderr, and must not take the GIL from
+    the polling of the end offsets."""
+    log = workdir / "schema-registry.log"
+    proc = spawn(stack, [sys.executable, str(REPO / "tests" / "interop" / "schema_registry.py"), "--port", "0"],
+                 log, stdout=subprocess.PIPE)
+    stack.callback(proc.stdout.close)
+    return first_line(proc, "tests/interop/schema_registry.py", log, 30)
+
+
+def write_schemas(workdir):
+    out = workdir / "schemas"
+    done = subprocess.run([str(REPO / "scripts" / "openedx-schemas"), "--out", str(out)], stdout=subprocess.DEVNULL,
+                          stderr=subprocess.PIPE, timeout=900)
+    if done.returncode != 0 or not (out / f"{EVENT_TYPE}.avsc").exists():
+        raise BenchError(f"scripts/openedx-schemas failed:\n{done.stderr.decode(errors='replace')}")
+    return out
+
+
+def fill_stream(redis_url, events, workdir):
+    """The real edx-event-bus-redis producer writes every event (it is fast enough: no copying)."""
+    log = workdir / "fill.log"
+    with open(log, "wb") as err:
+        done = subprocess.run([sys.executable, str(SERVICE), "fill", "--redis", redis_url, "--events", str(events)],
+                              stdin=subprocess.DEVNULL, stdout=err, stderr=err, timeout=600)
+    length = redis.Redis.from_url(redis_url).xlen(f"{PREFIX}-{SOURCE_TOPIC}")
+    if done.returncode != 0 or length != events:
+        raise BenchError(f"filling the stream gave {length} of {events} entries:\n{tail(log)}")
+
+
+class KafkaTopics:
+    """Makes the bridged topics and counts what is in them (the sum of the partitions' end offsets:
+    no transactions here, so every offset is one message)."""
+
+    def __init__(self, bootstrap):
+        self.admin = AdminClient({"bootstrap.servers": bootstrap})
+        self.consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "openedx-bridge-bench-counter",
+                                  "enable.auto.commit": False})
+
+    def create(self, name):
+        future = self.admin.create_topics([NewTopic(name, PARTITIONS, 1)], operation_timeout=30)[name]
+        future.result(timeout=60)
+
+    def count(self, name):
+        """None while the broker cannot tell (a partition's leader not known yet, say)."""
+        try:
+            return sum(self.consumer.get_watermark_offsets(TopicPartition(name, p), timeout=10, cached=False)[1]
+                       for p in range(PARTITIONS))
+        except KafkaException:
+            return None
+
+    def close(self):
+        """Before the broker stops, so that neither client logs its going."""
+        self.consumer.close()
+        self.admin = None
+
+
+# --- one measured run ----------------------------------------------------------------------
+
+def measure(path, start, topic, expected, kafka, timeout, log):
+    """Starts the bridge, waits until `expected` events are in `topic`, and reads its peak RSS."""
+    with contextlib.ExitStack() as stack:
+        started = time.monotonic()
+        proc = start(stack)
+        first = None
+        while True:
+            count = kafka.count(topic)
+            now = time.monotonic()
+            if count and first is None:
+                first = (now, count)
+            if count is not None and count >= expected:
+                break
+            if proc.poll() is not None:
+                raise BenchError(f"{path} exited ({proc.returncode}) with {count} of {expected} events in Kafka:\n"
+                                 f"{tail(log)}")
+            if now - started > timeout:
+                raise BenchError(f"{path}: {count} of {expected} events in Kafka after {timeout} s:\n{tail(log)}")
+            time.sleep(POLL_INTERVAL)
+        rss = peak_rss_kib(proc.pid)
+    after_first = None if first[1] >= expected else (expected - first[1]) / (now - first[0])
+    return Run(path, expected, now - started, after_first, rss)
+
+
+def run_openedx(i, env, args):
+    topic = f"{BRIDGED_TOPIC}-openedx-{i}"
+    env.kafka.create(f"{PREFIX}-{topic}")
+    log = env.workdir / f"openedx-{i}.log"
+    argv = [sys.executable, str(SERVICE), "bridge", "--redis", env.redis_url, "--kafka", env.bootstrap,
+            "--registry", env.registry_url, "--group", f"openedx-bridge-{i}", "--to", topic]
+    return measure("Open edX", lambda stack: spawn(stack, argv, log, stdout=subprocess.DEVNULL),
+                   f"{PREFIX}-{topic}", args.openedx_events, env.kafka, args.timeout, log)
+
+
+def eventrouter_config(env, topic, group, args):
+    return {
+        "topic_prefix": PREFIX,
+        "http": {"listen": "127.0.0.1:0"},
+        "reload": {"watch_file": False},
+        "schemas": {"directory": str(env.schemas)},
+        "transports": {
+            # stream_max_len only bounds what eventrouter writes to Redis; it writes nothing there.
+            "redis": {"url": env.redis_url},
+            "kafka": {"bootstrap_servers": env.bootstrap, "schema_registry_url": env.registry_url},
+        },
+        "topics": {
+            SOURCE_TOPIC: {"transport": "redis", "format": "openedx"},
+            topic: {"transport": "kafka", "format": "openedx"},
+        },
+        "producer_config": {EVENT_TYPE: {topic: {"event_key_field": "xblock_info.usage_key"}}},
+        # Members of one group share the stream; each has a batch of its own under way.
+        "consumers": [{
+            "name": f"bridge-{member}", "topic": SOURCE_TOPIC, "group_id": group, "from_beginning": True,
+            "batch_size": args.batch_size,
+            "sink": {"type": "route", "concurrency": args.concurrency, "ordered": args.ordered == "on"},
+        } for member in range(args.consumers)],
+    }
+
+
+def write_eventrouter_config(i, env, args):
+    topic = f"{BRIDGED_TOPIC}-eventrouter-{i}"
+    config = env.workdir / f"eventrouter-{i}.json"
+    config.write_text(json.dumps(eventrouter_config(env, topic, f"eventrouter-bridge-{i}", args), indent=2))
+    return topic, config
+
+
+def run_eventrouter(i, env, args):
+    topic, config = write_eventrouter_config(i, env, args)
+    env.kafka.create(f"{PREFIX}-{topic}")
+    log = env.workdir / f"eventrouter-{i}.log"
+    run = measure("eventrouter", lambda stack: spawn(stack, [str(EVENTROUTER), "run", "--config", str(config)],
+                                                     log, stdout=subprocess.DEVNULL),
+                  f"{PREFIX}-{topic}", args.events, env.kafka, args.timeout, log)
+    report_complaints(log, config)
+    return run
+
+
+def report_complaints(log, config):
+    """eventrouter's warnings and errors are findings of this benchmark: shown, with the
+    configuration when there are errors."""
+    lines = [line for line in Path(log).read_text(errors="replace").splitlines()
+             if '"level":"warn' in line or '"level":"error' in line]
+    for line in lines[:20]:
+        print(f"  eventrouter: {line}", flush=True)
+    if any('"level":"error' in line for line in lines):
+        print(f"  with this configuration ({config}):\n{Path(config).read_text()}", flush=True)
+
+
+def check_eventrouter(env, args):
+    if not os.access(EVENTROUTER, os.X_OK):
+        raise BenchError(f"no eventrouter binary at {EVENTROUTER} (build it, or set EVENTROUTER_BINARY)")
+    _, config = write_eventrouter_config(0, env, args)
+    done = subprocess.run([str(EVENTROUTER), "check-config", str(config)], capture_output=True, timeout=60)
+    if done.returncode != 0:
+        raise BenchError(f"eventrouter check-config refused {config}:\n{config.read_text()}\n"
+                         f"{done.stdout.decode(errors='replace')}{done.stderr.decode(errors='replace')}")
+
+
+# --- the report ----------------------------------------------------------------------------
+
+def describe(run):
+    after = f"{run.after_first:10.0f}" if run.after_first else "         -"
+    return (f"{run.path:<12} {run.events:>7} events {run.seconds:8.2f} s {run.rate:10.0f} events/s "
+            f"(after first {after}) peak RSS {run.peak_rss_kib / 1024:7.1f} MiB")
+
+
+def median_of(runs, field):
+    values = [getattr(r, field) for r in runs if getattr(r, field) is not None]
+    return statistics.median(values) if values else None
+
+
+def ratio(a, b):
+    return f"{a / b:.1f}x" if a and b else "-"
+
+
+def print_table(openedx, eventrouter, args):
+    rows = [("Open edX: edx-event-bus-redis consumer -> edx-event-bus-kafka producer", openedx),
+            ("eventrouter: redis consumer, sink route -> kafka topic", eventrouter)]
+    print(f"\nMedians of {args.runs} runs (same machine, {os.cpu_count()} CPUs, one Kafka broker, "
+          f"redis-server, registry double):\n")
+    print("| path | events | seconds | events/s | events/s after first | peak RSS (MiB) |")
+    print("|------|-------:|--------:|---------:|---------------------:|---------------:|")
+    for name, runs in rows:
+        after = median_of(runs, "after_first")
+        print(f"| {name} | {runs[0].events} | {median_of(runs, 'seconds'):.2f} | {median_of(runs, 'rate'):.0f} | "
+              f"{f'{after:.0f}' if after else '-'} | {median_of(runs, 'peak_rss_kib') / 1024:.1f} |")
+    speed = median_of(eventrouter, "rate") / median_of(openedx, "rate")
+    after = ratio(median_of(eventrouter, "after_first"), median_of(openedx, "after_first"))
+    memory = median_of(eventrouter, "peak_rss_kib") / median_of(openedx, "peak_rss_kib")
+    print(f"\neventrouter / Open edX: {speed:.1f}x the events/s (target >= 50x; after the first event: {after}), "
+          f"{memory:.2f}x the peak RSS.")
+    if args.openedx_events != args.events:
+        print(f"Open edX bridged {args.openedx_events} events and eventrouter {args.events}: the rates are "
+              f"compared, not the totals.")
+
+
+# --- main ----------------------------------------------------------------------------------
+
+@dataclass
+class Environment:
+    workdir: Path
+    redis_url: str
+    bootstrap: str
+    registry_url: str
+    schemas: Path
+    kafka: KafkaTopics
+
+
+def start_environment(stack, workdir, events):
+    say(f"starting redis-server, Kafka and the schema registry double in {workdir}")
+    redis_url = start_redis(stack, workdir)
+    bootstrap = start_kafka(stack, workdir)
+    registry_url = start_registry(stack, workdir)
+    schemas = write_schemas(workdir)
+    kafka = KafkaTopics(bootstrap)
+    stack.callback(kafka.close)
+    say(f"filling {PREFIX}-{SOURCE_TOPIC} with {events} events from the edx-event-bus-redis producer")
+    fill_stream(redis_url, events, workdir)
+    return Environment(workdir, redis_url, bootstrap, registry_url, schemas, kafka)
+
+
+def say(message):
+    print(f"openedx_bridge: {message}", file=sys.stderr, flush=True)
+
+
+def parse_args():
+    title, usage, details = __doc__.split("\n\n", 2)  # the usage is written once, in the docstring
+    parser = argparse.ArgumentParser(prog="bench/openedx_bridge", usage=usage.removeprefix("usage: "),
+                                     description=f"{title}\n\n{details}",
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--events", type=int, default=20000, help="events in the stream; eventrouter bridges all "
+                        "(default 20000)")
+    parser.add_argument("--openedx-events", type=int, help="events the Open edX bridge is timed on (the first "
+                        "of the stream), for when it is too slow to bridge them all; default: --events")
+    parser.add_argument("--runs", type=int, default=3, help="runs of each path, alternately (default 3)")
+    parser.add_argument("--batch-size", type=int, default=500, help="eventrouter consumer batch_size (default 500)")
+    parser.add_argument("--concurrency", type=int, default=500,
+                        help="eventrouter sink.concurrency: events under way at once (default 500)")
+    parser.add_argument("--ordered", choices=["on", "off"], default="off",
+                        help="eventrouter sink.ordered (default off)")
+    parser.add_argument("--consumers", type=int, default=1,
+                        help="eventrouter consumers in the group, each with a batch under way (default 1)")
+    parser.add_argument("--timeout", type=float, default=300, help="seconds one run may take (default 300)")
+    args = parser.parse_args()
+    args.openedx_events = args.openedx_events or args.events
+    if not 0 < args.openedx_events <= args.events or args.runs < 1 or args.consumers < 1:
+        parser.error("need 0 < --openedx-events <= --events, --runs >= 1 and --consumers >= 1")
+    return args
+
+
+def main():
+    args = parse_args()
+    # SIGTERM unwinds like Ctrl-C, so the exit stack stops everything that was started.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    workdir = Path(tempfile.mkdtemp(prefix="openedx-bridge."))
+    try:
+        with contextlib.ExitStack() as stack:
+            env = start_environment(stack, workdir, args.events)
+            check_eventrouter(env, args)
+            results = {"Open edX": [], "eventrouter": []}
+            for i in range(1, args.runs + 1):
+                # Alternate which path goes first, so neither always meets a warmer broker.
+                order = [run_openedx, run_eventrouter] if i % 2 else [run_eventrouter, run_openedx]
+                for run_path in order:
+                    run = run_path(i, env, args)
+                    results[run.path].append(run)
+                    print(f"run {i}: {describe(run)}", flush=True)
+            print_table(results["Open edX"], results["eventrouter"], args)
+    except BenchError as e:
+        say(f"{e}\nlogs and configurations kept in {workdir}")
+        return 1
+    except KeyboardInterrupt:
+        say(f"interrupted; everything started was stopped; logs kept in {workdir}")
+        return 130
+    shutil.rmtree(workdir)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
