@@ -1,0 +1,142 @@
+// `eventrouter run`: serves a configuration until SIGTERM or SIGINT, reloading it on SIGHUP, when
+// the file changes, or on POST /admin/reload.
+
+#include "commands.hpp"
+
+#include "actors/config_manager.hpp"
+#include "actors/http_api.hpp"
+#include "actors/service.hpp"
+#include "actors/service_log.hpp"
+#include "config/file_watcher.hpp"
+#include "metrics/registry.hpp"
+#include "transports/http_server.hpp"
+
+#include <caf/all.hpp>
+
+#include <csignal>
+#include <cstdio>
+#include <memory>
+
+namespace eventrouter {
+
+namespace {
+
+using namespace cli;
+
+// Blocks the shutdown and reload signals in this thread and, by inheritance, in every thread
+// started after it, so that only sigwait in main receives them.
+sigset_t block_control_signals() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  return signals;
+}
+
+// Reloads when the file changes; without inotify, SIGHUP and the admin call still do.
+std::unique_ptr<config::file_watcher> watch(const std::string& path, const config::reload_settings& reload,
+                                            caf::actor manager) {
+  if (!reload.watch_file)
+    return nullptr;
+  try {
+    return std::make_unique<config::file_watcher>(path, reload.debounce, [manager] {
+      caf::anon_send(manager, reload_atom::value, std::string("file changed"));
+    });
+  } catch (const std::exception& e) {
+    log_line(log_level::warn, std::string("not watching the configuration file: ") + e.what() +
+                                "; reload with SIGHUP or POST /admin/reload");
+    return nullptr;
+  }
+}
+
+int serve(const std::string& path) {
+  auto signals = block_control_signals();
+  auto settings = load(path);
+  if (!settings)
+    return exit_usage;
+  // Log sinks print one line per event; a reader of a pipe must see each line as it is made.
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);
+
+  metrics::registry metrics;  // outlives the actor system, whose actors count into it
+  caf::actor_system_config caf_config;
+  caf::actor_system sys{caf_config};
+  std::unique_ptr<service> started;
+  try {
+    started = std::make_unique<service>(sys, *settings, metrics);
+  } catch (const std::exception& e) {
+    log_line(log_level::error, std::string("cannot start: ") + e.what());
+    return exit_failure;
+  }
+  auto& svc = *started;
+  auto manager = spawn_config_manager(sys, path, svc, metrics);
+  // Watching before the service says it listens: an edit made once it is up is never missed.
+  auto watcher = watch(path, settings->reload, manager);
+  std::atomic<bool> ready{false};
+  http::server server{{settings->http.host, settings->http.port, settings->http.max_body_bytes,
+                       settings->http.threads},
+                      make_http_api({sys, svc, metrics, settings->http, ready, manager})};
+  try {
+    server.start();
+  } catch (const std::exception& e) {
+    log_line(log_level::error, std::string("cannot serve HTTP: ") + e.what());
+    return exit_failure;
+  }
+  ready = true;
+  log_line(log_level::info, "eventrouter listening on http://" + settings->http.host + ":" +
+                                std::to_string(server.port()) + " with " + path);
+
+  int signal = 0;
+  while (sigwait(&signals, &signal) == 0 && signal == SIGHUP)
+    caf::anon_send(manager, reload_atom::value, std::string("SIGHUP"));
+  log_line(log_level::info, std::string("received ") + (signal == SIGTERM ? "SIGTERM" : "SIGINT") +
+                                "; draining");
+  ready = false;
+  watcher.reset();
+  {
+    // A reload under way finishes first: the configuration does not change during the drain.
+    caf::scoped_actor self{sys};
+    self->send_exit(manager, caf::exit_reason::user_shutdown);
+    self->wait_for(manager);
+  }
+  server.stop_accepting();
+  bool drained = svc.drain(settings->shutdown_timeout);
+  server.stop();
+  if (!drained) {
+    log_line(log_level::error, "drain did not finish within shutdown_timeout_ms (" +
+                                   std::to_string(settings->shutdown_timeout.count()) + " ms)");
+    return exit_failure;
+  }
+  log_line(log_level::info, "drained; bye");
+  return exit_ok;
+}
+
+int run_main(std::span<const std::string_view> args) {
+  auto parsed = options::parse(args, {{"--config"}});
+  if (auto* error = std::get_if<std::string>(&parsed))
+    return usage_error(run_command, *error);
+  auto& o = std::get<options>(parsed);
+  if (!o.has("--config") || !o.positional().empty())
+    return usage_error(run_command, "expected --config FILE");
+  return serve(*o.value("--config"));
+}
+
+}  // namespace
+
+const command run_command{"run", "serve a configuration until SIGTERM or SIGINT", R"(usage: eventrouter run --config FILE
+
+Serves the configuration in FILE: HTTP ingest, routing, topics and consumers. Reloads it on
+SIGHUP, when the file changes (reload.watch_file), or on POST /admin/reload; an invalid file is
+refused whole and the running configuration stays. SIGTERM or SIGINT drain: accepted events
+reach their topics, consumers finish what their topics hold, then it exits.
+
+exit codes: 0 drained and stopped; 1 it could not start (a broker client, the port, a schema
+registry) or the drain ran out of shutdown_timeout_ms; 2 bad usage or an invalid configuration
+
+example:
+  eventrouter run --config config/examples/local.json
+)",
+                            run_main};
+
+}  // namespace eventrouter
