@@ -71,7 +71,8 @@ TEST(openedx_schema, an_event_schema_is_a_cloud_event_record_in_the_types_namesp
 TEST(openedx_schema, confluent_framing_is_magic_zero_and_a_big_endian_id) {
   auto header = confluent_header(0x01020304);
   EXPECT_EQ(header, std::string("\0\x01\x02\x03\x04", 5));
-  auto framed = parse_confluent_frame(header + "body");
+  auto message = header + "body";  // the frame is a view into it
+  auto framed = parse_confluent_frame(message);
   ASSERT_TRUE(framed.has_value());
   EXPECT_EQ(framed->schema_id, 0x01020304u);
   EXPECT_EQ(framed->body, "body");
