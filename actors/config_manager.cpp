@@ -69,22 +69,21 @@ caf::behavior config_manager(config_manager_actor self, std::string path, servic
   st.failed = m->reloads("failed");
   st.generation = m->config_generation();
   st.last_success = m->last_reload_success();
-  st.loaded(svc->routing_now()->generation);  // the file the service started with was good
+  // The file the service started with was good.
+  auto serving = svc->routing_now()->generation;
+  st.loaded(serving);
+  svc->reloads().record({"start-up", std::chrono::system_clock::now(),
+                         {reload_result::outcome::ok, serving, {}, "the configuration the service started with"}});
   return {
-    [=](reload_atom, const std::string& trigger) { return reload(self, trigger); },
+    [=](reload_atom, const std::string& trigger) {
+      auto result = reload(self, trigger);
+      self->state.svc->reloads().record({trigger, std::chrono::system_clock::now(), result});
+      return result;
+    },
   };
 }
 
 }  // namespace
-
-std::string to_string(reload_result::outcome o) {
-  switch (o) {
-    case reload_result::outcome::ok: return "ok";
-    case reload_result::outcome::invalid: return "invalid";
-    case reload_result::outcome::failed: return "failed";
-  }
-  return "unknown";
-}
 
 caf::actor spawn_config_manager(caf::actor_system& sys, std::string path, service& svc, metrics::registry& metrics) {
   return sys.spawn<caf::detached>(config_manager, std::move(path), &svc, &metrics);

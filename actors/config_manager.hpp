@@ -5,26 +5,18 @@
 // with every problem, and the service keeps the configuration it has.
 //
 //   (reload_atom, trigger) -> reload_result
+//
+// Each result, and the start-up's, is also kept in the service's reload_history.
 
+#include "actors/reload_history.hpp"
 #include "actors/service.hpp"
 #include "metrics/registry.hpp"
 
 #include <caf/all.hpp>
 
 #include <string>
-#include <vector>
 
 namespace eventrouter {
-
-struct reload_result {
-  enum class outcome { ok, invalid, failed };
-  outcome result = outcome::ok;
-  std::uint64_t generation = 0;     // serving after the reload
-  std::vector<std::string> errors;  // invalid: every problem in the file; failed: what failed
-  std::string changes;              // ok: what changed, as the log line says it
-};
-
-std::string to_string(reload_result::outcome);
 
 // Runs on a thread of its own: applying a configuration waits for the router and supervisor.
 caf::actor spawn_config_manager(caf::actor_system& sys, std::string path, service& svc, metrics::registry& metrics);

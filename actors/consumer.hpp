@@ -34,7 +34,17 @@ struct consumer_stats {
   std::atomic<std::uint64_t> failed{0};
   std::atomic<unsigned> consecutive_errors{0};
   std::atomic<std::uint64_t> malformed{0};  // entries that could not be decoded
+  // What its group has not acknowledged, as its broker reader last read it; unknown_lag on the
+  // memory transport and before the first reading.
+  static constexpr std::int64_t unknown_lag = -1;
+  std::atomic<std::int64_t> lag{unknown_lag};
 };
+
+// A broker reader's reading of its group's lag, for /metrics and /v1/consumers.
+inline void report_lag(const metrics::gauge& gauge, consumer_stats& stats, std::uint64_t lag) {
+  gauge.set(static_cast<double>(lag));
+  stats.lag.store(static_cast<std::int64_t>(lag), std::memory_order_relaxed);
+}
 
 // Gives a consumer (once per incarnation) the actor it polls: the shared memory topic actor,
 // or a Redis stream reader of its own.

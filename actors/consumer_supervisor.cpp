@@ -228,9 +228,12 @@ consumer_statuses statuses(supervisor_state& st) {
       c.recent_restarts.clear();
       c.show_state();
     }
+    auto lag = c.stats->lag.load(std::memory_order_relaxed);
     out.push_back({c.spec.settings.name, c.spec.full_topic, c.spec.settings.group_id, shown_states[c.shown()],
                    c.stats->delivered, c.stats->failed, c.stats->consecutive_errors, c.restarts,
-                   c.stats->malformed, c.last_error});
+                   c.stats->malformed, c.last_error,
+                   lag == consumer_stats::unknown_lag ? std::nullopt
+                                                      : std::optional(static_cast<std::uint64_t>(lag))});
   }
   return out;
 }

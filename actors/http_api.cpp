@@ -2,7 +2,9 @@
 
 #include "actors/config_manager.hpp"
 #include "actors/failure.hpp"
+#include "actors/status_page.hpp"
 #include "router/cloudevents.hpp"
+#include "router/rfc3339.hpp"
 
 #include <boost/json.hpp>
 
@@ -74,7 +76,8 @@ json::object to_json(const consumer_status& c) {
           {"consecutive_errors", c.consecutive_errors},
           {"restarts", c.restarts},
           {"malformed", c.malformed},
-          {"last_error", c.last_error}};
+          {"last_error", c.last_error},
+          {"lag", c.lag ? json::value(*c.lag) : json::value(nullptr)}};
 }
 
 // One HTTP request that needs an actor's answer: a short-lived actor asks, responds, and
@@ -100,20 +103,40 @@ http::response consumers_answer(std::uint64_t generation, const consumer_statuse
   return json_response(200, {{"generation", generation}, {"consumers", std::move(out)}});
 }
 
-http::response reload_answer(const reload_result& r) {
-  json::object body{{"result", to_string(r.result)}, {"generation", r.generation}};
+// What POST /admin/reload answers and GET /v1/reloads lists: the result, the generation serving,
+// and what changed (ok) or every problem (invalid, failed).
+json::object to_json(const reload_result& r) {
+  json::object out{{"result", to_string(r.result)}, {"generation", r.generation}};
   if (r.result == reload_result::outcome::ok) {
-    body["changes"] = r.changes;
-    return json_response(200, body);
+    out["changes"] = r.changes;
+    return out;
   }
-  body["error"] = r.result == reload_result::outcome::invalid
-                    ? "the configuration file is invalid; still serving generation " + std::to_string(r.generation)
-                    : "the reload failed; serving generation " + std::to_string(r.generation);
   json::array details;
   for (const auto& e : r.errors)
     details.push_back(json::string(e));
-  body["details"] = std::move(details);
+  out["details"] = std::move(details);
+  return out;
+}
+
+http::response reload_answer(const reload_result& r) {
+  auto body = to_json(r);
+  if (r.result == reload_result::outcome::ok)
+    return json_response(200, body);
+  body["error"] = r.result == reload_result::outcome::invalid
+                    ? "the configuration file is invalid; still serving generation " + std::to_string(r.generation)
+                    : "the reload failed; serving generation " + std::to_string(r.generation);
   return json_response(r.result == reload_result::outcome::invalid ? 422 : 500, body);
+}
+
+http::response reloads_answer(std::uint64_t generation, const std::vector<reload_record>& records) {
+  json::array out;
+  for (const auto& r : records) {
+    json::object entry{{"trigger", r.trigger}, {"time", format_rfc3339(r.finished)}};
+    for (auto& field : to_json(r.result))
+      entry.emplace(field.key(), std::move(field.value()));
+    out.push_back(std::move(entry));
+  }
+  return json_response(200, {{"generation", generation}, {"reloads", std::move(out)}});
 }
 
 // Compares in a time that depends on the given token's length only, so that a guess learns
@@ -154,6 +177,16 @@ class http_api {
     serve_fn serve;
   };
   static const endpoint endpoints[];
+
+  // Never cached: an operator reloading the page after an upgrade gets the new one.
+  void status_page(const http::request&, http::responder& respond) {
+    respond({200,
+             "text/html; charset=utf-8",
+             std::string(status_page_html),
+             {{"Cache-Control", "no-store"},
+              {"Content-Security-Policy", std::string(status_page_csp)},
+              {"X-Content-Type-Options", "nosniff"}}});
+  }
 
   void health(const http::request&, http::responder& respond) { respond(json_response(200, {{"status", "ok"}})); }
 
@@ -215,6 +248,10 @@ class http_api {
                                                       }));
   }
 
+  void reloads(const http::request&, http::responder& respond) {
+    respond(reloads_answer(ctx_.svc.routing_now()->generation, ctx_.svc.reloads().latest()));
+  }
+
   // The token is read from the environment variable the configuration names, at each call:
   // rotating it needs the variable changed and a restart, never a file holding it.
   void admin_reload(const http::request& req, http::responder& respond) {
@@ -245,9 +282,10 @@ class http_api {
 };
 
 const http_api::endpoint http_api::endpoints[] = {
-  {"/v1/events", "POST", &http_api::post_events}, {"/healthz", "GET", &http_api::health},
-  {"/readyz", "GET", &http_api::ready},           {"/v1/routes", "GET", &http_api::routes},
-  {"/v1/consumers", "GET", &http_api::consumers}, {"/metrics", "GET", &http_api::metrics},
+  {"/v1/events", "POST", &http_api::post_events},     {"/", "GET", &http_api::status_page},
+  {"/healthz", "GET", &http_api::health},             {"/readyz", "GET", &http_api::ready},
+  {"/v1/routes", "GET", &http_api::routes},           {"/v1/consumers", "GET", &http_api::consumers},
+  {"/v1/reloads", "GET", &http_api::reloads},         {"/metrics", "GET", &http_api::metrics},
   {"/admin/reload", "POST", &http_api::admin_reload},
 };
 
@@ -262,7 +300,8 @@ void http_api::operator()(http::request&& req, http::responder respond) {
     }
     return (this->*e.serve)(req, respond);
   }
-  respond(error_response(404, "no endpoint " + req.path + "; see /v1/events, /v1/routes, /v1/consumers, /metrics"));
+  respond(error_response(404, "no endpoint " + req.path + "; see / (the status page), /v1/events, /v1/routes, "
+                                                         "/v1/consumers, /v1/reloads, /metrics"));
 }
 
 }  // namespace

@@ -63,7 +63,7 @@ caf::result<log_entries> poll(kafka_reader_actor self, std::size_t max, std::uin
     open(self);
     auto records = st.client->poll(max, std::chrono::milliseconds(timeout_ms));
     if (auto lag = st.client->lag())
-      st.lag.set(static_cast<double>(*lag));
+      report_lag(st.lag, *st.args.stats, static_cast<std::uint64_t>(*lag));
     log_entries out;
     out.reserve(records.size());
     for (auto& r : records) {

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -72,6 +73,7 @@ struct consumer_status {
   unsigned restarts = 0;
   std::uint64_t malformed = 0;  // entries that could not be decoded (left pending)
   std::string last_error;
+  std::optional<std::uint64_t> lag;  // Redis and Kafka, once read
 };
 using consumer_statuses = std::vector<consumer_status>;
 

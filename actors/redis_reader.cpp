@@ -100,7 +100,7 @@ void update_lag(redis_reader_actor self) {
     return;
   st.next_lag = now + lag_interval;
   if (auto lag = redis::group_lag(*st.client, st.args.stream, st.args.consumer.group_id))
-    st.lag.set(static_cast<double>(*lag));
+    report_lag(st.lag, *st.args.stats, *lag);
 }
 
 caf::result<log_entries> poll(redis_reader_actor self, std::size_t max, std::uint32_t timeout_ms) {

@@ -9,6 +9,7 @@
 
 #include "actors/consumer_supervisor.hpp"
 #include "actors/messages.hpp"
+#include "actors/reload_history.hpp"
 #include "actors/router.hpp"
 #include "actors/sink.hpp"
 #include "config/settings.hpp"
@@ -56,6 +57,8 @@ class service {
   // What serves now; safe from any thread.
   routing_ptr routing_now() const;
   std::shared_ptr<const config::settings> settings_now() const;
+  // The last reloads' results: the config manager records them, HTTP threads read them.
+  reload_history& reloads() { return reloads_; }
 
   // Moves the graph to `next`, a validated configuration, and returns what changed. Throws
   // std::runtime_error, having changed nothing, when a transport client for `next` cannot be
@@ -90,6 +93,7 @@ class service {
   mutable std::mutex published_mutex_;  // guards what other threads read: not on the data path
   routing_ptr routing_;
   std::shared_ptr<const config::settings> settings_;
+  reload_history reloads_;  // guarded by its own mutex
 };
 
 }  // namespace eventrouter

@@ -21,6 +21,8 @@ extern const command run_command;
 extern const command check_config_command;
 extern const command replay_command;
 extern const command dlq_replay_command;
+extern const command routes_command;
+extern const command produce_command;
 
 // Prints what is wrong and the command's help on stderr; returns exit_usage.
 int usage_error(const command& c, const std::string& what);

@@ -32,6 +32,21 @@ std::variant<std::shared_ptr<const encoded_event>, std::string> encode(const rou
 
 }  // namespace
 
+std::variant<keyed_event, route_refusal> route_event(const route_target& target, const event_ptr& ev,
+                                                     std::optional<std::string>& avro_body) {
+  auto key = target.key.extract(ev->data);
+  if (auto* error = std::get_if<key_error>(&key))
+    return route_refusal{route_refusal::reason::missing_key, std::move(error->message)};
+  std::shared_ptr<const encoded_event> encoded;
+  if (target.openedx) {
+    auto written = encode(target, *ev, avro_body);
+    if (auto* why = std::get_if<std::string>(&written))
+      return route_refusal{route_refusal::reason::schema_mismatch, std::move(*why)};
+    encoded = std::move(std::get<std::shared_ptr<const encoded_event>>(written));
+  }
+  return keyed_event{ev, std::move(std::get<std::string>(key)), std::move(encoded)};
+}
+
 batch_plan plan_batch(const routing_table& table, const std::vector<event_ptr>& events, std::string_view skip_topic) {
   batch_plan plan;
   plan.by_topic.resize(table.topics().size());
@@ -48,25 +63,13 @@ batch_plan plan_batch(const routing_table& table, const std::vector<event_ptr>& 
     for (const auto& target : *targets) {
       if (target.full_topic == skip_topic)
         continue;
-      auto refuse = [&](std::size_t& count, const std::string& why) {
-        count++;
-        plan.errors.push_back(event_label(i, *ev) + ": route to topic '" + target.topic + "': " + why);
-      };
-      auto key = target.key.extract(ev->data);
-      if (auto* error = std::get_if<key_error>(&key)) {
-        refuse(plan.missing_keys, error->message);
+      auto routed = route_event(target, ev, avro_body);
+      if (auto* refusal = std::get_if<route_refusal>(&routed)) {
+        (refusal->why == route_refusal::reason::missing_key ? plan.missing_keys : plan.schema_mismatches)++;
+        plan.errors.push_back(event_label(i, *ev) + ": route to topic '" + target.topic + "': " + refusal->message);
         continue;
       }
-      std::shared_ptr<const encoded_event> encoded;
-      if (target.openedx) {
-        auto written = encode(target, *ev, avro_body);
-        if (auto* why = std::get_if<std::string>(&written)) {
-          refuse(plan.schema_mismatches, *why);
-          continue;
-        }
-        encoded = std::move(std::get<std::shared_ptr<const encoded_event>>(written));
-      }
-      plan.by_topic[target.topic_index].push_back({ev, std::move(std::get<std::string>(key)), std::move(encoded)});
+      plan.by_topic[target.topic_index].push_back(std::move(std::get<keyed_event>(routed)));
       plan.routed.push_back(&target);
     }
   }

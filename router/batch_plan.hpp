@@ -24,6 +24,20 @@ struct batch_plan {
   bool ok() const { return errors.empty(); }
 };
 
+// Why one route cannot take an event.
+struct route_refusal {
+  enum class reason { missing_key, schema_mismatch };
+  reason why;
+  std::string message;  // names the key path, or the Avro field the data does not fit
+};
+
+// What one route writes for an event (its key, and on a topic in openedx format its Avro), or
+// why it cannot. plan_batch applies it to each enabled route; `eventrouter routes` to each route,
+// so its dry run answers as the router would. `avro_body` carries the data's Avro from one
+// openedx route of the event to the next (they share the type's schema): empty for a new event.
+std::variant<keyed_event, route_refusal> route_event(const route_target& target, const event_ptr& ev,
+                                                     std::optional<std::string>& avro_body);
+
 // `skip_topic`: a full topic name no event goes to — the topic a routed event was read from,
 // so that a consumer with a route sink never feeds its own topic.
 batch_plan plan_batch(const routing_table& table, const std::vector<event_ptr>& events,

@@ -114,7 +114,8 @@ event_ptr make_event(attributes&& a, json::value&& data) {
                                              std::move(data), std::move(a.extensions), a.occurred});
 }
 
-// One event in structured mode. `data` is moved out of `obj`, keeping the parse's storage.
+}  // namespace
+
 std::variant<event_ptr, std::string> event_from_object(json::object& obj) {
   attributes a;
   std::optional<std::string>* known[] = {&a.specversion, &a.id, &a.type, &a.source, &a.time,
@@ -161,6 +162,8 @@ std::variant<event_ptr, std::string> event_from_object(json::object& obj) {
     return std::string("'data' must be a JSON object");
   return make_event(std::move(a), std::move(*data));
 }
+
+namespace {
 
 // Parses into storage shared by every event of the body: one allocation pattern per request,
 // freed when the last of its events is.

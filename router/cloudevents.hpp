@@ -44,6 +44,11 @@ parse_result parse_batch(std::string_view body, std::size_t max_events);
 using header_lookup = std::function<std::optional<std::string_view>(std::string_view name)>;
 parse_result parse_binary(const header_lookup& header, std::string_view body);
 
+// One event in structured mode, from its object already parsed (the body of a request, or what
+// `eventrouter produce` builds from its options); the error names the attribute at fault.
+// `data` is moved out of `obj`, keeping the parse's storage.
+std::variant<event_ptr, std::string> event_from_object(boost::json::object& obj);
+
 boost::json::object to_json(const event& ev);
 void append_json(std::string& out, const event& ev);  // to_json, serialized, appended
 

@@ -84,6 +84,9 @@ TEST(redis_transport, an_event_goes_through_a_stream_in_the_open_edx_layout) {
                       R"({"xblock_info":{"usage_key":"block-v1:x","block_type":"problem"}})"}));
   EXPECT_TRUE(eventually([&] { return redis.cli({"XPENDING", stream, "g"}).starts_with("0"); }))
     << "the delivered entry was not acknowledged: " << redis.cli({"XPENDING", stream, "g"});
+  // The group's lag as the reader read it, also for /v1/consumers (null until the first reading).
+  EXPECT_TRUE(eventually([&] { return service.consumer("lifecycle-log").at("lag").is_number(); }))
+    << json::serialize(service.consumer("lifecycle-log"));
 }
 
 TEST(redis_transport, an_entry_an_open_edx_producer_wrote_is_delivered) {
