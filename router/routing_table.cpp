@@ -40,9 +40,9 @@ routing_table::routing_table(const config::settings& settings, const schema_id_l
     topics_.push_back(topic.full_name);
   }
   for (const auto& r : settings.routes) {
-    const auto& full = settings.topics.at(r.topic).full_name;
     const auto& topic = settings.topics.at(r.topic);
-    route_target target{r.event_type, r.topic, full, topic_indexes_.at(full), key_path(r.event_key_field), r.enabled,
+    route_target target{r.event_type, r.topic, topic.full_name, topic_indexes_.at(topic.full_name),
+                        key_path(r.event_key_field), r.enabled,
                         topic.format == config::topic_format::openedx ? openedx_route_of(settings, r, topic, registry)
                                                                       : nullptr};
     auto& enabled = enabled_[r.event_type];  // a type whose routes are all disabled is still known
