@@ -2,6 +2,7 @@
 
 #include "actors/failure.hpp"
 #include "actors/router.hpp"
+#include "actors/service_log.hpp"
 #include "router/rfc3339.hpp"
 
 #include <atomic>
@@ -41,6 +42,7 @@ struct consumer_state {
   std::size_t first_undone = 0;  // every event before it is done
   std::uint64_t next_generation = 1;
   std::string giving_up;  // why the batch stops: set when an event failed for good
+  std::size_t giving_up_event = none;  // the event that failed for good
   std::minstd_rand jitter{std::random_device{}()};
   metrics::counter ok;
   metrics::counter retried;
@@ -55,19 +57,48 @@ using consumer_actor = caf::stateful_actor<consumer_state>*;
 void poll(consumer_actor self);
 void schedule(consumer_actor self);
 
-// Counts a failure; true when the consumer has now reached its limit and has quit.
-bool record_failure(consumer_actor self, const std::string& why) {
+std::string in_ms(std::chrono::milliseconds d) { return std::to_string(d.count()) + " ms"; }
+
+// What follows a failure, for its log line: `next` says it in words.
+struct next_step {
+  log_level level;
+  std::string next;
+};
+
+// Counts a failure of a batch or a poll toward consecutive_errors_limit. Below the limit the
+// consumer polls again after restart_backoff_ms[0]; at the limit it quits, and its supervisor
+// restarts it.
+next_step count_failure(consumer_actor self, const std::string& why) {
   auto& st = self->state;
   auto& cfg = st.args.settings;
   st.args.stats->failed++;
   st.failed.add();
   auto errors = ++st.args.stats->consecutive_errors;
   st.consecutive.set(errors);
-  if (errors < cfg.consecutive_errors_limit)
-    return false;
-  self->quit(failure(std::to_string(errors) + " consecutive failures (limit " +
-                     std::to_string(cfg.consecutive_errors_limit) + "); last: " + why));
-  return true;
+  if (errors < cfg.consecutive_errors_limit) {
+    self->delayed_send(self, cfg.restart_backoff_min, retry_atom::value);
+    return {log_level::warn, "poll again in " + in_ms(cfg.restart_backoff_min)};
+  }
+  auto limit =
+    std::to_string(errors) + " consecutive failures (limit " + std::to_string(cfg.consecutive_errors_limit) + ")";
+  self->quit(failure(limit + "; last: " + why));
+  return {log_level::error, "consumer restarting: " + limit};
+}
+
+// A failed delivery: what failed, for which event, which try, and what happens next.
+void log_delivery_failure(const consumer_state& st, const next_step& step, const event& ev, unsigned tries,
+                          std::string_view why) {
+  log_line(step.level, "delivery failed: " + std::string(why),
+           {{"consumer", st.args.settings.name},
+            {"event_id", ev.id},
+            {"event_type", ev.type},
+            {"topic", st.args.full_topic},
+            {"attempt", std::to_string(tries) + "/" + std::to_string(st.args.settings.retry.max_attempts)},
+            {"next", step.next}});
+}
+
+void log_delivery_failure(const consumer_state& st, const next_step& step, std::size_t i, std::string_view why) {
+  log_delivery_failure(st, step, *st.batch[i].item.ev, st.slots[i].tries, why);
 }
 
 void reset_errors(consumer_actor self) {
@@ -146,8 +177,10 @@ event_ptr dead_letter_copy(const consumer_state& st, const keyed_event& item, co
 void give_up(consumer_actor self, std::size_t i, const std::string& why) {
   auto& st = self->state;
   finish(self, i, slot::phase::failed);
-  if (st.giving_up.empty())
+  if (st.giving_up.empty()) {
     st.giving_up = why;
+    st.giving_up_event = i;
+  }
 }
 
 void dead_letter(consumer_actor self, std::size_t i, const std::string& why) {
@@ -169,6 +202,8 @@ void dead_letter(consumer_actor self, std::size_t i, const std::string& why) {
         if (i >= st.slots.size() || st.slots[i].generation != generation)
           return;
         st.dead_lettered.add();
+        auto to = "dead-lettered to topic '" + st.args.settings.dead_letter_topic + "'";
+        log_delivery_failure(st, {log_level::error, std::move(to)}, i, why);
         reset_errors(self);
         finish(self, i, slot::phase::done);
         schedule(self);
@@ -198,6 +233,7 @@ bool on_outcome(consumer_actor self, std::size_t i, std::uint64_t generation, co
   if (s.tries == 1)
     s.first_failure_time = format_rfc3339(std::chrono::system_clock::now());
   if (!st.giving_up.empty()) {  // the batch stops anyway: given back with the rest
+    log_delivery_failure(st, {log_level::warn, "given back with the batch, which stops"}, i, outcome->reason);
     finish(self, i, slot::phase::failed);
     return true;
   }
@@ -205,8 +241,9 @@ bool on_outcome(consumer_actor self, std::size_t i, std::uint64_t generation, co
     st.retried.add();
     s.at = slot::phase::backing_off;
     s.generation = st.next_generation++;
-    self->delayed_send(self, retry_delay(st, s.tries), redeliver_atom::value, static_cast<std::uint64_t>(i),
-                       s.generation);
+    auto delay = retry_delay(st, s.tries);
+    log_delivery_failure(st, {log_level::warn, "retry in " + in_ms(delay)}, i, outcome->reason);
+    self->delayed_send(self, delay, redeliver_atom::value, static_cast<std::uint64_t>(i), s.generation);
     return true;
   }
   dead_letter(self, i, outcome->reason);
@@ -271,11 +308,15 @@ void schedule(consumer_actor self) {
   if (!st.giving_up.empty()) {
     auto why = std::move(st.giving_up);
     st.giving_up.clear();
+    auto failed = st.batch[st.giving_up_event].item.ev;  // the batch is gone once settled
+    auto tries = st.slots[st.giving_up_event].tries;
     settle_batch(self);
+    std::string next = "the consumer stops (reload or shutdown)";
     if (st.stopping)
       self->quit();
-    else if (!record_failure(self, why))
-      self->delayed_send(self, st.args.settings.restart_backoff_min, retry_atom::value);
+    else
+      next = count_failure(self, why).next;
+    log_delivery_failure(st, {log_level::error, "given back with the rest of the batch; " + next}, *failed, tries, why);
     return;
   }
   if (st.first_undone == st.slots.size()) {
@@ -331,11 +372,14 @@ void poll(consumer_actor self) {
         start_batch(self, std::move(entries));
       },
       [=](caf::error& e) {
-        self->state.polling = false;
-        if (self->state.stopping)
+        auto& st = self->state;
+        st.polling = false;
+        if (st.stopping)
           return self->quit();
-        if (!record_failure(self, "polling topic '" + self->state.args.full_topic + "': " + describe(e)))
-          self->delayed_send(self, self->state.args.settings.restart_backoff_min, retry_atom::value);
+        auto why = "polling topic '" + st.args.full_topic + "': " + describe(e);
+        auto step = count_failure(self, why);
+        log_line(step.level, "poll failed: " + describe(e),
+                 {{"consumer", st.args.settings.name}, {"topic", st.args.full_topic}, {"next", step.next}});
       });
 }
 

@@ -118,14 +118,18 @@ void schedule_restart(supervisor_actor self, child& c, const caf::error& reason)
     c.recent_restarts.pop_front();
   if (c.recent_restarts.size() > cfg.max_restarts && !c.failed) {
     c.failed = true;
-    log_line(log_level::error, "consumer '" + cfg.name + "' is failed: " + std::to_string(c.recent_restarts.size()) +
-                                 " restarts within " + std::to_string(cfg.restart_window.count()) +
-                                 " ms (max_restarts " + std::to_string(cfg.max_restarts) +
-                                 "); restarts go on, and it is healthy again once it delivers");
+    log_line(log_level::error,
+             "consumer is failed: " + std::to_string(c.recent_restarts.size()) + " restarts within " +
+               std::to_string(cfg.restart_window.count()) + " ms (max_restarts " + std::to_string(cfg.max_restarts) +
+               "); /readyz answers 503",
+             {{"consumer", cfg.name}, {"next", "restarts go on; healthy again once it delivers"}});
   }
   c.show_state();
-  log_line(log_level::warn, "consumer '" + cfg.name + "' failed: " + c.last_error + "; restart " +
-                                 std::to_string(c.restarts) + " in " + std::to_string(delay.count()) + " ms");
+  log_line(log_level::warn, "consumer failed: " + c.last_error,
+           {{"consumer", cfg.name},
+            {"topic", c.spec.full_topic},
+            {"restarts", std::to_string(c.restarts)},
+            {"next", "restart in " + std::to_string(delay.count()) + " ms"}});
   self->delayed_send(self, delay, restart_atom::value, c.id);
 }
 

@@ -3,6 +3,7 @@
 #include "actors/config_manager.hpp"
 #include "actors/failure.hpp"
 #include "actors/status_page.hpp"
+#include "config/secrets.hpp"
 #include "router/cloudevents.hpp"
 #include "router/rfc3339.hpp"
 
@@ -19,6 +20,12 @@ namespace {
 constexpr auto status_timeout = std::chrono::seconds(5);
 // A reload waits for consumers to finish their batch in hand.
 constexpr auto reload_timeout = std::chrono::seconds(60);
+
+// Text that came from elsewhere — a broker's or a sink's error, a configuration problem — as the
+// endpoints show it: with any secret it quotes masked (the status page shows these too).
+json::string shown(std::string_view text) {
+  return json::string(config::may_hold_secrets(text) ? config::mask_secrets(text) : std::string(text));
+}
 
 http::response json_response(unsigned status, const json::value& body) {
   return {status, "application/json", json::serialize(body) + "\n", {}};
@@ -76,7 +83,7 @@ json::object to_json(const consumer_status& c) {
           {"consecutive_errors", c.consecutive_errors},
           {"restarts", c.restarts},
           {"malformed", c.malformed},
-          {"last_error", c.last_error},
+          {"last_error", shown(c.last_error)},
           {"lag", c.lag ? json::value(*c.lag) : json::value(nullptr)}};
 }
 
@@ -108,12 +115,12 @@ http::response consumers_answer(std::uint64_t generation, const consumer_statuse
 json::object to_json(const reload_result& r) {
   json::object out{{"result", to_string(r.result)}, {"generation", r.generation}};
   if (r.result == reload_result::outcome::ok) {
-    out["changes"] = r.changes;
+    out["changes"] = shown(r.changes);
     return out;
   }
   json::array details;
   for (const auto& e : r.errors)
-    details.push_back(json::string(e));
+    details.push_back(shown(e));
   out["details"] = std::move(details);
   return out;
 }
@@ -153,7 +160,7 @@ http::response readiness_answer(const consumer_statuses& list) {
   std::vector<std::string> failed;
   for (const auto& c : list)
     if (c.state == "failed")
-      failed.push_back("consumer '" + c.name + "' failed: " + c.last_error);
+      failed.push_back("consumer '" + c.name + "' failed: " + std::string(shown(c.last_error)));
   if (failed.empty())
     return json_response(200, {{"status", "ready"}});
   return error_response(503, "not ready: " + std::to_string(failed.size()) + " consumer(s) failed", failed);

@@ -52,9 +52,14 @@ void report_malformed(kafka_reader_actor self, const kafka::record& r, const std
     return;
   st.args.stats->malformed++;
   st.malformed_counter.add();
-  log_line(log_level::error, "consumer '" + st.args.consumer.name + "': " + r.topic + " partition " +
-                                 std::to_string(r.partition) + " offset " + std::to_string(r.offset) +
-                                 " cannot be delivered and is passed over: " + why);
+  log_line(log_level::error, "malformed message: " + why,
+           {{"consumer", st.args.consumer.name},
+            {"event_id", value_named(r.headers, "ce_id")},
+            {"event_type", value_named(r.headers, "ce_type")},
+            {"topic", r.topic},
+            {"partition", std::to_string(r.partition)},
+            {"offset", std::to_string(r.offset)},
+            {"next", "passed over (counted as malformed); it stays in Kafka"}});
 }
 
 caf::result<log_entries> poll(kafka_reader_actor self, std::size_t max, std::uint32_t timeout_ms) {
@@ -111,7 +116,11 @@ caf::behavior kafka_reader(kafka_reader_actor self, kafka_reader_args args) {
         open(self);
       } catch (const std::exception& e) {
         // Not fatal: the first poll tries again.
-        log_line(log_level::warn, "consumer '" + self->state.args.consumer.name + "': " + e.what());
+        const auto& st = self->state;
+        log_line(log_level::warn, std::string("joining the group failed: ") + e.what(),
+                 {{"consumer", st.args.consumer.name},
+                  {"topic", st.args.topic},
+                  {"next", "the first poll tries again"}});
       }
       return true;
     },

@@ -47,14 +47,19 @@ void ensure_ready(redis_reader_actor self) {
   st.own_cursor = "0";
 }
 
-void report_malformed(redis_reader_actor self, const std::string& id, const std::string& why) {
+void report_malformed(redis_reader_actor self, const redis::stream_entry& e, const std::string& why) {
   auto& st = self->state;
-  if (!st.malformed.insert(id).second)
+  if (!st.malformed.insert(e.id).second)
     return;
   st.args.stats->malformed++;
   st.malformed_counter.add();
-  log_line(log_level::error, "consumer '" + st.args.consumer.name + "': stream " + st.args.stream + " entry " + id +
-                                 " cannot be delivered and stays pending: " + why);
+  log_line(log_level::error, "malformed entry: " + why,
+           {{"consumer", st.args.consumer.name},
+            {"event_id", value_named(e.fields, "id")},
+            {"event_type", value_named(e.fields, "type")},
+            {"topic", st.args.stream},
+            {"stream_id", e.id},
+            {"next", "left pending, not acknowledged (counted as malformed)"}});
 }
 
 log_entries to_log_entries(redis_reader_actor self, std::vector<redis::stream_entry>&& entries) {
@@ -63,12 +68,12 @@ log_entries to_log_entries(redis_reader_actor self, std::vector<redis::stream_en
   out.reserve(entries.size());
   for (auto& e : entries) {
     if (e.deleted) {
-      report_malformed(self, e.id, "the entry was trimmed from the stream (stream_max_len) before it was acknowledged");
+      report_malformed(self, e, "the entry was trimmed from the stream (stream_max_len) before it was acknowledged");
       continue;
     }
     auto decoded = decode_stream_entry(e.fields, *st.decoder);
     if (auto* why = std::get_if<std::string>(&decoded)) {
-      report_malformed(self, e.id, *why);
+      report_malformed(self, e, *why);
       continue;
     }
     auto offset = st.next_offset++;
@@ -163,7 +168,11 @@ caf::behavior redis_reader(redis_reader_actor self, redis_reader_args args) {
         ensure_ready(self);
       } catch (const std::exception& e) {
         // Not fatal: the first poll connects again after the backoff.
-        log_line(log_level::warn, "consumer '" + self->state.args.consumer.name + "': " + e.what());
+        const auto& st = self->state;
+        log_line(log_level::warn, std::string("joining the group failed: ") + e.what(),
+                 {{"consumer", st.args.consumer.name},
+                  {"topic", st.args.stream},
+                  {"next", "the first poll connects again"}});
       }
       return true;
     },
@@ -177,7 +186,10 @@ caf::behavior redis_reader(redis_reader_actor self, redis_reader_args args) {
         redis::acknowledge(*st.client, st.args.stream, st.args.consumer.group_id, ids);
       } catch (const std::exception& e) {
         // Unacknowledged entries stay pending and are delivered again: at least once.
-        log_line(log_level::warn, "consumer '" + st.args.consumer.name + "': XACK failed: " + e.what());
+        log_line(log_level::warn, std::string("XACK failed: ") + e.what(),
+                 {{"consumer", st.args.consumer.name},
+                  {"topic", st.args.stream},
+                  {"next", "the entries stay pending and are delivered again"}});
       }
     },
     [=](nack_atom, const std::string&, const std::vector<std::uint64_t>& offsets) {

@@ -182,8 +182,11 @@ applied_changes service::apply(const config::settings& next) {
   auto kafka_producer = kafka_producer_;
   if (kafka_replaced && next.kafka) {
     kafka::set_log_handler([](int syslog_level, std::string_view message) {
-      log_line(syslog_level <= 3 ? log_level::error : syslog_level <= 4 ? log_level::warn : log_level::info,
-               "librdkafka " + std::string(message));
+      auto level = syslog_level <= 3   ? log_level::error
+                   : syslog_level <= 4 ? log_level::warn
+                   : syslog_level <= 6 ? log_level::info
+                                       : log_level::debug;
+      log_line(level, "librdkafka " + std::string(message));
     });
     kafka_producer = std::make_shared<kafka::producer>(*next.kafka);
   } else if (kafka_replaced) {

@@ -3,6 +3,7 @@
 #include "config/loader.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <iostream>
 
 namespace eventrouter::cli {
@@ -37,6 +38,14 @@ std::optional<std::string> options::value(std::string_view name) const {
   if (it == values_.end())
     return std::nullopt;
   return it->second;
+}
+
+std::optional<std::uint64_t> parse_count(std::string_view text, std::uint64_t min) {
+  std::uint64_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || value < min)
+    return std::nullopt;
+  return value;
 }
 
 std::optional<config::settings> load(const std::string& path) {

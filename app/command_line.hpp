@@ -4,6 +4,7 @@
 
 #include "config/settings.hpp"
 
+#include <cstdint>
 #include <initializer_list>
 #include <map>
 #include <optional>
@@ -39,6 +40,10 @@ class options {
   std::map<std::string, std::string, std::less<>> values_;
   std::vector<std::string> positional_;
 };
+
+// A whole number written in decimal digits alone ("3", not "+3" or "3x"), at least `min`; nullopt
+// for anything else.
+std::optional<std::uint64_t> parse_count(std::string_view text, std::uint64_t min = 0);
 
 // The configuration in `path`, or nullopt with every problem printed on stderr.
 std::optional<config::settings> load(const std::string& path);

@@ -23,6 +23,8 @@ extern const command replay_command;
 extern const command dlq_replay_command;
 extern const command routes_command;
 extern const command produce_command;
+extern const command tail_command;
+extern const command top_command;
 
 // Prints what is wrong and the command's help on stderr; returns exit_usage.
 int usage_error(const command& c, const std::string& what);

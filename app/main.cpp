@@ -10,8 +10,8 @@ namespace {
 
 using namespace eventrouter;
 
-const std::array<const command*, 6> commands{&run_command,        &check_config_command, &replay_command,
-                                             &dlq_replay_command, &routes_command,       &produce_command};
+const std::array<const command*, 8> commands{&run_command,    &check_config_command, &replay_command, &dlq_replay_command,
+                                             &routes_command, &produce_command,      &tail_command,   &top_command};
 
 void print_overview(std::ostream& out) {
   out << "usage: eventrouter <command> [options]    (eventrouter <command> --help for one command)\n\ncommands:\n";

@@ -16,6 +16,7 @@
 #include <csignal>
 #include <cstdio>
 #include <memory>
+#include <optional>
 
 namespace eventrouter {
 
@@ -112,30 +113,57 @@ int serve(const std::string& path) {
   return exit_ok;
 }
 
+// Sets the log's format and level from --log-format and --log-level; the problem, if any.
+std::optional<std::string> configure_log(const options& o) {
+  if (auto name = o.value("--log-format")) {
+    auto format = log_format_named(*name);
+    if (!format)
+      return "--log-format is '" + *name + "'; expected json or text";
+    set_log_format(*format);
+  }
+  if (auto name = o.value("--log-level")) {
+    auto level = log_level_named(*name);
+    if (!level)
+      return "--log-level is '" + *name + "'; expected debug, info, warn or error";
+    set_log_level(*level);
+  }
+  return std::nullopt;
+}
+
 int run_main(std::span<const std::string_view> args) {
-  auto parsed = options::parse(args, {{"--config"}});
+  auto parsed = options::parse(args, {{"--config"}, {"--log-format"}, {"--log-level"}});
   if (auto* error = std::get_if<std::string>(&parsed))
     return usage_error(run_command, *error);
   auto& o = std::get<options>(parsed);
   if (!o.has("--config") || !o.positional().empty())
     return usage_error(run_command, "expected --config FILE");
+  if (auto problem = configure_log(o))
+    return usage_error(run_command, *problem);
   return serve(*o.value("--config"));
 }
 
 }  // namespace
 
-const command run_command{"run", "serve a configuration until SIGTERM or SIGINT", R"(usage: eventrouter run --config FILE
+const command run_command{"run", "serve a configuration until SIGTERM or SIGINT", R"(usage: eventrouter run --config FILE [--log-format json|text] [--log-level debug|info|warn|error]
 
 Serves the configuration in FILE: HTTP ingest, routing, topics and consumers. Reloads it on
 SIGHUP, when the file changes (reload.watch_file), or on POST /admin/reload; an invalid file is
 refused whole and the running configuration stays. SIGTERM or SIGINT drain: accepted events
 reach their topics, consumers finish what their topics hold, then it exits.
 
+The service logs on stderr (log sinks print events on stdout), one line per entry, with
+passwords in URLs and Bearer/Basic credentials masked:
+  --log-format json   (default) one JSON object per line: time, level, msg, and fields such as
+                      consumer, event_id, event_type, topic and next (what happens next)
+  --log-format text   for people: 2026-11-26T03:12:00.123Z WARN  msg key=value ...
+  --log-level LEVEL   the lowest level written: debug, info (default), warn or error
+
 exit codes: 0 drained and stopped; 1 it could not start (a broker client, the port, a schema
 registry) or the drain ran out of shutdown_timeout_ms; 2 bad usage or an invalid configuration
 
-example:
+examples:
   eventrouter run --config config/examples/local.json
+  eventrouter run --config config/examples/local.json --log-format text --log-level warn
 )",
                             run_main};
 

@@ -1,5 +1,6 @@
 #include "config/loader.hpp"
 
+#include "config/secrets.hpp"
 #include "router/avro_codec.hpp"
 #include "router/openedx_schema.hpp"
 
@@ -68,7 +69,11 @@ bool is_topic_name(std::string_view name) {
 
 class problems_list {
  public:
+  // A problem may quote the value it is about (a URL with its password): masked here, as every
+  // problem ends up on stderr, in the log or in /v1/reloads.
   void add(std::string path, std::string message) {
+    if (may_hold_secrets(message))
+      message = mask_secrets(message);
     list_.push_back({std::move(path), std::move(message)});
   }
   bool empty() const { return list_.empty(); }

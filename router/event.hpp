@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -35,6 +36,17 @@ struct event {
 };
 
 using event_ptr = std::shared_ptr<const event>;
+
+// Name/value pairs as extensions, Redis stream fields and Kafka headers come: the value of the
+// last pair named `name` (the last of repeated ones wins, as the decoders read them), or "".
+// For what a log line can say of an entry that cannot be decoded.
+inline std::string_view value_named(const std::vector<std::pair<std::string, std::string>>& pairs,
+                                    std::string_view name) {
+  for (auto it = pairs.rbegin(); it != pairs.rend(); ++it)
+    if (it->first == name)
+      return it->second;
+  return {};
+}
 
 // What a route to a topic in openedx format wrote for an event when it routed it: the data as
 // Avro with the event type's schema, the key as Avro with the key field's, both with Confluent's

@@ -8,6 +8,8 @@
 
 #include <algorithm>
 #include <memory>
+#include <random>
+#include <sstream>
 
 namespace eventrouter::kafka {
 
@@ -27,6 +29,49 @@ std::vector<partition_offset> from_list(const rd_kafka_topic_partition_list_t* l
   std::vector<partition_offset> out;
   for (int i = 0; i < list->cnt; ++i)
     out.push_back({list->elems[i].topic, list->elems[i].partition, list->elems[i].offset});
+  return out;
+}
+
+// The message's fields copied out, so that it can be destroyed at once.
+record to_record(const rd_kafka_message_t* message) {
+  record r;
+  r.topic = rd_kafka_topic_name(message->rkt);
+  r.partition = message->partition;
+  r.offset = message->offset;
+  if (message->key != nullptr)
+    r.key.assign(static_cast<const char*>(message->key), message->key_len);
+  if (message->payload != nullptr)
+    r.value.assign(static_cast<const char*>(message->payload), message->len);
+  rd_kafka_headers_t* headers = nullptr;
+  if (rd_kafka_message_headers(message, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    const char* name = nullptr;
+    const void* value = nullptr;
+    std::size_t size = 0;
+    for (std::size_t i = 0; rd_kafka_header_get_all(headers, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR;
+         ++i)
+      r.headers.emplace_back(name, value == nullptr ? std::string() : std::string(static_cast<const char*>(value), size));
+  }
+  return r;
+}
+
+// Up to `max` messages of the consumer queue as records: waits up to `wait` for the first, then
+// takes what has arrived. Throws consumer_error on a fatal error.
+std::vector<record> poll_records(rd_kafka_t* handle, std::size_t max, std::chrono::milliseconds wait) {
+  std::vector<record> out;
+  auto timeout = static_cast<int>(wait.count());
+  while (out.size() < max) {
+    rd_kafka_message_t* message = rd_kafka_consumer_poll(handle, out.empty() ? timeout : 0);
+    if (message == nullptr)
+      break;
+    std::unique_ptr<rd_kafka_message_t, decltype(&rd_kafka_message_destroy)> owned(message, rd_kafka_message_destroy);
+    if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      char reason[512];
+      if (rd_kafka_fatal_error(handle, reason, sizeof reason) != RD_KAFKA_RESP_ERR_NO_ERROR)
+        throw consumer_error(std::string("kafka consumer failed: ") + reason);
+      continue;  // transient (broker down, rebalance in progress): librdkafka retries by itself
+    }
+    out.push_back(to_record(message));
+  }
   return out;
 }
 
@@ -183,39 +228,7 @@ int consumer_callbacks::statistics(rd_kafka_t*, char* json, std::size_t length, 
 std::vector<record> consumer::poll(std::size_t max, std::chrono::milliseconds wait) {
   if (!failure_.empty())
     throw consumer_error(failure_);
-  std::vector<record> out;
-  auto timeout = static_cast<int>(wait.count());
-  while (out.size() < max) {
-    rd_kafka_message_t* message = rd_kafka_consumer_poll(handle_, out.empty() ? timeout : 0);
-    if (message == nullptr)
-      break;
-    std::unique_ptr<rd_kafka_message_t, decltype(&rd_kafka_message_destroy)> owned(message, rd_kafka_message_destroy);
-    if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      char reason[512];
-      if (rd_kafka_fatal_error(handle_, reason, sizeof reason) != RD_KAFKA_RESP_ERR_NO_ERROR)
-        throw consumer_error(std::string("kafka consumer failed: ") + reason);
-      continue;  // transient (broker down, rebalance in progress): librdkafka retries by itself
-    }
-    record r;
-    r.topic = rd_kafka_topic_name(message->rkt);
-    r.partition = message->partition;
-    r.offset = message->offset;
-    if (message->key != nullptr)
-      r.key.assign(static_cast<const char*>(message->key), message->key_len);
-    if (message->payload != nullptr)
-      r.value.assign(static_cast<const char*>(message->payload), message->len);
-    rd_kafka_headers_t* headers = nullptr;
-    if (rd_kafka_message_headers(message, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR) {
-      const char* name = nullptr;
-      const void* value = nullptr;
-      std::size_t size = 0;
-      for (std::size_t i = 0; rd_kafka_header_get_all(headers, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR;
-           ++i)
-        r.headers.emplace_back(name, value == nullptr ? std::string() : std::string(static_cast<const char*>(value), size));
-    }
-    out.push_back(std::move(r));
-  }
-  return out;
+  return poll_records(handle_, max, wait);
 }
 
 void consumer::replay_from(std::chrono::system_clock::time_point from) {
@@ -275,6 +288,90 @@ void consumer::seek(const partition_offset& to) {
   auto list = to_list({to});
   if (auto* error = rd_kafka_seek_partitions(handle_, list.get(), 5000))
     rd_kafka_error_destroy(error);
+}
+
+namespace {
+
+std::string throwaway_group_id() {
+  std::random_device entropy;
+  std::ostringstream id;
+  id << "eventrouter-tail-" << std::hex << entropy() << entropy();
+  return id.str();
+}
+
+// The partitions of `topic`, from the cluster's metadata.
+std::vector<std::int32_t> partitions_of(rd_kafka_t* handle, const std::string& topic) {
+  constexpr int timeout_ms = 10000;
+  std::unique_ptr<rd_kafka_topic_t, decltype(&rd_kafka_topic_destroy)> named(
+    rd_kafka_topic_new(handle, topic.c_str(), nullptr), rd_kafka_topic_destroy);
+  const rd_kafka_metadata_t* metadata = nullptr;
+  if (auto err = rd_kafka_metadata(handle, 0, named.get(), &metadata, timeout_ms); err != RD_KAFKA_RESP_ERR_NO_ERROR)
+    throw consumer_error("cannot read the metadata of " + topic + ": " + rd_kafka_err2str(err));
+  std::unique_ptr<const rd_kafka_metadata_t, decltype(&rd_kafka_metadata_destroy)> owned(metadata,
+                                                                                        rd_kafka_metadata_destroy);
+  if (metadata->topic_cnt != 1)
+    throw consumer_error("Kafka has no topic " + topic);
+  if (auto err = metadata->topics[0].err; err != RD_KAFKA_RESP_ERR_NO_ERROR)
+    throw consumer_error("Kafka has no topic " + topic + ": " + rd_kafka_err2str(err));
+  std::vector<std::int32_t> out;
+  for (int i = 0; i < metadata->topics[0].partition_cnt; ++i)
+    out.push_back(metadata->topics[0].partitions[i].id);
+  return out;
+}
+
+// Where to start reading one partition: asked of the brokers now, not left to librdkafka's
+// logical offsets (resolved later, when fetching starts), so that nothing written after the
+// reader was made is missed.
+std::int64_t start_offset(rd_kafka_t* handle, const std::string& topic, std::int32_t partition,
+                          topic_reader::start from) {
+  if (from.where == topic_reader::start::from::beginning)
+    return RD_KAFKA_OFFSET_BEGINNING;
+  std::int64_t low = 0, high = 0;
+  if (auto err = rd_kafka_query_watermark_offsets(handle, topic.c_str(), partition, &low, &high, 10000);
+      err != RD_KAFKA_RESP_ERR_NO_ERROR)
+    throw consumer_error("cannot find the end of " + topic + " partition " + std::to_string(partition) + ": " +
+                         rd_kafka_err2str(err));
+  return from.where == topic_reader::start::from::end ? high : std::max(low, high - from.last);
+}
+
+}  // namespace
+
+topic_reader::topic_reader(const config::kafka_settings& settings, const std::string& topic, start from) {
+  rd_kafka_conf_t* conf = nullptr;
+  try {
+    conf = make_conf(settings, {{"group.id", throwaway_group_id()},
+                                {"enable.auto.commit", "false"},
+                                {"enable.auto.offset.store", "false"},
+                                {"auto.offset.reset", "earliest"}});
+  } catch (const std::invalid_argument& e) {
+    throw consumer_error(e.what());
+  }
+  char error[512];
+  handle_ = rd_kafka_new(RD_KAFKA_CONSUMER, conf, error, sizeof error);
+  if (handle_ == nullptr) {
+    rd_kafka_conf_destroy(conf);
+    throw consumer_error(std::string("cannot create the Kafka consumer: ") + error);
+  }
+  try {
+    rd_kafka_poll_set_consumer(handle_);
+    std::vector<partition_offset> starts;
+    for (auto partition : partitions_of(handle_, topic))
+      starts.push_back({topic, partition, start_offset(handle_, topic, partition, from)});
+    if (auto err = rd_kafka_assign(handle_, to_list(starts).get()); err != RD_KAFKA_RESP_ERR_NO_ERROR)
+      throw consumer_error("cannot assign the partitions of " + topic + ": " + rd_kafka_err2str(err));
+  } catch (...) {
+    rd_kafka_destroy(handle_);
+    throw;
+  }
+}
+
+topic_reader::~topic_reader() {
+  rd_kafka_consumer_close(handle_);  // nothing to leave or commit: it only stops the fetchers
+  rd_kafka_destroy(handle_);
+}
+
+std::vector<record> topic_reader::poll(std::size_t max, std::chrono::milliseconds wait) {
+  return poll_records(handle_, max, wait);
 }
 
 }  // namespace eventrouter::kafka

@@ -101,4 +101,32 @@ class consumer {
   std::optional<std::int64_t> lag_;
 };
 
+// Reads every partition of one topic without being in any consumer group, for `eventrouter
+// tail`: partitions are assigned directly (never subscribed) at positions of its own, and nothing
+// is committed, so the brokers keep no trace of it: no group member, no offsets. (librdkafka
+// needs a group.id to assign partitions at all; it gets a throwaway eventrouter-tail-<random>
+// that is never joined and under which nothing is committed, so it never becomes a group on the
+// brokers.) Used from one thread.
+class topic_reader {
+ public:
+  struct start {
+    enum class from { end, beginning, last } where = from::end;
+    std::int64_t last = 0;  // with from::last: this many messages back from each partition's end
+  };
+
+  // Finds the topic's partitions and where to start in each (at once, so that what is written
+  // after the constructor returns is read). Throws consumer_error, also when the cluster has
+  // no such topic.
+  topic_reader(const config::kafka_settings& settings, const std::string& topic, start from);
+  ~topic_reader();
+  topic_reader(const topic_reader&) = delete;
+  topic_reader& operator=(const topic_reader&) = delete;
+
+  // As consumer::poll.
+  std::vector<record> poll(std::size_t max, std::chrono::milliseconds wait);
+
+ private:
+  rd_kafka_s* handle_ = nullptr;
+};
+
 }  // namespace eventrouter::kafka

@@ -2,6 +2,8 @@
 
 #include "router/stream_entry.hpp"
 
+#include <algorithm>
+
 namespace eventrouter::redis {
 
 namespace {
@@ -35,6 +37,14 @@ std::vector<stream_entry> to_entries(reply& list) {
   for (auto& e : list.elements)
     out.push_back(to_entry(e));
   return out;
+}
+
+// What XREAD and XREADGROUP answer for one stream: nil when BLOCK timed out (or nothing was
+// there), else [[stream, [entries]]].
+std::vector<stream_entry> read_reply_entries(reply& r) {
+  if (r.is_nil() || r.elements.empty() || r.elements[0].elements.size() < 2)
+    return {};
+  return to_entries(r.elements[0].elements[1]);
 }
 
 }  // namespace
@@ -84,10 +94,27 @@ std::vector<stream_entry> read_group(client& c, std::string_view stream, std::st
   }
   args.insert(args.end(), {"STREAMS", stream, from_id});
   auto r = checked(block.count() > 0 ? c.run_blocking(args, block) : c.run(args), "XREADGROUP");
-  // nil when BLOCK timed out; else [[stream, [entries]]].
-  if (r.is_nil() || r.elements.empty() || r.elements[0].elements.size() < 2)
-    return {};
-  return to_entries(r.elements[0].elements[1]);
+  return read_reply_entries(r);
+}
+
+std::vector<stream_entry> read_after(client& c, std::string_view stream, std::string_view after_id, std::size_t count,
+                                     std::chrono::milliseconds block) {
+  auto count_text = std::to_string(count);
+  auto block_text = std::to_string(block.count());
+  std::vector<std::string_view> args{"XREAD", "COUNT", count_text};
+  if (block.count() > 0)
+    args.insert(args.end(), {"BLOCK", block_text});
+  args.insert(args.end(), {"STREAMS", stream, after_id});
+  auto r = checked(block.count() > 0 ? c.run_blocking(args, block) : c.run(args), "XREAD");
+  return read_reply_entries(r);
+}
+
+std::vector<stream_entry> last_entries(client& c, std::string_view stream, std::size_t count) {
+  auto count_text = std::to_string(count);
+  auto r = checked(c.run({"XREVRANGE", stream, "+", "-", "COUNT", count_text}), "XREVRANGE");
+  auto out = to_entries(r);
+  std::reverse(out.begin(), out.end());
+  return out;
 }
 
 claim_result auto_claim(client& c, std::string_view stream, std::string_view group, std::string_view consumer,

@@ -45,6 +45,16 @@ std::vector<stream_entry> read_group(client& c, std::string_view stream, std::st
                                      std::string_view consumer, std::string_view from_id, std::size_t count,
                                      std::chrono::milliseconds block);
 
+// XREAD COUNT count [BLOCK ms] STREAMS stream after_id: entries after that id, without a
+// consumer group (nothing is created or acknowledged: a reader that leaves no trace, as
+// `eventrouter tail` is). Waits up to `block` for the first (not at all when it is zero); a
+// stream that does not exist yet reads as empty.
+std::vector<stream_entry> read_after(client& c, std::string_view stream, std::string_view after_id, std::size_t count,
+                                     std::chrono::milliseconds block);
+
+// XREVRANGE stream + - COUNT count: the last `count` entries, oldest first.
+std::vector<stream_entry> last_entries(client& c, std::string_view stream, std::size_t count);
+
 // XAUTOCLAIM: takes over entries pending longer than min_idle in the group, from any consumer.
 struct claim_result {
   std::string next_cursor;  // "0-0" once the whole pending list was scanned

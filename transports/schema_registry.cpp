@@ -3,21 +3,15 @@
 #include "router/avro_codec.hpp"
 #include "router/openedx_schema.hpp"
 
-#include <boost/asio/connect.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 #include <boost/json.hpp>
 
+#include <cctype>
 #include <stdexcept>
 #include <unordered_map>
 
 namespace eventrouter::kafka {
 
-namespace beast = boost::beast;
 namespace json = boost::json;
-using tcp = boost::asio::ip::tcp;
 
 namespace {
 
@@ -64,63 +58,29 @@ std::string subject_path(const std::string& subject) {
 
 schema_registry::schema_registry(const config::kafka_settings& settings)
     : url_(settings.schema_registry_url), timeout_(settings.schema_registry_timeout) {
-  constexpr std::string_view scheme = "http://";
-  if (url_.rfind(scheme, 0) != 0)
-    throw std::invalid_argument("schema registry URL '" + url_ + "': expected http://host[:port][/path]");
-  auto rest = std::string_view(url_).substr(scheme.size());
-  auto slash = rest.find('/');
-  auto authority = rest.substr(0, slash);
-  base_path_ = slash == std::string_view::npos ? "" : std::string(rest.substr(slash));
-  while (!base_path_.empty() && base_path_.back() == '/')
-    base_path_.pop_back();
-  auto colon = authority.rfind(':');
-  host_ = std::string(authority.substr(0, colon));
-  port_ = colon == std::string_view::npos ? "80" : std::string(authority.substr(colon + 1));
-  if (host_.empty() || authority.find('@') != std::string_view::npos)
+  auto parsed = http::parse_url(url_);
+  if (!parsed)
     throw std::invalid_argument("schema registry URL '" + url_ +
                                 "': expected http://host[:port][/path], credentials in schema_registry_basic_auth");
+  where_ = std::move(*parsed);
+  while (!where_.path.empty() && where_.path.back() == '/')
+    where_.path.pop_back();
   if (!settings.schema_registry_basic_auth.empty())
     authorization_ = "Basic " + base64(settings.schema_registry_basic_auth);
 }
 
-schema_registry::reply schema_registry::request(const char* method, const std::string& target,
-                                                const std::string& body) {
-  boost::asio::io_context io;
-  beast::tcp_stream stream(io);
-  beast::http::request<beast::http::string_body> req(beast::http::string_to_verb(method), base_path_ + target, 11);
-  req.set(beast::http::field::host, host_);
-  req.set(beast::http::field::accept, "application/vnd.schemaregistry.v1+json");
+http::reply schema_registry::request(const char* method, const std::string& target, const std::string& body) {
+  constexpr auto media_type = "application/vnd.schemaregistry.v1+json";
+  http::header_list headers{{"accept", media_type}};
   if (!authorization_.empty())
-    req.set(beast::http::field::authorization, authorization_);
-  if (!body.empty()) {
-    req.set(beast::http::field::content_type, "application/vnd.schemaregistry.v1+json");
-    req.body() = body;
+    headers.emplace_back("authorization", authorization_);
+  if (!body.empty())
+    headers.emplace_back("content-type", media_type);
+  try {
+    return http::fetch(where_, method, where_.path + target, headers, body, timeout_);
+  } catch (const std::runtime_error& e) {
+    throw std::runtime_error("schema registry " + url_ + ": " + std::string(method) + " " + target + ": " + e.what());
   }
-  req.prepare_payload();
-  beast::flat_buffer buffer;
-  beast::http::response<beast::http::string_body> res;
-  beast::error_code failed;
-  // Each step under one deadline: a registry that hangs costs the timeout, not forever.
-  stream.expires_after(timeout_);
-  tcp::resolver resolver(io);
-  resolver.async_resolve(host_, port_, [&](beast::error_code ec, tcp::resolver::results_type found) {
-    if (ec)
-      return void(failed = ec);
-    stream.async_connect(found, [&](beast::error_code ec, const tcp::endpoint&) {
-      if (ec)
-        return void(failed = ec);
-      beast::http::async_write(stream, req, [&](beast::error_code ec, std::size_t) {
-        if (ec)
-          return void(failed = ec);
-        beast::http::async_read(stream, buffer, res, [&](beast::error_code ec, std::size_t) { failed = ec; });
-      });
-    });
-  });
-  io.run();
-  if (failed)
-    throw std::runtime_error("schema registry " + url_ + ": " + std::string(method) + " " + target + ": " +
-                             failed.message());
-  return {res.result_int(), std::move(res.body())};
 }
 
 std::uint32_t schema_registry::register_schema(const std::string& subject, const std::string& schema) {

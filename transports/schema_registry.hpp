@@ -6,6 +6,7 @@
 
 #include "config/settings.hpp"
 #include "router/event_data.hpp"
+#include "transports/http_request.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -36,16 +37,10 @@ class schema_registry {
   const std::string& url() const { return url_; }
 
  private:
-  struct reply {
-    unsigned status;
-    std::string body;
-  };
-  reply request(const char* method, const std::string& target, const std::string& body);
+  http::reply request(const char* method, const std::string& target, const std::string& body);
 
   std::string url_;
-  std::string host_;
-  std::string port_;
-  std::string base_path_;      // without a trailing slash
+  http::url where_;            // its path without a trailing slash
   std::string authorization_;  // "Basic ..." or empty
   std::chrono::milliseconds timeout_;
 };

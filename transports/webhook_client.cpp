@@ -1,5 +1,7 @@
 #include "transports/webhook_client.hpp"
 
+#include "transports/http_request.hpp"
+
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -22,29 +24,14 @@ using tcp = net::ip::tcp;
 
 namespace {
 
-struct target {
-  std::string host;
-  std::string port = "80";
-  std::string path = "/";
-};
-
-target parse_url(const std::string& url) {
-  constexpr std::string_view scheme = "http://";
-  if (url.rfind(scheme, 0) != 0)
-    throw std::invalid_argument("webhook url '" + url + "': expected http://host[:port]/path");
-  target t;
-  auto rest = std::string_view(url).substr(scheme.size());
-  auto slash = rest.find('/');
-  if (slash != std::string_view::npos)
-    t.path = std::string(rest.substr(slash));
-  auto authority = rest.substr(0, slash);
-  auto colon = authority.rfind(':');
-  t.host = std::string(authority.substr(0, colon));
-  if (colon != std::string_view::npos)
-    t.port = std::string(authority.substr(colon + 1));
-  if (t.host.empty() || t.port.empty())
-    throw std::invalid_argument("webhook url '" + url + "': expected http://host[:port]/path");
-  return t;
+// The webhook's address; its path is "/" when the URL has none.
+url webhook_url(const std::string& text) {
+  auto parsed = parse_url(text);
+  if (!parsed)
+    throw std::invalid_argument("webhook url '" + text + "': expected http://host[:port]/path");
+  if (parsed->path.empty())
+    parsed->path = "/";
+  return std::move(*parsed);
 }
 
 // Header values carry printable ASCII; the rest, '"' and '%' are percent-encoded
@@ -66,7 +53,7 @@ std::string header_value(std::string_view in) {
 
 using request = bhttp::request<bhttp::string_body>;
 
-std::shared_ptr<request> make_request(const target& t, const config::sink_settings& sink, const keyed_event& item) {
+std::shared_ptr<request> make_request(const url& t, const config::sink_settings& sink, const keyed_event& item) {
   const auto& ev = *item.ev;
   auto req = std::make_shared<request>(bhttp::verb::post, t.path, 11);
   req->set(bhttp::field::host, t.host);
@@ -108,7 +95,7 @@ struct webhook_client::impl : std::enable_shared_from_this<impl> {
   };
 
   config::sink_settings sink;
-  target where;
+  url where;
   net::io_context io;
   net::executor_work_guard<net::io_context::executor_type> work = net::make_work_guard(io);
   tcp::resolver resolver{io};
@@ -195,7 +182,7 @@ struct webhook_client::impl : std::enable_shared_from_this<impl> {
 
 webhook_client::webhook_client(const config::sink_settings& sink) : impl_(std::make_shared<impl>()) {
   impl_->sink = sink;
-  impl_->where = parse_url(sink.url);
+  impl_->where = webhook_url(sink.url);
   for (std::size_t i = 0; i < std::max<std::size_t>(1, sink.concurrency); ++i)
     impl_->lanes.push_back(std::make_unique<impl::lane>(impl_->io));
   impl_->thread = std::thread([i = impl_.get()] { i->io.run(); });

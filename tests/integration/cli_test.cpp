@@ -22,21 +22,10 @@ namespace json = boost::json;
 const std::string example_config = EVENTROUTER_SOURCE_DIR "/config/examples/local.json";
 constexpr auto deleted_type = "org.openedx.content_authoring.xblock.deleted.v1";
 
-struct run_result {
-  int exit_code;
-  std::string out;
-  std::string err;
-};
+using run_result = finished_command;
 
 // Runs the binary to its end.
-run_result run(std::vector<std::string> args) {
-  service_process p{EVENTROUTER_BINARY, args};
-  auto status = p.wait_exit(60s);
-  std::string out;
-  for (const auto& line : p.stdout_lines())
-    out += line + "\n";
-  return {status.value_or(-1), out, p.stderr_text()};
-}
+run_result run(const std::vector<std::string>& args) { return run_to_end(EVENTROUTER_BINARY, args); }
 
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 

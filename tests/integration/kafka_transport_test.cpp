@@ -125,7 +125,13 @@ TEST(kafka_transport, malformed_messages_are_counted_and_do_not_stop_the_consume
   EXPECT_EQ(service.delivered("after-bad", 1, 30s).size(), 1u) << service.process().stderr_text();
   EXPECT_TRUE(eventually([&] { return service.consumer("lifecycle-log").at("malformed").to_number<int>() == 2; }))
     << json::serialize(service.consumer("lifecycle-log"));
-  EXPECT_NE(service.process().stderr_text().find("partition 0 offset"), std::string::npos);
+  EXPECT_TRUE(service.process().wait_for_stderr(
+    [](const std::string& l) {
+      return l.find("malformed message") != std::string::npos && l.find(R"("event_id":"x2")") != std::string::npos &&
+             l.find(R"("partition":"0")") != std::string::npos && l.find(R"("next":"passed over)") != std::string::npos;
+    },
+    0ms))
+    << service.process().stderr_text();
 }
 
 TEST(kafka_transport, a_broker_restart_loses_no_accepted_event) {

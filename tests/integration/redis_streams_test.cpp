@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <future>
 #include <memory>
 #include <optional>
 #include <regex>
@@ -609,6 +610,37 @@ TEST_F(redis_streams, read_group_with_a_block_longer_than_the_command_timeout_re
 
   redis::append_events(slow, stream, 1000, batch_of(1), config::topic_format::json);
   EXPECT_EQ(event_ids(redis::read_group(slow, stream, group, "c", ">", 10, 300ms)), (std::vector<std::string>{"e0"}));
+}
+
+TEST_F(redis_streams, read_after_reads_past_an_id_without_any_group) {
+  EXPECT_TRUE(redis::read_after(c, stream, "0-0", 10, 0ms).empty()) << "a stream that does not exist reads as empty";
+  redis::append_events(c, stream, 1000, batch_of(3), config::topic_format::json);
+
+  auto all = redis::read_after(c, stream, "0-0", 10, 0ms);
+  EXPECT_EQ(event_ids(all), (std::vector<std::string>{"e0", "e1", "e2"}));
+  EXPECT_EQ(event_ids(redis::read_after(c, stream, all[0].id, 1, 0ms)), (std::vector<std::string>{"e1"}))
+    << "after the id, COUNT at most";
+  EXPECT_TRUE(redis::read_after(c, stream, all[2].id, 10, 0ms).empty());
+  EXPECT_EQ(c.run({"XINFO", "GROUPS", stream}).elements.size(), 0u) << "no group was created";
+}
+
+TEST_F(redis_streams, read_after_waits_for_the_next_entry) {
+  auto waiting = std::async(std::launch::async, [&] {
+    redis::client reader{settings_for(server)};
+    reader.connect();
+    return redis::read_after(reader, stream, "0-0", 10, 5000ms);
+  });
+  // Once the reader is blocked in XREAD, the entry it waits for is written.
+  ASSERT_TRUE(eventually([&] { return c.run({"CLIENT", "LIST"}).text.find("cmd=xread") != std::string::npos; }));
+  redis::append_events(c, stream, 1000, batch_of(1), config::topic_format::json);
+  EXPECT_EQ(event_ids(waiting.get()), (std::vector<std::string>{"e0"}));
+}
+
+TEST_F(redis_streams, last_entries_are_the_newest_oldest_first) {
+  EXPECT_TRUE(redis::last_entries(c, stream, 2).empty());
+  redis::append_events(c, stream, 1000, batch_of(4), config::topic_format::json);
+  EXPECT_EQ(event_ids(redis::last_entries(c, stream, 2)), (std::vector<std::string>{"e2", "e3"}));
+  EXPECT_EQ(event_ids(redis::last_entries(c, stream, 10)), (std::vector<std::string>{"e0", "e1", "e2", "e3"}));
 }
 
 TEST_F(redis_streams, read_group_from_zero_returns_this_consumers_own_pending_entries) {

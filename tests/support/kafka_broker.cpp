@@ -58,6 +58,7 @@ struct rk_deleter {
   void operator()(rd_kafka_event_t* ev) const { rd_kafka_event_destroy(ev); }
   void operator()(rd_kafka_NewTopic_t* t) const { rd_kafka_NewTopic_destroy(t); }
   void operator()(rd_kafka_AdminOptions_t* o) const { rd_kafka_AdminOptions_destroy(o); }
+  void operator()(const rd_kafka_group_list* g) const { rd_kafka_group_list_destroy(g); }
 };
 template <class T>
 using rk_ptr = std::unique_ptr<T, rk_deleter>;
@@ -460,6 +461,18 @@ void kafka_broker::create_topic(const std::string& name, int partitions, std::ch
       throw std::runtime_error("kafka_broker: topic " + name + " was created but has no leader for every partition");
     std::this_thread::sleep_for(50ms);  // the polling interval
   }
+}
+
+std::vector<std::string> kafka_broker::consumer_groups() const {
+  auto client = admin_client(bootstrap());
+  const rd_kafka_group_list* list = nullptr;
+  if (auto err = rd_kafka_list_groups(client.get(), nullptr, &list, 10000); err != RD_KAFKA_RESP_ERR_NO_ERROR)
+    throw std::runtime_error(std::string("kafka_broker: listing groups: ") + rd_kafka_err2str(err));
+  rk_ptr<const rd_kafka_group_list> owned(list);
+  std::vector<std::string> out;
+  for (int i = 0; i < list->group_cnt; ++i)
+    out.emplace_back(list->groups[i].group);
+  return out;
 }
 
 kafka_broker& shared_kafka_broker() {

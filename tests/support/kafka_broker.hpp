@@ -47,6 +47,9 @@ class kafka_broker {
   void create_topic(const std::string& name, int partitions,
                     std::chrono::milliseconds timeout = std::chrono::seconds(30)) const;
 
+  // Every consumer group the broker knows (those with members or committed offsets).
+  std::vector<std::string> consumer_groups() const;
+
   // The last `lines` lines of the broker's log (and anything it printed), for failure messages.
   std::string log_tail(std::size_t lines = 60) const;
 

@@ -162,6 +162,16 @@ std::optional<int> service_process::wait_exit(std::chrono::milliseconds timeout)
   }
 }
 
+finished_command run_to_end(const std::string& binary, const std::vector<std::string>& args,
+                            std::chrono::milliseconds timeout) {
+  service_process p{binary, args};
+  auto status = p.wait_exit(timeout);
+  std::string out;
+  for (const auto& line : p.stdout_lines())
+    out += line + "\n";
+  return {status.value_or(-1), out, p.stderr_text()};
+}
+
 std::string command_output(const std::string& command) {
   std::string out;
   if (FILE* pipe = ::popen(command.c_str(), "r")) {

@@ -58,6 +58,15 @@ class service_process {
   std::thread err_reader_;
 };
 
+// A command run to its end (killed after `timeout`: exit_code -1): its exit status and what it printed.
+struct finished_command {
+  int exit_code;
+  std::string out;
+  std::string err;
+};
+finished_command run_to_end(const std::string& binary, const std::vector<std::string>& args,
+                            std::chrono::milliseconds timeout = std::chrono::seconds(60));
+
 // What a shell command prints on stdout (run to its end), for tools such as redis-cli and kcat.
 std::string command_output(const std::string& command);
 

@@ -31,9 +31,11 @@ std::string write_temp(const std::string& name, const std::string& text);
 
 class service_under_test {
  public:
-  // Writes the configuration (whose http.listen should use port 0) and starts the binary;
-  // throws std::runtime_error with its stderr when it does not come up.
-  explicit service_under_test(const std::string& config_text, const std::string& file_name = "service.json");
+  // Writes the configuration (whose http.listen should use port 0) and starts the binary
+  // (`run --config FILE` and `run_options`); throws std::runtime_error with its stderr when it
+  // does not come up. It must log at info level, which says where it listens.
+  explicit service_under_test(const std::string& config_text, const std::string& file_name = "service.json",
+                              const std::vector<std::string>& run_options = {});
 
   std::uint16_t port() const { return port_; }
   service_process& process() { return *process_; }
