@@ -42,6 +42,16 @@ bool has_control_character(std::string_view s) {
   return false;
 }
 
+// A value as an error message quotes it: one line of UTF-8 text whatever the value holds (a
+// header or a JSON string may hold control characters, a header bytes that are not UTF-8), so
+// that the message is safe in a log line and a JSON body. Found by tests/fuzz.
+std::string printable(std::string_view value) {
+  if (!is_utf8(value))
+    return "(not UTF-8)";
+  auto escaped = json::serialize(json::string_view(value));
+  return escaped.substr(1, escaped.size() - 2);
+}
+
 // Media types compare without regard to case (RFC 9110, 8.3.1).
 bool is_json_media_type(std::string_view type) {
   std::string base(type.substr(0, type.find(';')));
@@ -77,7 +87,7 @@ std::optional<std::string> check(attributes& a) {
   if (!a.specversion)
     return "attribute 'specversion' is missing; expected \"1.0\"";
   if (*a.specversion != "1.0")
-    return "attribute 'specversion' is \"" + *a.specversion + "\"; expected \"1.0\"";
+    return "attribute 'specversion' is \"" + printable(*a.specversion) + "\"; expected \"1.0\"";
   for (auto [name, value] : {std::pair{"id", &a.id}, {"type", &a.type}, {"source", &a.source}}) {
     if (!*value)
       return std::string("attribute '") + name + "' is missing; expected a non-empty string";
@@ -90,20 +100,22 @@ std::optional<std::string> check(attributes& a) {
     if (*value && has_control_character(**value))
       return std::string("attribute '") + name + "' contains a control character";
   if (a.time && !(a.occurred = parse_rfc3339(*a.time)))
-    return "attribute 'time' is \"" + *a.time + "\"; expected an RFC 3339 time such as 2023-06-09T14:12:45.320819+00:00";
+    return "attribute 'time' is \"" + printable(*a.time) + "\"; expected an RFC 3339 time in the years 1678 to 2261, such as "
+           "2023-06-09T14:12:45.320819+00:00";
   // Open edX consumers refuse any time zone but UTC: another offset is written as UTC, the
   // same instant.
   if (a.time && !is_utc(*a.time))
     a.time = format_rfc3339(*a.occurred);
   if (a.datacontenttype && !is_json_media_type(*a.datacontenttype))
-    return "datacontenttype \"" + *a.datacontenttype + "\" is not supported; expected application/json";
+    return "datacontenttype \"" + printable(*a.datacontenttype) + "\" is not supported; expected application/json";
   return std::nullopt;
 }
 
 // An event without a time gets the time it was received.
 event_ptr make_event(attributes&& a, json::value&& data) {
   if (!a.time) {
-    a.occurred = std::chrono::system_clock::now();
+    // In microseconds, as `time` says it: the event read back from a topic is the same event.
+    a.occurred = std::chrono::floor<std::chrono::microseconds>(std::chrono::system_clock::now());
     a.time = format_rfc3339(*a.occurred);
   }
   return std::make_shared<const event>(event{std::move(*a.id), std::move(*a.type), std::move(*a.source),
@@ -141,7 +153,7 @@ std::variant<event_ptr, std::string> event_from_object(json::object& obj) {
     if (std::find(std::begin(core_attributes), std::end(core_attributes), name) != std::end(core_attributes))
       continue;
     if (!is_extension_name(name))
-      return "extension attribute '" + std::string(name) + "' is not a valid name; expected a-z, 0-9 and _";
+      return "extension attribute '" + printable(name) + "' is not a valid name; expected a-z, 0-9 and _";
     if (value.is_string())
       a.extensions.emplace_back(name, value.get_string());
     else if (value.is_bool() || value.is_int64() || value.is_uint64())
@@ -269,7 +281,7 @@ parse_result parse_binary(const header_lookup& header, std::string_view body) {
   }
   if (auto type = header("content-type")) {
     if (!is_json_media_type(*type))
-      return malformed("header 'content-type' is \"" + std::string(*type) + "\"; expected application/json");
+      return malformed("header 'content-type' is \"" + printable(*type) + "\"; expected application/json");
     a.datacontenttype = std::string(*type);
   }
   if (auto problem = check(a)) {
@@ -286,6 +298,17 @@ parse_result parse_binary(const header_lookup& header, std::string_view body) {
   if (!data.is_object())
     return malformed("the body (the event's data) must be a JSON object");
   return std::vector<event_ptr>{make_event(std::move(a), std::move(data))};
+}
+
+void carry_extension(event& ev, std::string_view name, std::string_view value) {
+  if (!is_extension_name(name) ||
+      std::find(std::begin(core_attributes), std::end(core_attributes), name) != std::end(core_attributes))
+    return;
+  auto same_name = [name](const auto& extension) { return extension.first == name; };
+  if (auto found = std::find_if(ev.extensions.begin(), ev.extensions.end(), same_name); found != ev.extensions.end())
+    found->second = value;
+  else
+    ev.extensions.emplace_back(name, value);
 }
 
 json::object to_json(const event& ev) {

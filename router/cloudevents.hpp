@@ -49,6 +49,12 @@ parse_result parse_binary(const header_lookup& header, std::string_view body);
 // `data` is moved out of `obj`, keeping the parse's storage.
 std::variant<event_ptr, std::string> event_from_object(boost::json::object& obj);
 
+// An extension attribute of an event read from a broker (a Redis stream field or a Kafka header
+// that is none of the Open edX bus's attributes): carried when structured mode would take its
+// name, the last of a repeated name winning; not carried otherwise, so that what a sink gets
+// names each attribute once and never shadows the event's own (found by tests/fuzz).
+void carry_extension(event& ev, std::string_view name, std::string_view value);
+
 boost::json::object to_json(const event& ev);
 void append_json(std::string& out, const event& ev);  // to_json, serialized, appended
 

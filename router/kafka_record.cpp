@@ -1,7 +1,9 @@
 #include "router/kafka_record.hpp"
 
+#include "router/cloudevents.hpp"
 #include "router/event_data.hpp"
 #include "router/rfc3339.hpp"
+#include "router/utf8.hpp"
 
 namespace eventrouter {
 
@@ -29,6 +31,9 @@ std::vector<kafka_header> kafka_headers(const event& ev, config::topic_format fo
 
 std::variant<event_ptr, std::string> decode_kafka_record(const std::vector<std::pair<std::string, std::string>>& headers,
                                                          std::string_view value, payload_decoder& decoder) {
+  // As for a Redis stream entry (found by tests/fuzz): a sink gets the attributes as JSON.
+  if (auto why = pair_not_utf8(headers, "header"))
+    return std::move(*why);
   event ev;
   // The last of repeated headers wins, as the Open edX consumer reads them.
   for (const auto& [name, text] : headers) {
@@ -40,7 +45,7 @@ std::variant<event_ptr, std::string> decode_kafka_record(const std::vector<std::
     else if (name == "ce_minorversion") ev.minorversion = text;
     else if (name == "sourcehost") ev.sourcehost = text;
     else if (name == "sourcelib") ev.sourcelib = text;
-    else if (name != "content-type" && name != "ce_datacontenttype") ev.extensions.emplace_back(name, text);
+    else if (name != "content-type" && name != "ce_datacontenttype") carry_extension(ev, name, text);
   }
   ev.occurred = parse_rfc3339(ev.time);
   for (auto [name, field] : {std::pair{"ce_type", &ev.type}, {"ce_id", &ev.id}})

@@ -63,6 +63,10 @@ std::optional<std::chrono::system_clock::time_point> parse_rfc3339(std::string_v
     offset_minutes = (number(at + 1, 2) * 60 + number(at + 4, 2)) * (t[at] == '-' ? -1 : 1);
   }
   auto utc = sys_days{date} + hours{hour} + minutes{minute - offset_minutes} + seconds{second};
+  // system_clock counts nanoseconds in 64 bits, from 1677-09-21 to 2262-04-11; RFC 3339 years
+  // go from 0000 to 9999. A time past that range would overflow (found by tests/fuzz).
+  if (utc < ceil<seconds>(system_clock::time_point::min()) || utc >= floor<seconds>(system_clock::time_point::max()))
+    return std::nullopt;
   return time_point_cast<system_clock::duration>(utc) + fraction;
 }
 

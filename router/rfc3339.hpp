@@ -9,7 +9,8 @@
 
 namespace eventrouter {
 
-// The instant, or nullopt for text that is not an RFC 3339 date-time.
+// The instant, or nullopt for text that is not an RFC 3339 date-time, or one outside the
+// years 1678 to 2261 that a system_clock time point holds.
 std::optional<std::chrono::system_clock::time_point> parse_rfc3339(std::string_view text);
 
 // Whether a valid RFC 3339 time is written in UTC (Z, +00:00 or -00:00).

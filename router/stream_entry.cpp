@@ -1,7 +1,9 @@
 #include "router/stream_entry.hpp"
 
+#include "router/cloudevents.hpp"
 #include "router/event_data.hpp"
 #include "router/rfc3339.hpp"
+#include "router/utf8.hpp"
 
 namespace eventrouter {
 
@@ -21,6 +23,9 @@ std::vector<stream_field> stream_fields(const event& ev, const std::string& even
 
 std::variant<event_ptr, std::string> decode_stream_entry(const std::vector<std::pair<std::string, std::string>>& fields,
                                                          payload_decoder& decoder) {
+  // Found by tests/fuzz (stream_entry): bytes that are not UTF-8 went on to sinks as JSON.
+  if (auto why = pair_not_utf8(fields, "field"))
+    return std::move(*why);
   event ev;
   const std::string* data = nullptr;
   for (const auto& [name, value] : fields) {
@@ -32,7 +37,7 @@ std::variant<event_ptr, std::string> decode_stream_entry(const std::vector<std::
     else if (name == "sourcehost") ev.sourcehost = value;
     else if (name == "sourcelib") ev.sourcelib = value;
     else if (name == "event_data") data = &value;
-    else ev.extensions.emplace_back(name, value);
+    else carry_extension(ev, name, value);
   }
   ev.occurred = parse_rfc3339(ev.time);
   for (auto [name, value] : {std::pair{"type", &ev.type}, {"id", &ev.id}})

@@ -26,4 +26,15 @@ bool is_utf8(std::string_view s) {
   return true;
 }
 
+std::optional<std::string> pair_not_utf8(const std::vector<std::pair<std::string, std::string>>& pairs,
+                                         std::string_view what) {
+  for (const auto& [name, value] : pairs) {
+    if (!is_utf8(name))
+      return "a " + std::string(what) + " name is not UTF-8";
+    if (!is_utf8(value))
+      return std::string(what) + " '" + name + "' is not UTF-8";
+  }
+  return std::nullopt;
+}
+
 }  // namespace eventrouter

@@ -3,6 +3,7 @@
 // event.
 
 #include "router/cloudevents.hpp"
+#include "router/rfc3339.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -123,6 +124,16 @@ TEST(cloudevents, a_structured_event_without_time_is_stamped_now_in_utc) {
   ASSERT_NE(stamped, -1) << "time \"" << time << "\" is not YYYY-MM-DDTHH:MM:SS.ffffff+00:00";
   EXPECT_GE(stamped, before - 1) << time;
   EXPECT_LE(stamped, after + 1) << time;
+}
+
+// Found by tests/fuzz (cloudevents_structured): the stamp kept nanoseconds that the time written
+// does not, so the event read back from a topic was not the same event.
+TEST(cloudevents, the_stamped_time_is_the_instant_its_text_says) {
+  auto obj = full_event();
+  obj.erase("time");
+  auto events = events_of(parse_structured(body_of(obj)));
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0]->occurred, parse_rfc3339(events[0]->time)) << events[0]->time;
 }
 
 TEST(cloudevents, a_null_time_is_stamped_as_if_absent) {
@@ -609,6 +620,33 @@ TEST(cloudevents, a_binary_event_without_time_or_optional_headers_gets_defaults)
   EXPECT_EQ(events[0]->minorversion, "0");
   EXPECT_EQ(events[0]->sourcehost, "");
   EXPECT_EQ(events[0]->datacontenttype, "application/json");
+}
+
+// Found by tests/fuzz (cloudevents_binary): a time after 2262 overflowed system_clock.
+TEST(cloudevents, a_time_past_what_the_clock_holds_is_refused_naming_the_years) {
+  auto headers = full_headers();
+  headers["ce-time"] = "2723-06-09T14:12:45.320819+00:00";
+  auto error = error_of(binary(headers));
+  EXPECT_EQ(error.reason, parse_error::kind::malformed);
+  EXPECT_THAT(error.message, HasSubstr("header 'ce-time' is \"2723-06-09T14:12:45.320819+00:00\""));
+  EXPECT_THAT(error.message, HasSubstr("in the years 1678 to 2261"));
+}
+
+// Found by tests/fuzz (cloudevents_binary): a refusal quoted the value as it came, bytes that are
+// not UTF-8 and control characters included, into the 400's JSON body and the log line.
+TEST(cloudevents, a_refusal_quotes_a_value_as_one_line_of_utf8) {
+  auto headers = full_headers();
+  headers["content-type"] = std::string("\x90\0\0tion/json", 12);
+  EXPECT_EQ(error_of(binary(headers)).message, "header 'content-type' is \"(not UTF-8)\"; expected application/json");
+  headers = full_headers();
+  headers["ce-specversion"] = "1.0%0Ace-id: forged";
+  EXPECT_EQ(error_of(binary(headers)).message, "header 'ce-specversion' is \"1.0\\nce-id: forged\"; expected \"1.0\"");
+  auto obj = full_event();
+  obj["datacontenttype"] = "text/plain\r\nX-Forged: 1";
+  EXPECT_THAT(structured_error(obj).message, HasSubstr("datacontenttype \"text/plain\\r\\nX-Forged: 1\" is not supported"));
+  obj = full_event();
+  obj["bad\nname"] = "x";
+  EXPECT_THAT(structured_error(obj).message, StartsWith("extension attribute 'bad\\nname' is not a valid name"));
 }
 
 TEST(cloudevents, binary_header_values_are_percent_decoded) {

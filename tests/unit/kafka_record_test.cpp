@@ -57,5 +57,19 @@ TEST(kafka_record, a_message_reads_back_to_its_event_and_key) {
   EXPECT_EQ(std::get<std::string>(broken), "the value is not a JSON object");
 }
 
+// As a Redis stream entry (found by tests/fuzz): a header that is not UTF-8 cannot be an
+// attribute a sink gets as JSON, so the record is refused, naming it.
+TEST(kafka_record, a_header_that_is_not_utf8_is_refused_naming_it) {
+  auto decoder = json_decoder();
+  std::vector<std::pair<std::string, std::string>> headers{{"ce_type", "t"}, {"ce_id", "1"}, {"ce_source", "s\xff"}};
+  auto read = decode_kafka_record(headers, "{}", *decoder);
+  ASSERT_TRUE(std::holds_alternative<std::string>(read));
+  EXPECT_EQ(std::get<std::string>(read), "header 'ce_source' is not UTF-8");
+  headers.back() = {"trace\xc0", "x"};
+  read = decode_kafka_record(headers, "{}", *decoder);
+  ASSERT_TRUE(std::holds_alternative<std::string>(read));
+  EXPECT_EQ(std::get<std::string>(read), "a header name is not UTF-8");
+}
+
 }  // namespace
 }  // namespace eventrouter

@@ -33,6 +33,16 @@ TEST(rfc3339, impossible_dates_and_malformed_text_are_refused) {
     EXPECT_FALSE(parse_rfc3339(text).has_value()) << text;
 }
 
+// Found by tests/fuzz (cloudevents_binary): a time after 2262 overflowed the 64-bit
+// nanoseconds of system_clock (undefined behaviour; UBSan aborts).
+TEST(rfc3339, times_outside_what_system_clock_holds_are_refused) {
+  for (auto text : {"2723-06-09T14:12:45.320819+00:00", "9999-12-31T23:59:59Z", "2262-04-12T00:00:00Z",
+                    "1677-09-21T00:00:00Z", "0000-01-01T00:00:00+01:00"})
+    EXPECT_FALSE(parse_rfc3339(text).has_value()) << text;
+  for (auto text : {"2262-04-10T23:59:59.999999Z", "1678-01-01T00:00:00Z"})
+    EXPECT_EQ(format_rfc3339(*parse_rfc3339(text)).substr(0, 4), std::string_view(text).substr(0, 4)) << text;
+}
+
 TEST(rfc3339, formats_in_utc_with_microseconds_and_parses_back) {
   auto t = *parse_rfc3339("2024-02-29T14:30:00.000042+02:30");
   EXPECT_EQ(format_rfc3339(t), "2024-02-29T12:00:00.000042+00:00");
