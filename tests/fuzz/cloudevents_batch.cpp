@@ -3,6 +3,7 @@
 
 #include "event_round_trip.hpp"
 #include "fuzz_check.hpp"
+#include "router/exact_json.hpp"
 
 #include <boost/json.hpp>
 
@@ -16,7 +17,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   fuzz::require_parse_invariants(result);
   if (const auto* events = std::get_if<std::vector<event_ptr>>(&result))
     fuzz::require(events->size() <= max_events, "an accepted batch has at most max_events events");
-  else if (std::get<parse_error>(result).reason == parse_error::kind::too_large)
-    fuzz::require(boost::json::parse(body).as_array().size() > max_events, "too_large means more than max_events");
+  else if (std::get<parse_error>(result).reason == parse_error::kind::too_large) {
+    boost::json::parse_options options;
+    options.max_depth = max_json_depth;
+    boost::json::error_code ec;
+    auto parsed = parse_exact(body, ec, {}, options);
+    fuzz::require(!ec && parsed.as_array().size() > max_events, "too_large means more than max_events");
+  }
   return 0;
 }

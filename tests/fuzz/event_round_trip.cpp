@@ -1,6 +1,7 @@
 #include "event_round_trip.hpp"
 
 #include "fuzz_check.hpp"
+#include "router/exact_json.hpp"
 #include "router/utf8.hpp"
 
 #include <boost/json.hpp>
@@ -23,7 +24,8 @@ void require_round_trip(const event& ev) {
   require(ev.occurred.has_value(), "an accepted event's time is parsed");
   std::string text;
   append_json(text, ev);
-  require(boost::json::parse(text) == boost::json::value(to_json(ev)), "append_json writes what to_json makes", text);
+  boost::json::error_code ec;
+  require(parse_exact(text, ec) == boost::json::value(to_json(ev)) && !ec, "append_json writes what to_json makes", text);
   auto again = parse_structured(text);
   const auto* events = std::get_if<std::vector<event_ptr>>(&again);
   require(events != nullptr, "an accepted event written as JSON parses again",

@@ -19,6 +19,9 @@ namespace json = boost::json;
 // Equal, but for doubles, where Boost.JSON 1.81 may be a few units in the last place off (more
 // than one for long mantissas); that the exact reader is exact, the round trip checks.
 bool nearly_equal(const json::value& exact, const json::value& boost) {
+  // Boost.JSON 1.81 reads a zero with a large exponent (0e400) as NaN.
+  if (exact.is_double() && boost.is_double() && std::isnan(boost.get_double()))
+    return exact.get_double() == 0;
   if (exact.is_double() && boost.is_double())
     return exact.get_double() == boost.get_double() ||
            std::abs(exact.get_double() - boost.get_double()) <= 1e-14 * std::abs(boost.get_double());

@@ -8,6 +8,7 @@
 #include "fuzz_check.hpp"
 #include "fuzz_schemas.hpp"
 #include "router/cloudevents.hpp"
+#include "router/exact_json.hpp"
 #include "router/stream_entry.hpp"
 
 #include <boost/json.hpp>
@@ -57,7 +58,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::string text;
   append_json(text, ev);
   boost::json::error_code ec;
-  auto parsed = boost::json::parse(text, ec);
+  auto parsed = parse_exact(text, ec);
   fuzz::require(!ec && parsed == boost::json::value(to_json(ev)), "a decoded event is valid JSON for a sink", text);
 
   std::string event_data;
