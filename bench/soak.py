@@ -473,9 +473,10 @@ class Monitor:
         self.last_report = (now, (accepted, delivered))
         backlog = " ".join(f"{t} {tally.backlog()}" for t, tally in self.tallies.items())
         rss = self.samples[-1].kib if self.samples else None
-        print(f"{clock(now - self.started)}{phase} rss {mib(rss)} | accepted {(accepted - accepted_then) / (now - then):.0f}/s "
-              f"delivered {(delivered - delivered_then) / (now - then):.0f}/s | backlog {backlog} | "
-              f"last fault: {self.faults.last}", flush=True)
+        accepted_rate = (accepted - accepted_then) / (now - then)
+        delivered_rate = (delivered - delivered_then) / (now - then)
+        print(f"{clock(now - self.started)}{phase} rss {mib(rss)} | accepted {accepted_rate:.0f}/s "
+              f"delivered {delivered_rate:.0f}/s | backlog {backlog} | last fault: {self.faults.last}", flush=True)
 
 
 def rss_report(samples, warm_up, tolerance):
@@ -486,8 +487,8 @@ def rss_report(samples, warm_up, tolerance):
     runs = {}
     for s in samples:
         runs.setdefault(s.incarnation, []).append(s)
-    lines = [f"RSS of eventrouter under load (VmRSS, every {SAMPLE_EVERY} s, {len(runs)} process(es)): first {mib(kib[0])}, "
-             f"middle {mib(kib[len(kib) // 2])}, last {mib(kib[-1])}, max {mib(max(kib))}"]
+    lines = [f"RSS of eventrouter under load (VmRSS, every {SAMPLE_EVERY} s, {len(runs)} process(es)): "
+             f"first {mib(kib[0])}, middle {mib(kib[len(kib) // 2])}, last {mib(kib[-1])}, max {mib(max(kib))}"]
     longest = max(runs.values(), key=lambda run: run[-1].at - run[0].at)
     settled = [s for s in longest if s.at - longest[0].at >= warm_up]
     third = len(settled) // 3
@@ -513,15 +514,15 @@ def transport_table(tallies):
     durable_losses, unexplained = [], []
     for name, t in tallies.items():
         with t.lock:
+            posted, accepted, delivered = t.posted, len(t.accepted), len(t.delivered)
             lost = sorted(t.accepted - t.delivered.keys())
             held = [i for i in lost if i in t.held_at_kill]
             other = [i for i in lost if i not in t.held_at_kill]
-            duplicates = t.deliveries - len(t.delivered)
+            duplicates, failed_on_purpose = t.deliveries - delivered, t.failed_on_purpose
             refused = ", ".join(f"{k}: {v}" for k, v in sorted(t.refusals.items(), key=str)) or "-"
-            row = (t.posted, len(t.accepted), len(t.delivered), len(other), duplicates, refused, t.failed_on_purpose)
-        lost_text = f"{row[3]} (+{len(held)} held at kill -9)" if name == "memory" else str(row[3])
-        lines.append(f"| {name} | {row[0]} | {row[1]} | {row[2]} | {lost_text} | {row[4]} | {t.longest_gap():.1f} "
-                     f"| {row[5]} | {row[6]} |")
+        lost_text = f"{len(other)} (+{len(held)} held at kill -9)" if name == "memory" else str(len(other))
+        lines.append(f"| {name} | {posted} | {accepted} | {delivered} | {lost_text} | {duplicates} | "
+                     f"{t.longest_gap():.1f} | {refused} | {failed_on_purpose} |")
         (unexplained if name == "memory" else durable_losses).extend(other)
     return lines, durable_losses, unexplained
 
