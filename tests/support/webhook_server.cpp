@@ -11,6 +11,7 @@ webhook_server::webhook_server(script answer)
         arrivals_.push_back(std::chrono::steady_clock::now());
         arrived_.notify_all();
         auto status = answer_(call);
+        answers_.push_back(status);
         if (status == 0) {
           unanswered_.push_back(std::move(respond));
           return;
@@ -31,6 +32,11 @@ std::vector<http::request> webhook_server::requests() const {
 std::vector<std::chrono::steady_clock::time_point> webhook_server::arrivals() const {
   std::lock_guard lock{mutex_};
   return arrivals_;
+}
+
+std::vector<unsigned> webhook_server::answers() const {
+  std::lock_guard lock{mutex_};
+  return answers_;
 }
 
 std::size_t webhook_server::calls() const {

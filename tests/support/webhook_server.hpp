@@ -29,6 +29,7 @@ class webhook_server {
 
   std::vector<http::request> requests() const;
   std::vector<std::chrono::steady_clock::time_point> arrivals() const;
+  std::vector<unsigned> answers() const;  // the status each call got (0: none)
   std::size_t calls() const;
   // Waits until at least `n` calls arrived; false at the deadline.
   bool await_calls(std::size_t n, std::chrono::milliseconds timeout);
@@ -39,6 +40,7 @@ class webhook_server {
   std::condition_variable arrived_;
   std::vector<http::request> requests_;
   std::vector<std::chrono::steady_clock::time_point> arrivals_;
+  std::vector<unsigned> answers_;
   std::vector<http::responder> unanswered_;  // kept until the server stops
   http::server server_;
 };
