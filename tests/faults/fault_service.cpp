@@ -47,12 +47,29 @@ std::unique_ptr<service_under_test> start_service(const fault_service_config& co
   return std::make_unique<service_under_test>(fault_config(config), config.prefix + ".json");
 }
 
-load_producer::clock::time_point kill_9_and_restart(std::unique_ptr<service_under_test>& service,
-                                                    const fault_service_config& config, const load_producer& load) {
-  EXPECT_TRUE(load.await_accepted(load.events() / 3, std::chrono::seconds(30)));
-  service->process().signal(SIGKILL);
-  EXPECT_TRUE(service->process().wait_exit(std::chrono::seconds(10)));
-  service = start_service(config);
+namespace {
+
+fault_service_config sending_to(fault_service_config config, const webhook_server& sink) {
+  config.sink_url = sink.url();
+  if (config.port == 0)
+    config.port = free_port();
+  return config;
+}
+
+}  // namespace
+
+fault_case::fault_case(fault_service_config service_config, load_producer::options load_options,
+                       webhook_server::script answer)
+    : sink(std::move(answer)),
+      config(sending_to(std::move(service_config), sink)),
+      service(start_service(config)),
+      load(config.port, std::move(load_options)) {}
+
+load_producer::clock::time_point kill_9_and_restart(fault_case& c) {
+  EXPECT_TRUE(c.load.await_accepted(c.load.events() / 3, std::chrono::seconds(30)));
+  c.service->process().signal(SIGKILL);
+  EXPECT_TRUE(c.service->process().wait_exit(std::chrono::seconds(10)));
+  c.service = start_service(c.config);
   return load_producer::clock::now();
 }
 

@@ -20,7 +20,7 @@ namespace eventrouter::testing {
 struct fault_service_config {
   std::string prefix;     // topic prefix and group id: one per case
   std::string transport;  // "memory", "redis" or "kafka"
-  std::string sink_url;
+  std::string sink_url = "";  // fault_case fills it in
   std::uint16_t port = 0;
   std::string retry = R"({ "max_attempts": 5, "backoff_ms": [20, 200] })";
   unsigned concurrency = 4;  // the sink's
@@ -45,11 +45,22 @@ inline webhook_server::script busy_ok() {
 // The service running `config` (file <prefix>.json).
 std::unique_ptr<service_under_test> start_service(const fault_service_config& config);
 
-// The fault common to every transport: kill -9 of the service once `load` got a third of its
+// A case under way: its sink, its service (on a free port unless `config` names one, sending
+// to the sink), and its producer, posting from the start.
+struct fault_case {
+  fault_case(fault_service_config service_config, load_producer::options load_options,
+             webhook_server::script answer = busy_ok());
+
+  webhook_server sink;
+  fault_service_config config;
+  std::unique_ptr<service_under_test> service;
+  load_producer load;
+};
+
+// The fault common to every transport: kill -9 of the service once the load got a third of its
 // events accepted, then a new service on the same file and port. Returns when the new one
 // listens: the end of the fault.
-load_producer::clock::time_point kill_9_and_restart(std::unique_ptr<service_under_test>& service,
-                                                    const fault_service_config& config, const load_producer& load);
+load_producer::clock::time_point kill_9_and_restart(fault_case& c);
 
 // The program's redis-server, as an operator should run it under a bus: every write in its
 // append-only file before Redis answers (appendfsync always), so a crash of Redis loses no

@@ -11,37 +11,38 @@
 namespace eventrouter::testing {
 namespace {
 
-fault_service_config kafka_case(const std::string& prefix, const webhook_server& sink) {
-  fault_service_config config{.prefix = prefix, .transport = "kafka", .sink_url = sink.url(), .port = free_port()};
+using namespace std::chrono_literals;
+
+// A rejoining group waits out the killed member's session (6 s) before it reads again.
+constexpr auto delivery_timeout = 45s;
+
+fault_service_config kafka_service(const std::string& prefix) {
+  fault_service_config config{.prefix = prefix, .transport = "kafka"};
   shared_kafka_broker().create_topic(config.topic(), 3);
   return config;
 }
 
+void expect_topic_holds_every_accepted_event(const fault_case& c) {
+  EXPECT_EQ(accepted_but_not_in(c.load, ids_in_topic(c.config.topic())), std::vector<std::string>{});
+}
+
 TEST(kafka_faults, kill_9_of_eventrouter_mid_load) {
-  webhook_server sink{busy_ok()};
-  auto config = kafka_case("fk-kill", sink);
-  auto service = start_service(config);
-  load_producer load{config.port, {.prefix = "kill-"}};
-  auto restarted = kill_9_and_restart(service, config, load);
-  auto result = settle("kafka: kill -9 of eventrouter", load, sink, restarted, std::chrono::seconds(45));
-  expect_no_loss(result, load);
-  EXPECT_EQ(accepted_but_not_in(load, ids_in_topic(config.topic())), std::vector<std::string>{});
+  fault_case c{kafka_service("fk-kill"), {.prefix = "kill-"}};
+  auto restarted = kill_9_and_restart(c);
+  expect_no_loss(settle("kafka: kill -9 of eventrouter", c.load, c.sink, restarted, delivery_timeout), c.load);
+  expect_topic_holds_every_accepted_event(c);
 }
 
 // The broker stops (SIGTERM) and starts again on the same ports and data; meanwhile the
 // producer's requests wait for librdkafka, which retries within message.timeout.ms.
 TEST(kafka_faults, broker_restart_mid_load) {
-  webhook_server sink{busy_ok()};
-  auto config = kafka_case("fk-restart", sink);
-  auto service = start_service(config);
-  load_producer load{config.port, {.prefix = "restart-"}};
-  ASSERT_TRUE(load.await_accepted(load.events() / 3, std::chrono::seconds(30)));
+  fault_case c{kafka_service("fk-restart"), {.prefix = "restart-"}};
+  ASSERT_TRUE(c.load.await_accepted(c.load.events() / 3, 30s));
   shared_kafka_broker().stop();
   shared_kafka_broker().start();
   auto restarted = load_producer::clock::now();
-  auto result = settle("kafka: broker restart", load, sink, restarted, std::chrono::seconds(45));
-  expect_no_loss(result, load);
-  EXPECT_EQ(accepted_but_not_in(load, ids_in_topic(config.topic())), std::vector<std::string>{});
+  expect_no_loss(settle("kafka: broker restart", c.load, c.sink, restarted, delivery_timeout), c.load);
+  expect_topic_holds_every_accepted_event(c);
 }
 
 }  // namespace

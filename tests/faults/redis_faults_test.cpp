@@ -9,51 +9,53 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
+
 namespace eventrouter::testing {
 namespace {
 
 using namespace std::chrono_literals;
 
-fault_service_config redis_case(const std::string& prefix, const webhook_server& sink) {
-  return {.prefix = prefix, .transport = "redis", .sink_url = sink.url(), .port = free_port()};
-}
+fault_service_config redis_service(const std::string& prefix) { return {.prefix = prefix, .transport = "redis"}; }
 
 // What the broker holds afterwards: every accepted event, and nothing left unacknowledged.
-void expect_stream_holds_every_accepted_event(const fault_service_config& config, const load_producer& load) {
-  EXPECT_EQ(accepted_but_not_in(load, ids_in_stream(config.topic())), std::vector<std::string>{});
-  auto pending = [&] { return shared_redis().cli({"XPENDING", config.topic(), config.prefix + "-hook"}); };
+void expect_stream_holds_every_accepted_event(const fault_case& c) {
+  EXPECT_EQ(accepted_but_not_in(c.load, ids_in_stream(c.config.topic())), std::vector<std::string>{});
+  auto pending = [&] { return shared_redis().cli({"XPENDING", c.config.topic(), c.config.prefix + "-hook"}); };
   EXPECT_TRUE(eventually([&] { return pending().starts_with("0"); })) << pending();
 }
 
+// Redis taken away by `cut` once a third of the load was accepted, and given back by `mend`
+// once the producer was refused `refusals` times; then the case settles.
+fault_result redis_outage(fault_case& c, const std::string& name, int refusals, const std::function<void()>& cut,
+                          const std::function<void()>& mend) {
+  EXPECT_TRUE(c.load.await_accepted(c.load.events() / 3, 30s));
+  cut();
+  EXPECT_TRUE(eventually([&] { return c.load.refused() >= refusals * c.load.batch(); }, 20s))
+    << "accepted while Redis was away";
+  mend();
+  auto result = settle(name, c.load, c.sink, load_producer::clock::now());
+  expect_no_loss(result, c.load);
+  expect_stream_holds_every_accepted_event(c);
+  return result;
+}
+
 TEST(redis_faults, kill_9_of_eventrouter_mid_load) {
-  webhook_server sink{busy_ok()};
-  auto config = redis_case("fr-kill", sink);
-  auto service = start_service(config);
-  load_producer load{config.port, {.prefix = "kill-"}};
-  auto restarted = kill_9_and_restart(service, config, load);
-  auto result = settle("redis: kill -9 of eventrouter", load, sink, restarted);
-  expect_no_loss(result, load);
-  expect_stream_holds_every_accepted_event(config, load);
+  fault_case c{redis_service("fr-kill"), {.prefix = "kill-"}};
+  auto restarted = kill_9_and_restart(c);
+  expect_no_loss(settle("redis: kill -9 of eventrouter", c.load, c.sink, restarted), c.load);
+  expect_stream_holds_every_accepted_event(c);
 }
 
 // Redis dies without a shutdown (SIGKILL) and comes back from its append-only file: while it
 // is down — until the producer was refused five times — the producer gets 503 naming Redis,
 // with Retry-After, and retries.
 TEST(redis_faults, redis_crash_and_restart_mid_load) {
-  webhook_server sink{busy_ok()};
-  auto config = redis_case("fr-restart", sink);
-  auto service = start_service(config);
-  load_producer load{config.port, {.prefix = "restart-"}};
-  ASSERT_TRUE(load.await_accepted(load.events() / 3, 30s));
-  shared_redis().crash();
-  EXPECT_TRUE(eventually([&] { return load.refused() >= 5 * load.batch(); }, 15s)) << "accepted while Redis was down";
-  shared_redis().start();
-  auto restarted = load_producer::clock::now();
-  auto result = settle("redis: redis-server crash and restart", load, sink, restarted);
-  expect_no_loss(result, load);
-  expect_stream_holds_every_accepted_event(config, load);
+  fault_case c{redis_service("fr-restart"), {.prefix = "restart-"}};
+  redis_outage(c, "redis: redis-server crash and restart", 5, [] { shared_redis().crash(); },
+               [] { shared_redis().start(); });
   bool named_redis = false;
-  for (const auto& [why, n] : load.refusals())
+  for (const auto& [why, n] : c.load.refusals())
     named_redis |= why.starts_with("503 (retry-after 1)") && why.find("redis") != std::string::npos;
   EXPECT_TRUE(named_redis) << "no 503 with Retry-After naming Redis among the refusals";
 }
@@ -63,18 +65,9 @@ TEST(redis_faults, redis_crash_and_restart_mid_load) {
 // command timeout (1 s) — then goes on (SIGCONT) and finds commands of dead connections
 // still queued.
 TEST(redis_faults, redis_unreachable_past_the_command_timeout) {
-  webhook_server sink{busy_ok()};
-  auto config = redis_case("fr-cut", sink);
-  auto service = start_service(config);
-  load_producer load{config.port, {.prefix = "cut-"}};
-  ASSERT_TRUE(load.await_accepted(load.events() / 3, 30s));
-  shared_redis().pause();
-  EXPECT_TRUE(eventually([&] { return load.refused() >= 3 * load.batch(); }, 20s)) << "accepted while Redis was stopped";
-  shared_redis().resume();
-  auto resumed = load_producer::clock::now();
-  auto result = settle("redis: SIGSTOP past the command timeout", load, sink, resumed);
-  expect_no_loss(result, load);
-  expect_stream_holds_every_accepted_event(config, load);
+  fault_case c{redis_service("fr-cut"), {.prefix = "cut-"}};
+  redis_outage(c, "redis: SIGSTOP past the command timeout", 3, [] { shared_redis().pause(); },
+               [] { shared_redis().resume(); });
 }
 
 }  // namespace

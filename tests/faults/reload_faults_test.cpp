@@ -31,23 +31,18 @@ void rewrite(const fault_service_config& config, const std::string& text) {
 }
 
 void reload_every_200ms(const std::string& transport) {
-  webhook_server sink{busy_ok()};
-  fault_service_config config{.prefix = "fl-" + transport, .transport = transport, .sink_url = sink.url(),
-                              .port = free_port()};
-  auto service = start_service(config);
   // 100 batches 40 ms apart: twenty reloads or more while the load runs.
-  load_producer load{config.port, {.prefix = "reload-", .pace = 40ms}};
+  fault_case c{{.prefix = "fl-" + transport, .transport = transport}, {.prefix = "reload-", .pace = 40ms}};
   int reloads = 0;
-  while (!load.done()) {
-    rewrite(config, variant(config, ++reloads));
-    service->process().signal(SIGHUP);
+  while (!c.load.done()) {
+    rewrite(c.config, variant(c.config, ++reloads));
+    c.service->process().signal(SIGHUP);
     std::this_thread::sleep_for(200ms);  // the period of the fault, not a wait for a condition
   }
   // The fault lasts as long as the load: no end to recover from.
-  auto result = settle(transport + ": config reload every 200 ms", load, sink, std::nullopt);
-  expect_no_loss(result, load);
+  expect_no_loss(settle(transport + ": config reload every 200 ms", c.load, c.sink, std::nullopt), c.load);
 
-  auto log = service->process().stderr_text();
+  auto log = c.service->process().stderr_text();
   auto count = [&](const std::string& text) {
     int n = 0;
     for (auto at = log.find(text); at != std::string::npos; at = log.find(text, at + 1))

@@ -25,35 +25,31 @@ using namespace std::chrono_literals;
 // Events backing off hold their slot of the sink's concurrency, hence 8.
 TEST(sink_faults, a_webhook_failing_half_its_calls_at_random) {
   std::mt19937 random{11};  // the webhook calls its script under its lock
-  webhook_server sink{[&](std::size_t) { return random() % 2 ? 200u : 500u; }};
-  fault_service_config config{.prefix = "fs-flaky", .transport = "memory", .sink_url = sink.url(),
-                              .port = free_port(), .retry = R"({ "max_attempts": 10, "backoff_ms": [10, 100] })",
-                              .concurrency = 8};
-  auto service = start_service(config);
-  load_producer load{config.port, {.prefix = "flaky-"}};
-  auto result = settle("sink: fails half its calls at random", load, sink, std::nullopt);
-  expect_no_loss(result, load);
+  fault_case c{{.prefix = "fs-flaky",
+                .transport = "memory",
+                .retry = R"({ "max_attempts": 10, "backoff_ms": [10, 100] })",
+                .concurrency = 8},
+               {.prefix = "flaky-"},
+               [&](std::size_t) { return random() % 2 ? 200u : 500u; }};
+  expect_no_loss(settle("sink: fails half its calls at random", c.load, c.sink, std::nullopt), c.load);
 }
 
 // Silent from a third of the load on, until a dozen calls timed out; then answers again.
 TEST(sink_faults, a_webhook_that_hangs_past_the_timeout) {
   std::atomic<bool> hanging{false};
-  webhook_server sink{[&](std::size_t) { return hanging ? 0u : 200u; }};
-  fault_service_config config{.prefix = "fs-hang", .transport = "memory", .sink_url = sink.url(),
-                              .port = free_port(), .sink_extra = R"(, "timeout_ms": 300)"};
-  auto service = start_service(config);
-  load_producer load{config.port, {.prefix = "hang-"}};
-  ASSERT_TRUE(load.await_accepted(load.events() / 3, 30s));
+  fault_case c{{.prefix = "fs-hang", .transport = "memory", .sink_extra = R"(, "timeout_ms": 300)"},
+               {.prefix = "hang-"},
+               [&](std::size_t) { return hanging ? 0u : 200u; }};
+  ASSERT_TRUE(c.load.await_accepted(c.load.events() / 3, 30s));
   hanging = true;
   auto unanswered = [&] {
-    auto answers = sink.answers();
+    auto answers = c.sink.answers();
     return std::count(answers.begin(), answers.end(), 0u);
   };
   EXPECT_TRUE(eventually([&] { return unanswered() >= 12; }, 20s)) << unanswered() << " calls unanswered";
   hanging = false;
   auto answering = load_producer::clock::now();
-  auto result = settle("sink: hangs past the timeout", load, sink, answering);
-  expect_no_loss(result, load);
+  expect_no_loss(settle("sink: hangs past the timeout", c.load, c.sink, answering), c.load);
 }
 
 }  // namespace
