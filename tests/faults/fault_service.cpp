@@ -38,8 +38,8 @@ std::string fault_config(const fault_service_config& c) {
     "consumers": [ { "name": "hook", "topic": "xblocks", "group_id": ")" + c.prefix + R"(-hook",
       "poll_timeout_ms": 200, "retry": )" + c.retry + R"(,
       "restart_backoff_ms": [50, 500], "max_restarts": 1000,
-      "sink": { "type": "http", "url": ")" + c.sink_url + R"(", "concurrency": )" + std::to_string(c.concurrency) + c.sink_extra + R"( } )" +
-         c.consumer_extra + R"( } ] )" + c.top_extra + R"(
+      "sink": { "type": "http", "url": ")" + c.sink_url + R"(", "concurrency": )" + std::to_string(c.concurrency) +
+         c.sink_extra + R"( } )" + c.consumer_extra + R"( } ] )" + c.top_extra + R"(
   })";
 }
 

@@ -1,7 +1,7 @@
 #include "fault_tally.hpp"
 
-#include "fault_report.hpp"
 #include "eventually.hpp"
+#include "fault_report.hpp"
 
 #include <gtest/gtest.h>
 
@@ -18,13 +18,10 @@ using std::chrono::milliseconds;
 
 // When the sink took each event (a 2xx answer), every time it did.
 std::map<std::string, std::vector<clock::time_point>> sink_deliveries(const webhook_server& sink) {
-  auto requests = sink.requests();
-  auto arrivals = sink.arrivals();
-  auto answers = sink.answers();
   std::map<std::string, std::vector<clock::time_point>> by_id;
-  for (std::size_t i = 0; i < requests.size(); ++i)
-    if (answers[i] >= 200 && answers[i] < 300)
-      by_id[std::string(requests[i].header("ce-id").value_or(""))].push_back(arrivals[i]);
+  for (const auto& call : sink.history())
+    if (call.answer >= 200 && call.answer < 300)
+      by_id[std::string(call.request.header("ce-id").value_or(""))].push_back(call.arrival);
   return by_id;
 }
 

@@ -27,9 +27,16 @@ class webhook_server {
   std::uint16_t port() const { return server_.port(); }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port()) + "/events"; }
 
+  // One call: what was asked, when it arrived, and the status it got (0: none).
+  struct call {
+    http::request request;
+    std::chrono::steady_clock::time_point arrival;
+    unsigned answer;
+  };
+
+  std::vector<call> history() const;
   std::vector<http::request> requests() const;
   std::vector<std::chrono::steady_clock::time_point> arrivals() const;
-  std::vector<unsigned> answers() const;  // the status each call got (0: none)
   std::size_t calls() const;
   // Waits until at least `n` calls arrived; false at the deadline.
   bool await_calls(std::size_t n, std::chrono::milliseconds timeout);
@@ -38,9 +45,7 @@ class webhook_server {
   script answer_;
   mutable std::mutex mutex_;
   std::condition_variable arrived_;
-  std::vector<http::request> requests_;
-  std::vector<std::chrono::steady_clock::time_point> arrivals_;
-  std::vector<unsigned> answers_;
+  std::vector<call> calls_;
   std::vector<http::responder> unanswered_;  // kept until the server stops
   http::server server_;
 };
