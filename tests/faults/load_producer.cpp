@@ -5,6 +5,7 @@
 #include "service_under_test.hpp"
 
 #include <boost/json.hpp>
+#include <boost/system/system_error.hpp>
 
 namespace eventrouter::testing {
 
@@ -65,8 +66,8 @@ bool load_producer::post_batch(int first) {
     refusal = std::to_string(reply.status) +
               (retry_after == reply.headers.end() ? "" : " (retry-after " + retry_after->second + ")") + ": " +
               reply.body.substr(0, 160);
-  } catch (const std::exception& e) {
-    refusal = std::string("no answer: ") + e.what();
+  } catch (const boost::system::system_error& e) {
+    refusal = "no answer: " + e.code().message();  // what() adds Boost's source location
   }
   refused_ += static_cast<int>(ids.size());
   std::lock_guard lock{mutex_};
