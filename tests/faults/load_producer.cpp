@@ -35,11 +35,11 @@ void load_producer::run() {
     if (post_batch(first)) {
       first += opts_.batch;
       std::this_thread::sleep_for(opts_.pace);  // the producer's rate, not a wait for a condition
-    }
-    else if (clock::now() > deadline)
+    } else if (clock::now() > deadline) {
       break;
-    else
+    } else {
       std::this_thread::sleep_for(retry_backoff);
+    }
   }
   done_ = true;
 }
