@@ -52,6 +52,20 @@ std::unique_ptr<config::file_watcher> watch(const std::string& path, const confi
   }
 }
 
+http::server_options server_options(const config::http_settings& http, metrics::registry& metrics) {
+  return {http.host,
+          http.port,
+          http.max_body_bytes,
+          http.threads,
+          http.request_timeout,
+          http.idle_timeout,
+          http.max_header_bytes,
+          http.max_connections,
+          {metrics.http_refused("too_many_connections"), metrics.http_refused("header_too_large"),
+           metrics.http_refused("body_too_large"), metrics.http_refused("timeout"), metrics.http_refused("malformed"),
+           metrics.http_open_connections()}};
+}
+
 int serve(const std::string& path) {
   auto signals = block_control_signals();
   auto settings = load(path);
@@ -75,8 +89,7 @@ int serve(const std::string& path) {
   // Watching before the service says it listens: an edit made once it is up is never missed.
   auto watcher = watch(path, settings->reload, manager);
   std::atomic<bool> ready{false};
-  http::server server{{settings->http.host, settings->http.port, settings->http.max_body_bytes,
-                       settings->http.threads},
+  http::server server{server_options(settings->http, metrics),
                       make_http_api({sys, svc, metrics, settings->http, ready, manager})};
   try {
     server.start();
