@@ -11,6 +11,7 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -147,6 +148,14 @@ TEST_F(bad_input, every_request_of_the_corpus_gets_its_answer_and_valid_traffic_
   std::fflush(stdout);
   expect_deliveries_exactly_as_sent();
   EXPECT_EQ(service.get("/healthz").status, 200u);
+  // What the server refused itself is counted, by reason.
+  auto metrics = service.get("/metrics").body;
+  for (auto [reason, status] : {std::pair{"timeout", 408u}, {"header_too_large", 431u}}) {
+    auto expected_count = std::count_if(cases.begin(), cases.end(), [&](const auto& c) { return c.status == status; });
+    auto series = "eventrouter_http_requests_refused_total{reason=\"" + std::string(reason) + "\"} " +
+                  std::to_string(expected_count) + "\n";
+    EXPECT_NE(metrics.find(series), std::string::npos) << series << metrics;
+  }
 }
 
 TEST_F(bad_input, every_broken_configuration_is_refused_naming_the_problem_and_the_running_one_keeps_serving) {
