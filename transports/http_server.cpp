@@ -141,9 +141,11 @@ class session : public std::enable_shared_from_this<session> {
     parser_->header_limit(static_cast<std::uint32_t>(options_.max_header_bytes));
     stream_.expires_never();
     reading_ = true;
+    ++requests_;
     deadline_.expires_after(options_.request_timeout);
-    deadline_.async_wait([self = shared_from_this()](beast::error_code ec) {
-      if (ec || !self->reading_)
+    // A deadline that expired as its request completed may run after the next one began.
+    deadline_.async_wait([self = shared_from_this(), request = requests_](beast::error_code ec) {
+      if (ec || !self->reading_ || request != self->requests_)
         return;
       self->timed_out_ = true;
       beast::error_code ignored;
@@ -285,6 +287,7 @@ class session : public std::enable_shared_from_this<session> {
   bool reading_ = false;
   bool timed_out_ = false;
   std::size_t header_bytes_ = 0;  // of the request being read, so far
+  std::uint64_t requests_ = 0;    // read on this connection, the one being read included
   std::array<char, 16384> scratch_{};
   std::size_t drained_ = 0;
   std::optional<connection_slot> slot_;  // empty for a refused connection
