@@ -197,7 +197,7 @@ void dead_letter(consumer_actor self, std::size_t i, const std::string& why) {
   auto generation = s.generation;
   self->request(st.args.dead_letter, publish_timeout, publish_atom::value, topic_batch{letter})
     .then(
-      [=](std::uint64_t) {
+      [=](const publish_receipt&) {
         auto& st = self->state;
         if (i >= st.slots.size() || st.slots[i].generation != generation)
           return;

@@ -9,7 +9,9 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <chrono>
+#include <map>
 
 namespace eventrouter {
 
@@ -146,6 +148,18 @@ http::response reloads_answer(std::uint64_t generation, const std::vector<reload
   return json_response(200, {{"generation", generation}, {"reloads", std::move(out)}});
 }
 
+// A ce-* header given more than once: which one would be a guess, and a second ce-id is what
+// a CR LF smuggled into a client's header value looks like.
+std::optional<std::string> repeated_ce_header(const http::request& req) {
+  std::map<std::string_view, int> seen;
+  for (const auto& [name, value] : req.headers)
+    if (name.starts_with("ce-") && ++seen[name] == 2) {
+      auto times = std::count_if(req.headers.begin(), req.headers.end(), [&](const auto& h) { return h.first == name; });
+      return "header '" + name + "' appears " + std::to_string(times) + " times; expected once";
+    }
+  return std::nullopt;
+}
+
 // Compares in a time that depends on the given token's length only, so that a guess learns
 // nothing from how long its refusal took.
 bool same_secret(std::string_view given, std::string_view secret) {
@@ -225,13 +239,21 @@ class http_api {
 
   void post_events(const http::request& req, http::responder& respond) {
     auto type = media_type(req.header("content-type"));
+    // Binary mode may leave the content type out (datacontenttype is optional): ce-specversion
+    // says it is an event.
+    bool binary_without_type = type.empty() && req.header("ce-specversion");
     if (type != "application/cloudevents+json" && type != "application/cloudevents-batch+json" &&
-        type != "application/json") {
+        type != "application/json" && !binary_without_type) {
       unsupported_.add();
       respond(error_response(415, "content type '" + type +
                                     "' is not supported; expected application/cloudevents+json, "
                                     "application/cloudevents-batch+json, or application/json with ce-* headers"));
       return;
+    }
+    bool binary = type == "application/json" || binary_without_type;
+    if (auto repeated = binary ? repeated_ce_header(req) : std::nullopt) {
+      malformed_.add();
+      return respond(error_response(400, *repeated));
     }
     auto parsed = parse(req, type);
     if (auto* error = std::get_if<parse_error>(&parsed)) {

@@ -10,7 +10,7 @@ namespace eventrouter {
 namespace {
 
 struct pending_publish {
-  caf::typed_response_promise<std::uint64_t> promise;
+  caf::typed_response_promise<publish_receipt> promise;
   std::size_t events;
   publish_meter::clock::time_point started;
 };
@@ -35,25 +35,25 @@ caf::behavior kafka_topic(kafka_topic_actor self, std::shared_ptr<kafka::produce
   st.format = format;
   st.meter = publish_meter(*metrics, st.topic, "kafka");
   return {
-    [=](publish_atom, const topic_batch& batch) -> caf::result<std::uint64_t> {
+    [=](publish_atom, const topic_batch& batch) -> caf::result<publish_receipt> {
       auto& st = self->state;
       auto id = st.next_batch++;
-      auto promise = self->make_response_promise<std::uint64_t>();
+      auto promise = self->make_response_promise<publish_receipt>();
       st.pending.emplace(id, pending_publish{promise, batch->size(), publish_meter::clock::now()});
       st.producer->produce(st.topic, *batch, st.format,
-                           [me = caf::actor_cast<caf::actor>(self), id](std::string error) {
-                             caf::anon_send(me, delivered_atom::value, id, std::move(error));
+                           [me = caf::actor_cast<caf::actor>(self), id](std::string error, std::string first) {
+                             caf::anon_send(me, delivered_atom::value, id, std::move(error), std::move(first));
                            });
       return promise;
     },
-    [=](delivered_atom, std::uint64_t id, const std::string& error) {
+    [=](delivered_atom, std::uint64_t id, const std::string& error, std::string& first_position) {
       auto& st = self->state;
       auto it = st.pending.find(id);
       if (it == st.pending.end())
         return;
       if (error.empty()) {
         st.meter.succeeded(it->second.events, it->second.started);
-        it->second.promise.deliver(static_cast<std::uint64_t>(it->second.events));
+        it->second.promise.deliver(publish_receipt{it->second.events, std::move(first_position)});
       } else {
         st.meter.failed(it->second.events);
         it->second.promise.deliver(failure(error));

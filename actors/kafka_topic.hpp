@@ -4,7 +4,7 @@
 // publish when the delivery reports came back — accepted only once Kafka acknowledged every
 // message (acks=all), failed with the first error otherwise.
 //
-//   (publish_atom, topic_batch)                  -> uint64_t events written | error
+//   (publish_atom, topic_batch)                  -> publish_receipt | error
 //   (delivered_atom, batch id, error or "")      from the producer's delivery thread
 //   (stop_atom)                                  -> (none) stops once earlier publishes are reported
 

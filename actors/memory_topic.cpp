@@ -67,7 +67,7 @@ caf::behavior memory_topic(memory_topic_actor self, std::string full_name, std::
     st.log->create_group(g);
   st.meter = publish_meter(*metrics, st.name, "memory");
   return {
-    [=](publish_atom, const topic_batch& batch) -> caf::result<std::uint64_t> {
+    [=](publish_atom, const topic_batch& batch) -> caf::result<publish_receipt> {
       auto& st = self->state;
       auto started = publish_meter::clock::now();
       auto size = batch->size();
@@ -79,7 +79,7 @@ caf::behavior memory_topic(memory_topic_actor self, std::string full_name, std::
       }
       st.meter.succeeded(size, started);
       serve_parked(self);
-      return *first;
+      return publish_receipt{size, "offset " + std::to_string(*first)};
     },
     [=](join_atom, const std::string& group, const std::string& consumer) {
       // A consumer that joins again was restarted: whatever it had parked belongs to its old self.

@@ -3,7 +3,7 @@
 // batches; consumers poll with a deadline (a poll with nothing to read waits, like
 // XREADGROUP BLOCK), then acknowledge or give entries back.
 //
-//   (publish_atom, topic_batch)                        -> uint64_t first offset | error (full)
+//   (publish_atom, topic_batch)                        -> publish_receipt | error (full)
 //   (join_atom, group, consumer)                       -> bool
 //   (poll_atom, group, consumer, max, timeout_ms)      -> log_entries (empty after the timeout)
 //   (ack_atom | nack_atom, group, vector<uint64_t>)    -> (none)

@@ -43,6 +43,15 @@ using event_batch = std::shared_ptr<const std::vector<event_ptr>>;
 // into its log), which saves a copy of every key.
 using topic_batch = std::shared_ptr<std::vector<keyed_event>>;
 
+// What a topic answers when it has a batch durably: how many events, and where the first one
+// is, in the transport's own terms ("offset 12" in memory, the stream entry id on Redis,
+// "partition 0 offset 41" on Kafka), for an operator to find it (`eventrouter produce`, the
+// answer to POST /v1/events).
+struct publish_receipt {
+  std::uint64_t events = 0;
+  std::string first_position;
+};
+
 // What the router answers for a batch: accepted once every enabled route has every event
 // durably; rejected (nothing published) when an event cannot be routed; unavailable when a
 // topic refused or failed, so the producer may retry.
@@ -52,6 +61,8 @@ struct route_outcome {
   std::size_t deliveries = 0;       // (event, topic) pairs published
   std::vector<std::string> errors;  // one line per problem, naming the event and route
   std::uint64_t generation = 0;     // of the configuration that routed the batch
+  // Accepted: per topic (full name) written to, where the batch's first event for it went.
+  std::vector<std::pair<std::string, std::string>> positions = {};
 };
 
 // Completes an ingest request outside the actor system (the HTTP connection's responder).
@@ -83,6 +94,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(eventrouter::event_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(eventrouter::event_batch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(eventrouter::topic_batch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(eventrouter::route_outcome)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(eventrouter::publish_receipt)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(eventrouter::ingest_reply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(eventrouter::log_entries)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(eventrouter::consumer_statuses)

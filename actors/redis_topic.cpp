@@ -21,22 +21,23 @@ struct redis_topic_state {
 
 using redis_topic_actor = caf::stateful_actor<redis_topic_state>*;
 
-caf::result<std::uint64_t> publish(redis_topic_actor self, const topic_batch& batch) {
+caf::result<publish_receipt> publish(redis_topic_actor self, const topic_batch& batch) {
   auto& st = self->state;
   auto started = publish_meter::clock::now();
+  std::string first_id;
   try {
     if (st.client->ensure_connected()) {
       for (const auto& g : st.groups)
         redis::create_group(*st.client, st.stream, g.name, g.start_id);
       log_line(log_level::info, "redis topic '" + st.stream + "': connected to " + st.client->address());
     }
-    redis::append_events(*st.client, st.stream, st.client->settings().stream_max_len, *batch, st.format);
+    first_id = redis::append_events(*st.client, st.stream, st.client->settings().stream_max_len, *batch, st.format);
   } catch (const std::exception& e) {
     st.meter.failed(batch->size());
     return failure("redis topic '" + st.stream + "': " + e.what());
   }
   st.meter.succeeded(batch->size(), started);
-  return static_cast<std::uint64_t>(batch->size());
+  return publish_receipt{batch->size(), std::move(first_id)};
 }
 
 caf::behavior redis_topic(redis_topic_actor self, config::redis_settings redis, std::string stream,

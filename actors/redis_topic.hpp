@@ -10,7 +10,7 @@
 // consumer started. A lost connection is retried on the next publish after a backoff that
 // doubles from reconnect_backoff_ms[0] to [1]; publishes inside the backoff fail at once.
 //
-//   (publish_atom, topic_batch) -> uint64_t events written | error
+//   (publish_atom, topic_batch) -> publish_receipt | error
 //   (stop_atom)                 -> (none) stops after earlier messages
 
 #include "actors/messages.hpp"

@@ -79,7 +79,11 @@ caf::result<route_outcome> route(router_actor self, const event_batch& batch, st
       continue;
     auto events = std::make_shared<std::vector<keyed_event>>(std::move(plan.by_topic[i]));
     self->request(routing->topics[i], publish_timeout, publish_atom::value, topic_batch{events})
-      .then([pending](std::uint64_t) { pending->topic_done(); },
+      .then(
+        [pending, topic = routing->table->topics()[i]](publish_receipt& receipt) {
+          pending->outcome.positions.emplace_back(topic, std::move(receipt.first_position));
+          pending->topic_done();
+        },
             [pending, topic = routing->table->topics()[i]](caf::error& e) {
               pending->outcome.result = route_outcome::status::unavailable;
               pending->outcome.errors.push_back("topic '" + topic + "': " + describe(e));

@@ -15,7 +15,7 @@ void topic_sink::send(caf::event_based_actor* consumer, round deliveries) {
     batch->push_back(d.item);
   consumer->request(topic_, publish_timeout, publish_atom::value, topic_batch{batch})
     .then(
-      [deliveries](std::uint64_t) {
+      [deliveries](const publish_receipt&) {
         for (const auto& d : *deliveries)
           d.done(std::nullopt);
       },

@@ -44,7 +44,7 @@ publisher publisher_for(const config::settings& settings, const config::topic_se
       auto producer = std::make_shared<kafka::producer>(*settings.kafka);
       return [producer, to](const std::vector<keyed_event>& batch) -> std::optional<std::string> {
         std::promise<std::string> done;
-        producer->produce(to.full_name, batch, to.format, [&done](std::string error) { done.set_value(error); });
+        producer->produce(to.full_name, batch, to.format, [&done](std::string error, std::string) { done.set_value(error); });
         auto error = done.get_future().get();
         return error.empty() ? std::nullopt : std::optional<std::string>(error);
       };

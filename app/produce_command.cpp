@@ -76,19 +76,29 @@ int not_confirmed(const event& ev, const batch_plan& plan, const route_outcome& 
   return exit_failure;
 }
 
-void print_published(const config::settings& settings, const event& ev, const batch_plan& plan) {
+// Where the event went on `full_topic`, as the topic confirmed it; "-" if it did not say.
+std::string position_on(const route_outcome& outcome, const std::string& full_topic) {
+  for (const auto& [topic, position] : outcome.positions)
+    if (topic == full_topic && !position.empty())
+      return position;
+  return "-";
+}
+
+void print_published(const config::settings& settings, const event& ev, const batch_plan& plan,
+                     const route_outcome& outcome) {
   std::cout << "event " << ev.id << " (" << ev.type << ", time " << ev.time << ")";
   if (plan.routed.empty()) {
     std::cout << ": every route of its type is disabled; it went nowhere\n";
     return;
   }
   std::cout << " published to " << plan.routed.size() << (plan.routed.size() == 1 ? " topic:\n" : " topics:\n");
-  std::vector<table_row> rows{{"TOPIC", "TRANSPORT", "KEY"}};
+  std::vector<table_row> rows{{"TOPIC", "TRANSPORT", "KEY", "POSITION"}};
   bool in_memory = false;
   for (const auto* target : plan.routed) {
     auto transport = settings.topics.at(target->topic).transport;
     in_memory = in_memory || transport == config::transport_kind::memory;
-    rows.push_back({target->full_topic, config::to_string(transport), plan.by_topic[target->topic_index].front().key});
+    rows.push_back({target->full_topic, config::to_string(transport), plan.by_topic[target->topic_index].front().key,
+                    position_on(outcome, target->full_topic)});
   }
   print_table(std::cout, rows);
   if (in_memory)
@@ -110,7 +120,7 @@ int produce(const config::settings& settings, const event_ptr& ev) {
   if (!plan.ok())
     return refused(*table, *ev, plan);
   if (plan.routed.empty()) {  // every route of the type is disabled: no topic to start
-    print_published(settings, *ev, plan);
+    print_published(settings, *ev, plan, {});
     return exit_ok;
   }
   route_outcome outcome;
@@ -122,7 +132,7 @@ int produce(const config::settings& settings, const event_ptr& ev) {
   }
   if (outcome.result != route_outcome::status::accepted)
     return not_confirmed(*ev, plan, outcome);
-  print_published(settings, *ev, plan);
+  print_published(settings, *ev, plan, outcome);
   return exit_ok;
 }
 
@@ -157,8 +167,9 @@ const command produce_command{"produce", "send one event through the routing tab
 
 Sends one CloudEvent of TYPE with the data given (a JSON object, inline or @FILE) through the
 routing table of FILE to its topics on their real transports (Redis, Kafka), as POST /v1/events
-would, waits until every topic confirmed it, and prints each topic's full name, transport and
-the event's key there. Nothing is published when the router would refuse the event (unknown
+would, waits until every topic confirmed it, and prints each topic's full name, transport, the
+event's key there and its position as the broker confirmed it (Redis: the stream entry id;
+Kafka: partition P offset O; memory: offset N). Nothing is published when the router would refuse the event (unknown
 type, missing key, data that does not fit an openedx schema). No HTTP is served and no consumer
 runs. A memory topic exists only inside this process: a running service does not see what is
 published there. The id defaults to a random UUID, the source to eventrouter/cli, the time to

@@ -18,6 +18,8 @@
 #include <memory>
 #include <optional>
 
+#include <sys/resource.h>
+
 namespace eventrouter {
 
 namespace {
@@ -52,6 +54,33 @@ std::unique_ptr<config::file_watcher> watch(const std::string& path, const confi
   }
 }
 
+http::server_options server_options(const config::http_settings& http, metrics::registry& metrics) {
+  return {http.host,
+          http.port,
+          http.max_body_bytes,
+          http.threads,
+          http.request_timeout,
+          http.idle_timeout,
+          http.max_header_bytes,
+          http.max_connections,
+          {metrics.http_refused("too_many_connections"), metrics.http_refused("header_too_large"),
+           metrics.http_refused("body_too_large"), metrics.http_refused("timeout"), metrics.http_refused("malformed"),
+           metrics.http_open_connections()}};
+}
+
+// Each connection takes a file descriptor, which broker connections and files share: a limit
+// of connections past what the process may open would fail in accept, not with the 503.
+void warn_if_connections_exceed_files(std::size_t max_connections) {
+  constexpr rlim_t reserve = 64;  // for brokers, the configuration file, logs
+  rlimit files{};
+  if (getrlimit(RLIMIT_NOFILE, &files) != 0 || files.rlim_cur == RLIM_INFINITY ||
+      max_connections + reserve <= files.rlim_cur)
+    return;
+  log_line(log_level::warn, "http.max_connections (" + std::to_string(max_connections) +
+                              ") is near or past the open file limit (" + std::to_string(files.rlim_cur) +
+                              "): raise it (ulimit -n) or lower http.max_connections");
+}
+
 int serve(const std::string& path) {
   auto signals = block_control_signals();
   auto settings = load(path);
@@ -75,9 +104,9 @@ int serve(const std::string& path) {
   // Watching before the service says it listens: an edit made once it is up is never missed.
   auto watcher = watch(path, settings->reload, manager);
   std::atomic<bool> ready{false};
-  http::server server{{settings->http.host, settings->http.port, settings->http.max_body_bytes,
-                       settings->http.threads},
+  http::server server{server_options(settings->http, metrics),
                       make_http_api({sys, svc, metrics, settings->http, ready, manager})};
+  warn_if_connections_exceed_files(settings->http.max_connections);
   try {
     server.start();
   } catch (const std::exception& e) {

@@ -32,7 +32,6 @@ Run with the Open edX venv's python (bench/openedx_bridge does). Everything star
 exit, on errors and on Ctrl-C. EVENTROUTER_BINARY overrides build/app/eventrouter.
 """
 
-import argparse
 import contextlib
 import json
 import os
@@ -52,6 +51,8 @@ from typing import Optional
 import redis
 from confluent_kafka import Consumer, KafkaException, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
+
+from bench_support import argument_parser, peak_rss_kib
 
 REPO = Path(__file__).resolve().parent.parent
 SERVICE = Path(__file__).resolve().parent / "openedx_service.py"
@@ -108,27 +109,6 @@ def spawn(stack, argv, log_path, **kwargs):
 def tail(path, lines=30):
     text = Path(path).read_text(errors="replace").splitlines()
     return "\n".join(text[-lines:])
-
-
-def descendants(pid):
-    """pid and every process below it, from /proc/<pid>/task/*/children."""
-    found = [pid]
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        with contextlib.suppress(OSError):
-            for child in (task / "children").read_text().split():
-                found += descendants(int(child))
-    return found
-
-
-def peak_rss_kib(pid):
-    """VmHWM (the resident high-water mark) of pid and its descendants, in KiB."""
-    total = 0
-    for p in descendants(pid):
-        with contextlib.suppress(OSError):
-            for line in Path(f"/proc/{p}/status").read_text().splitlines():
-                if line.startswith("VmHWM:"):
-                    total += int(line.split()[1])
-    return total
 
 
 def free_port():
@@ -405,10 +385,7 @@ def say(message):
 
 
 def parse_args():
-    title, usage, details = __doc__.split("\n\n", 2)  # the usage is written once, in the docstring
-    parser = argparse.ArgumentParser(prog="bench/openedx_bridge", usage=usage.removeprefix("usage: "),
-                                     description=f"{title}\n\n{details}",
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argument_parser("bench/openedx_bridge", __doc__)
     parser.add_argument("--events", type=int, default=20000, help="events in the stream; eventrouter bridges all "
                         "(default 20000)")
     parser.add_argument("--openedx-events", type=int, help="events the Open edX bridge is timed on (the first "

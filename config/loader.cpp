@@ -3,6 +3,7 @@
 #include "config/secrets.hpp"
 #include "router/avro_codec.hpp"
 #include "router/openedx_schema.hpp"
+#include "router/utf8.hpp"
 
 #include <boost/json.hpp>
 
@@ -320,6 +321,14 @@ void read_http(object_reader& r, http_settings& out, problems_list& problems) {
     out.max_in_flight_events = *n;
   if (auto n = r.number("threads", 1, 256))
     out.threads = static_cast<unsigned>(*n);
+  if (auto n = r.number("max_header_bytes", 1024, 1 << 20))
+    out.max_header_bytes = *n;
+  if (auto n = r.number("request_timeout_ms", 100, 600000))
+    out.request_timeout = std::chrono::milliseconds(*n);
+  if (auto n = r.number("idle_timeout_ms", 100, 3600000))
+    out.idle_timeout = std::chrono::milliseconds(*n);
+  if (auto n = r.number("max_connections", 1, 1000000))
+    out.max_connections = *n;
 }
 
 int hex_value(char c) {
@@ -945,7 +954,8 @@ load_result parse_settings(std::string_view text, const std::string& base_folder
   if (!ec)
     parser.finish(ec);
   if (ec)
-    return {std::nullopt, {{"$", "not valid JSON at " + position_of(text, consumed) + ": " + ec.message()}}};
+    return {std::nullopt, {{"$", "not valid JSON at " + position_of(text, consumed) + ": " +
+                                   (is_utf8(text) ? ec.message() : "the file is not UTF-8")}}};
   auto root = parser.release();
   if (!root.is_object())
     return {std::nullopt, {{"$", "is " + kind_of(root) + "; expected a JSON object"}}};

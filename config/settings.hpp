@@ -23,6 +23,11 @@ struct http_settings {
   std::size_t max_batch_events = 1000;       // larger batches get 413
   std::size_t max_in_flight_events = 10000;  // past this, ingest answers 503
   unsigned threads = 2;                      // Asio threads serving HTTP
+  // The HTTP server's own limits, on every endpoint (README.md explains each default).
+  std::size_t max_header_bytes = 16 << 10;             // larger request heads get 431
+  std::chrono::milliseconds request_timeout{10000};    // headers and body; slower gets 408
+  std::chrono::milliseconds idle_timeout{60000};       // keep-alive connection between requests
+  std::size_t max_connections = 512;                   // past it, a new connection gets 503
 
   bool operator==(const http_settings&) const = default;
 };

@@ -26,6 +26,9 @@ registry::registry(mode m)
       received_(counter_family(*registry_, "events_received_total", "Events handed to eventrouter, by source.")),
       rejected_(counter_family(*registry_, "ingest_rejected_total",
                                "Ingest requests refused before routing, by reason.")),
+      http_refused_(counter_family(*registry_, "http_requests_refused_total",
+                                   "HTTP requests refused before any endpoint saw them, by reason.")),
+      http_open_connections_(gauge_family(*registry_, "http_open_connections", "HTTP connections being served.")),
       routed_(counter_family(*registry_, "events_routed_total", "Events routed, by event type and topic.")),
       unrouted_(counter_family(*registry_, "events_unrouted_total", "Events no route took, by reason.")),
       published_(counter_family(*registry_, "events_published_total",
@@ -59,6 +62,14 @@ counter registry::received(const std::string& source) {
 
 counter registry::rejected(const std::string& reason) {
   return counter(enabled_ ? &rejected_.Add({{"reason", reason}}) : nullptr);
+}
+
+counter registry::http_refused(const std::string& reason) {
+  return counter(enabled_ ? &http_refused_.Add({{"reason", reason}}) : nullptr);
+}
+
+gauge registry::http_open_connections() {
+  return gauge(enabled_ ? &http_open_connections_.Add({}) : nullptr);
 }
 
 counter registry::routed(const std::string& event_type, const std::string& topic) {

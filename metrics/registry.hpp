@@ -29,6 +29,11 @@ class registry {
   // Ingest requests refused before routing, by reason (malformed, too_large, overloaded,
   // unsupported_media_type).
   counter rejected(const std::string& reason);
+  // Requests the HTTP server refused before any endpoint saw them, by reason
+  // (too_many_connections, header_too_large, body_too_large, timeout, malformed), and the
+  // connections it serves.
+  counter http_refused(const std::string& reason);
+  gauge http_open_connections();
   // (event, topic) pairs routed, by event type and topic.
   counter routed(const std::string& event_type, const std::string& topic);
   // Events no route took, by reason (unknown_type, key_missing); no type label, so an unknown
@@ -66,6 +71,8 @@ class registry {
   std::shared_ptr<prometheus::Registry> registry_;
   prometheus::Family<prometheus::Counter>& received_;
   prometheus::Family<prometheus::Counter>& rejected_;
+  prometheus::Family<prometheus::Counter>& http_refused_;
+  prometheus::Family<prometheus::Gauge>& http_open_connections_;
   prometheus::Family<prometheus::Counter>& routed_;
   prometheus::Family<prometheus::Counter>& unrouted_;
   prometheus::Family<prometheus::Counter>& published_;

@@ -29,12 +29,6 @@ json::parse_options parse_options() {
   return options;
 }
 
-std::string json_error(std::string_view what, const json::error_code& ec) {
-  if (ec == json::error::too_deep)
-    return std::string(what) + " is not valid JSON: nested deeper than " + std::to_string(max_json_depth) + " levels";
-  return std::string(what) + " is not valid JSON: " + ec.message();
-}
-
 bool has_control_character(std::string_view s) {
   for (unsigned char c : s)
     if (c < 0x20 || c == 0x7f)
@@ -181,9 +175,10 @@ namespace {
 // freed when the last of its events is.
 std::variant<json::value, parse_error> parse_body(std::string_view body, std::string_view what) {
   json::error_code ec;
-  auto value = parse_exact(body, ec, json::make_shared_resource<json::monotonic_resource>(), parse_options());
+  json_failure failure;
+  auto value = parse_exact(body, ec, json::make_shared_resource<json::monotonic_resource>(), parse_options(), &failure);
   if (ec)
-    return malformed(json_error(what, ec));
+    return malformed(std::string(what) + " is not valid JSON: " + describe_json_error(body, ec, failure, max_json_depth));
   return value;
 }
 

@@ -1,9 +1,12 @@
 #include "router/exact_json.hpp"
 
+#include "router/utf8.hpp"
+
 #include <boost/json/basic_parser_impl.hpp>
 #include <boost/json/value_stack.hpp>
 
 #include <charconv>
+#include <cmath>
 #include <string>
 
 namespace eventrouter {
@@ -21,6 +24,7 @@ struct exact_handler {
 
   json::value_stack stack;
   std::string number;  // the text of a number split across calls
+  std::string out_of_range;  // the number that failed the parse, if one did
 
   explicit exact_handler(json::storage_ptr storage) { stack.reset(std::move(storage)); }
 
@@ -39,11 +43,19 @@ struct exact_handler {
   bool on_uint64(std::uint64_t u, json::string_view, json::error_code&) {
     return number.clear(), stack.push_uint64(u), true;
   }
-  bool on_double(double d, json::string_view s, json::error_code&) {
+  bool on_double(double d, json::string_view s, json::error_code& ec) {
     number.append(s.data(), s.size());
+    // Boost.JSON hands an integer past 64 bits over as a double, and one past ±1.8e308 as infinity.
+    bool integer = number.find_first_of(".eE") == std::string::npos;
+    if (integer || std::isinf(d)) {
+      out_of_range = std::move(number);
+      number.clear();
+      ec = json::error_code(number_out_of_range, exact_json_category());
+      return false;
+    }
     double exact = 0;
-    // Boost's value stands where from_chars cannot read the text (out of range: Boost gives
-    // infinity or 0 as JSON parsers do).
+    // Boost's value stands where from_chars cannot read the text (below the smallest double:
+    // Boost gives 0 or a subnormal, as JSON parsers do).
     auto [end, error] = std::from_chars(number.data(), number.data() + number.size(), exact);
     stack.push_double(error == std::errc{} && end == number.data() + number.size() ? exact : d);
     number.clear();
@@ -55,17 +67,46 @@ struct exact_handler {
   bool on_comment(json::string_view, json::error_code&) { return true; }
 };
 
+class exact_json_errors : public json::error_category {
+ public:
+  const char* name() const noexcept override { return "exact_json"; }
+  std::string message(int) const override {
+    return "a number is out of range: past what a double holds (±1.8e308), or an integer past 64 bits";
+  }
+};
+
 }  // namespace
 
+const json::error_category& exact_json_category() {
+  static const exact_json_errors category;
+  return category;
+}
+
 json::value parse_exact(std::string_view text, json::error_code& ec, json::storage_ptr storage,
-                        const json::parse_options& options) {
+                        const json::parse_options& options, json_failure* failure) {
   json::basic_parser<exact_handler> parser(options, std::move(storage));
   auto used = parser.write_some(false, text.data(), text.size(), ec);
   if (!ec && used < text.size())
     ec = json::error::extra_data;
-  if (ec)
-    return nullptr;
-  return parser.handler().stack.release();
+  if (!ec)
+    return parser.handler().stack.release();
+  if (failure != nullptr)
+    *failure = {used, std::move(parser.handler().out_of_range)};
+  return nullptr;
+}
+
+std::string describe_json_error(std::string_view text, const json::error_code& ec, const json_failure& failure,
+                                std::size_t max_depth) {
+  if (ec == json::error_code(number_out_of_range, exact_json_category()))
+    return "the number " + failure.number +
+           " is out of range: past what a double holds (±1.8e308), or an integer past 64 bits; send it as a string";
+  if (ec == json::error::too_deep)
+    return "nested deeper than " + std::to_string(max_depth) + " levels";
+  if (!is_utf8(text))
+    return "the text is not UTF-8";
+  if (ec == json::error::incomplete || failure.offset >= text.size())
+    return ec.message() + " (the text ends too early)";
+  return ec.message() + " at byte " + std::to_string(failure.offset);
 }
 
 }  // namespace eventrouter

@@ -4,9 +4,16 @@
 // responder it may call once, from any thread, whenever its answer is ready. So an endpoint
 // can hand work to actors and answer from their reply without holding an IO thread.
 //
-// Connections are keep-alive and answered in order. A body over max_body_bytes gets 413 and
-// the connection is closed after the rest of the body is drained (so the client reads the
-// 413 rather than a reset); a request slower than request_timeout is dropped.
+// Connections are keep-alive and answered in order. What the server refuses it answers, and
+// then closes the connection after draining what the client still sends (so the client reads
+// the answer rather than a reset):
+//   413  a body over max_body_bytes
+//   431  headers over max_header_bytes
+//   408  a request (headers and body) not complete within request_timeout: slowloris defence
+//   400  bytes that are not HTTP/1.1 (a bare CR or a NUL in a header, a truncated body)
+//   503  a connection past max_connections, at once, without reading its request
+
+#include "metrics/handles.hpp"
 
 #include <chrono>
 #include <cstddef>
@@ -43,13 +50,29 @@ struct response {
 using responder = std::function<void(response)>;
 using handler = std::function<void(request&&, responder)>;
 
+// What the server counts: requests it refused before any handler saw them, by reason, and the
+// connections open. Empty handles count nothing.
+struct server_meters {
+  metrics::counter too_many_connections;  // 503: past max_connections
+  metrics::counter header_too_large;      // 431
+  metrics::counter body_too_large;        // 413
+  metrics::counter timed_out;             // 408
+  metrics::counter malformed;             // 400: not HTTP
+  metrics::gauge open_connections;        // served connections, refused ones not included
+};
+
 struct server_options {
   std::string host = "127.0.0.1";  // an address, or a name resolved at start
   std::uint16_t port = 8080;  // 0: any free port; see server::port()
   std::size_t max_body_bytes = 1 << 20;
   unsigned threads = 2;
-  std::chrono::milliseconds request_timeout{30000};  // to read one request, headers and body
-  std::chrono::milliseconds idle_timeout{60000};     // a keep-alive connection with no request
+  // From a request's first byte to its last (headers and body); also how long a new connection
+  // may take to send its first byte.
+  std::chrono::milliseconds request_timeout{10000};
+  std::chrono::milliseconds idle_timeout{60000};  // a keep-alive connection between requests
+  std::size_t max_header_bytes = 16 << 10;         // the request line and every header
+  std::size_t max_connections = 512;               // served at once; past it, 503
+  server_meters meters{};
 };
 
 class server {

@@ -6,6 +6,7 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
@@ -17,8 +18,9 @@ namespace {
 // One produce() call, until its last delivery report.
 struct pending_batch {
   std::atomic<std::size_t> remaining;
+  std::string first_error;     // under `mutex`
+  std::string first_position;  // written by the first message's report, read by the last report
   std::mutex mutex;
-  std::string first_error;
   producer::completion done;
 
   pending_batch(std::size_t n, producer::completion f) : remaining(n), done(std::move(f)) {}
@@ -30,18 +32,29 @@ struct pending_batch {
       if (batch->first_error.empty())
         batch->first_error = error;
     }
-    if (batch->remaining.fetch_sub(messages) == messages) {
-      batch->done(std::move(batch->first_error));
+    if (batch->remaining.fetch_sub(messages) == messages) {  // acq_rel: sees what the others wrote
+      batch->done(std::move(batch->first_error), std::move(batch->first_position));
       delete batch;
     }
   }
 };
 
+// A message's opaque is its batch, with the lowest bit set for the batch's first message, whose
+// report says where the batch starts: one pointer per message, nothing allocated per message.
+void* opaque_of(pending_batch* batch, bool first) {
+  static_assert(alignof(pending_batch) > 1);
+  return reinterpret_cast<void*>(reinterpret_cast<std::uintptr_t>(batch) | (first ? 1U : 0U));
+}
+
 void on_delivery(rd_kafka_t*, const rd_kafka_message_t* message, void*) {
-  auto* batch = static_cast<pending_batch*>(message->_private);
+  auto tagged = reinterpret_cast<std::uintptr_t>(message->_private);
+  auto* batch = reinterpret_cast<pending_batch*>(tagged & ~std::uintptr_t{1});
   std::string error;
   if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR)
     error = std::string("kafka topic '") + rd_kafka_topic_name(message->rkt) + "': " + rd_kafka_err2str(message->err);
+  else if ((tagged & 1U) != 0)
+    batch->first_position =
+      "partition " + std::to_string(message->partition) + " offset " + std::to_string(message->offset);
   pending_batch::settle(batch, 1, error);
 }
 
@@ -78,7 +91,7 @@ producer::~producer() {
 void producer::produce(const std::string& topic, const std::vector<keyed_event>& batch, config::topic_format format,
                        completion done) {
   if (batch.empty())
-    return done("");
+    return done("", "");
   auto* pending = new pending_batch(batch.size(), std::move(done));
   for (std::size_t i = 0; i < batch.size(); ++i) {
     const auto& item = batch[i];
@@ -97,7 +110,8 @@ void producer::produce(const std::string& topic, const std::vector<keyed_event>&
     auto err = rd_kafka_producev(handle_, RD_KAFKA_V_TOPIC(topic.c_str()),
                                  RD_KAFKA_V_KEY(key.data(), key.size()),
                                  RD_KAFKA_V_VALUE(value.data(), value.size()), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                                 RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_OPAQUE(pending), RD_KAFKA_V_END);
+                                 RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_OPAQUE(opaque_of(pending, i == 0)),
+                                 RD_KAFKA_V_END);
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
       // Not queued (queue full, unknown partition...): this and the rest fail now; those queued
       // before still get their delivery reports.

@@ -29,8 +29,9 @@ class producer {
   producer(const producer&) = delete;
   producer& operator=(const producer&) = delete;
 
-  // `done` gets an empty string on success, else the first failure (naming the event).
-  using completion = std::function<void(std::string error)>;
+  // `done` gets an empty error on success, else the first failure (naming the event), and where
+  // the batch's first message went ("partition 0 offset 41"; empty if it failed).
+  using completion = std::function<void(std::string error, std::string first_position)>;
   void produce(const std::string& topic, const std::vector<keyed_event>& batch, config::topic_format format,
                completion done);
 

@@ -55,8 +55,8 @@ void create_group(client& c, std::string_view stream, std::string_view group, st
     throw command_error("XGROUP CREATE " + std::string(stream) + " " + std::string(group) + " failed: " + r.text);
 }
 
-void append_events(client& c, std::string_view stream, std::size_t max_len, const std::vector<keyed_event>& batch,
-                   config::topic_format format) {
+std::string append_events(client& c, std::string_view stream, std::size_t max_len,
+                          const std::vector<keyed_event>& batch, config::topic_format format) {
   auto max_len_text = std::to_string(max_len);
   std::vector<std::string_view> args;
   // All encoded before anything is sent: a refusal must not leave replies unread.
@@ -72,14 +72,17 @@ void append_events(client& c, std::string_view stream, std::size_t max_len, cons
     }
     c.send(args);
   }
-  std::string refused;
+  std::string refused, first_id;
   for (std::size_t i = 0; i < batch.size(); ++i) {
     auto r = c.receive();  // read every reply, so the connection stays in step
     if (r.is_error() && refused.empty())
       refused = "XADD " + std::string(stream) + " (event '" + batch[i].ev->id + "') failed: " + r.text;
+    else if (i == 0)
+      first_id = std::move(r.text);
   }
   if (!refused.empty())
     throw command_error(refused);
+  return first_id;
 }
 
 std::vector<stream_entry> read_group(client& c, std::string_view stream, std::string_view group,

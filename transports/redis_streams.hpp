@@ -34,9 +34,10 @@ struct stream_entry {
 void create_group(client& c, std::string_view stream, std::string_view group, std::string_view start_id);
 
 // One XADD per event (MAXLEN ~ max_len), pipelined: all are sent before any reply is read.
-// Throws command_error if any XADD was refused, after reading every reply.
-void append_events(client& c, std::string_view stream, std::size_t max_len, const std::vector<keyed_event>& batch,
-                   config::topic_format format);
+// Returns the stream id of the first entry. Throws command_error if any XADD was refused, after
+// reading every reply.
+std::string append_events(client& c, std::string_view stream, std::size_t max_len,
+                          const std::vector<keyed_event>& batch, config::topic_format format);
 
 // XREADGROUP GROUP group consumer COUNT count [BLOCK ms] STREAMS stream from_id. from_id ">"
 // reads new entries (waiting up to `block`, not at all when it is zero); any other id reads

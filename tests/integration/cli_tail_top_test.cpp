@@ -194,20 +194,22 @@ TEST(cli_tail, kafka_last_then_follows_with_keys_and_leaves_no_group_on_the_brok
     "transports": { "kafka": { "bootstrap_servers": ")" + broker.bootstrap() + R"(" } },
     "producer_config": { "org.openedx.content_authoring.xblock.published.v1": {
       "xblock-lifecycle": { "event_key_field": "xblock_info.usage_key" } } } })");
-  auto produce = [&](const std::string& id) {
+  // produce says where Kafka put each event: the topic has one partition.
+  auto produce = [&](const std::string& id, int offset) {
     auto r = run_to_end(EVENTROUTER_BINARY, {"produce", "--config", config, "--type", xblock_published_type, "--id", id,
                                              "--data", R"({"xblock_info": {"usage_key": "block-)" + id + R"("}})"});
     ASSERT_EQ(r.exit_code, 0) << describe(r);
+    EXPECT_TRUE(contains(r.out, "partition 0 offset " + std::to_string(offset))) << r.out;
   };
-  produce("k-1");
-  produce("k-2");
+  produce("k-1", 0);
+  produce("k-2", 1);
 
   service_process tail{EVENTROUTER_BINARY,
                        {"tail", "--config", config, "--topic", "xblock-lifecycle", "--last", "1", "--count", "2"}};
   ASSERT_TRUE(tail.wait_for_stderr([](const std::string& l) { return contains(l, "following ktail-xblock-lifecycle"); },
                                    30s))
     << tail.stderr_text();
-  produce("k-3");
+  produce("k-3", 2);
   ASSERT_EQ(tail.wait_exit(30s), 0) << tail.stderr_text();
   auto lines = tail.stdout_lines();
   ASSERT_EQ(ids_of(lines), (std::vector<std::string>{"k-2", "k-3"}));

@@ -185,6 +185,8 @@ TEST(cli_produce, an_event_reaches_the_redis_stream_with_the_given_id_and_key) {
   // Confirmed means written: the entry is there as soon as the command exits.
   auto entry = redis.cli({"XRANGE", "cli-xblock-lifecycle", "-", "+"});
   EXPECT_TRUE(contains(entry, "id\ncli-1\n")) << entry;
+  auto stream_id = entry.substr(0, entry.find('\n'));
+  EXPECT_TRUE(contains(row, " " + stream_id)) << "the entry's id is shown: " << row;
   EXPECT_TRUE(contains(entry, "source\neventrouter/cli\n")) << entry;
   EXPECT_TRUE(contains(entry, R"({"xblock_info":{"usage_key":"block-v1:x","block_type":"html"}})")) << entry;
   EXPECT_EQ(redis.cli({"XLEN", "cli-xblock-lifecycle"}), "1");

@@ -534,13 +534,14 @@ TEST_F(redis_streams, an_event_with_only_the_required_attributes_appends_empty_f
   EXPECT_EQ(std::get<event_ptr>(decoded)->id, "minimal");
 }
 
-TEST_F(redis_streams, append_events_keeps_batch_order_and_ids_increase) {
-  redis::append_events(c, stream, 1000, batch_of(50), config::topic_format::json);
-  redis::append_events(c, stream, 1000, batch_of(0), config::topic_format::json);  // nothing, no error
+TEST_F(redis_streams, append_events_keeps_batch_order_and_ids_increase_and_returns_the_first_id) {
+  auto first_id = redis::append_events(c, stream, 1000, batch_of(50), config::topic_format::json);
+  EXPECT_EQ(redis::append_events(c, stream, 1000, batch_of(0), config::topic_format::json), "");  // nothing, no error
   EXPECT_EQ(integer_of(c, {"XLEN", stream}), 50);
   redis::create_group(c, stream, group, "0");
   auto entries = redis::read_group(c, stream, group, "c", ">", 100, 0ms);
   ASSERT_EQ(entries.size(), 50u);
+  EXPECT_EQ(entries[0].id, first_id);
   for (std::size_t i = 0; i < entries.size(); ++i)
     EXPECT_EQ(field(entries[i], "id"), "e" + std::to_string(i));
 }

@@ -113,6 +113,15 @@ class ManagedProcess:
                 self.stop(stop_timeout)
             raise
 
+    @property
+    def pid(self):
+        return self._proc.pid
+
+    def send_signal(self, sig):
+        """Sends `sig` without waiting (SIGSTOP, SIGCONT, SIGHUP); nothing once the process exited."""
+        if self._proc.poll() is None:
+            self._proc.send_signal(sig)
+
     def stop(self, timeout, sig=signal.SIGTERM):
         """Sends `sig`, waits for the exit, and returns the exit status (negative: killed by that
         signal). A process still there at the deadline is killed and the test fails."""
@@ -143,12 +152,15 @@ class ManagedProcess:
 
 
 class RedisServer(ManagedProcess):
-    """redis-server on a free loopback port, in memory only (as tests/support/redis_server.cpp)."""
+    """redis-server on a free loopback port, in memory only (as tests/support/redis_server.cpp).
+    With `durable`, it keeps an append-only file in `folder`, written before each reply, so a
+    restart on the same port and folder (a broker restart) loses nothing it acknowledged."""
 
-    def __init__(self, folder):
-        self.port = free_port()
+    def __init__(self, folder, port=None, durable=False):
+        self.port = port or free_port()
+        persistence = ["--appendonly", "yes", "--appendfsync", "always"] if durable else ["--appendonly", "no"]
         super().__init__(f"redis-server :{self.port}", [
-            "redis-server", "--port", self.port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+            "redis-server", "--port", self.port, "--bind", "127.0.0.1", "--save", "", *persistence,
             "--dir", folder, "--daemonize", "no"])
         self.ready_or_stop(lambda: self.wait_for_line("readiness", self.stdout, "Ready to accept connections", 20))
         self.url = f"redis://127.0.0.1:{self.port}"
@@ -161,11 +173,15 @@ class KafkaBroker(ManagedProcess):
 
     START_TIMEOUT = 420
 
-    def __init__(self):
-        super().__init__("kafka-broker", [REPO / "scripts" / "kafka-broker"])
+    def __init__(self, port=None, folder=None):
+        """`port` and `folder` (scripts/kafka-broker's --port and --dir) given again restart the same
+        broker with its topics and committed offsets."""
+        options = [*(["--port", port] if port else []), *(["--dir", folder] if folder else [])]
+        super().__init__("kafka-broker", [REPO / "scripts" / "kafka-broker", *options])
         match = self.ready_or_stop(lambda: self.wait_for_line(
             "bootstrap address", self.stdout, r"^(127\.0\.0\.1:\d+)$", self.START_TIMEOUT))
         self.bootstrap = match.group(1)
+        self.port = int(self.bootstrap.rsplit(":", 1)[1])
 
 
 class RegistryDouble(ManagedProcess):
@@ -212,6 +228,7 @@ class Eventrouter(ManagedProcess):
     def __init__(self, binary, config, folder):
         path = Path(folder) / "eventrouter.json"
         path.write_text(json.dumps(config, indent=2), encoding="utf-8")
+        self.config_path = path
         super().__init__(f"eventrouter ({path})", [binary, "run", "--config", path])
         self.url = self.ready_or_stop(self._wait_until_ready)
 

@@ -6,6 +6,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -37,5 +38,11 @@ class connection {
 // One request on a fresh connection.
 http_reply http_request(std::uint16_t port, const std::string& method, const std::string& target,
                         const header_list& headers = {}, const std::string& body = {});
+
+// The same, given up after `timeout` (connecting included) with boost::system::system_error,
+// for callers that must not wait forever on a server that accepted and never answers.
+http_reply http_request_within(std::chrono::milliseconds timeout, std::uint16_t port, const std::string& method,
+                               const std::string& target, const header_list& headers = {},
+                               const std::string& body = {});
 
 }  // namespace eventrouter::testing

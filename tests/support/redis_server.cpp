@@ -59,9 +59,20 @@ void redis_server::stop() {
   if (!process_)
     return;
   process_->signal(SIGTERM);
+  process_->signal(SIGCONT);  // a paused server takes its SIGTERM once it runs again
   process_->wait_exit(20s);
   process_.reset();
 }
+
+void redis_server::crash() {
+  process_->signal(SIGKILL);
+  process_->wait_exit(20s);
+  process_.reset();
+}
+
+void redis_server::pause() { process_->signal(SIGSTOP); }
+
+void redis_server::resume() { process_->signal(SIGCONT); }
 
 std::string redis_server::cli(const std::vector<std::string>& args) const {
   std::string command = "redis-cli -p " + std::to_string(port_);

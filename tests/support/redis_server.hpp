@@ -1,6 +1,7 @@
 #pragma once
 // A real redis-server (Debian's) for integration tests: started on a free loopback port with
-// a private data folder, no persistence; stopped, restarted on the same port, or paused.
+// a private data folder, persistent or not; stopped, crashed, restarted on the same port, or
+// paused.
 
 #include "service_process.hpp"
 
@@ -27,6 +28,11 @@ class redis_server {
 
   void stop();
   void start();  // again, on the same port
+  void crash();  // SIGKILL: no shutdown save, only what its append-only file already holds
+  // SIGSTOP and SIGCONT: the server keeps its connections but answers nothing meanwhile, as
+  // behind a network cut.
+  void pause();
+  void resume();
 
   // One command through redis-cli; its output, trimmed. For test set-up and checks.
   std::string cli(const std::vector<std::string>& args) const;

@@ -6,11 +6,10 @@ webhook_server::webhook_server(script answer)
     : answer_(std::move(answer)),
       server_({"127.0.0.1", 0, 1 << 20, 1}, [this](http::request&& req, http::responder respond) {
         std::unique_lock lock{mutex_};
-        auto call = requests_.size();
-        requests_.push_back(std::move(req));
-        arrivals_.push_back(std::chrono::steady_clock::now());
+        auto arrival = std::chrono::steady_clock::now();
+        auto status = answer_(calls_.size());
+        calls_.push_back({std::move(req), arrival, status});
         arrived_.notify_all();
-        auto status = answer_(call);
         if (status == 0) {
           unanswered_.push_back(std::move(respond));
           return;
@@ -23,24 +22,35 @@ webhook_server::webhook_server(script answer)
 
 webhook_server::~webhook_server() { server_.stop(); }
 
+std::vector<webhook_server::call> webhook_server::history() const {
+  std::lock_guard lock{mutex_};
+  return calls_;
+}
+
 std::vector<http::request> webhook_server::requests() const {
   std::lock_guard lock{mutex_};
-  return requests_;
+  std::vector<http::request> out;
+  for (const auto& c : calls_)
+    out.push_back(c.request);
+  return out;
 }
 
 std::vector<std::chrono::steady_clock::time_point> webhook_server::arrivals() const {
   std::lock_guard lock{mutex_};
-  return arrivals_;
+  std::vector<std::chrono::steady_clock::time_point> out;
+  for (const auto& c : calls_)
+    out.push_back(c.arrival);
+  return out;
 }
 
 std::size_t webhook_server::calls() const {
   std::lock_guard lock{mutex_};
-  return requests_.size();
+  return calls_.size();
 }
 
 bool webhook_server::await_calls(std::size_t n, std::chrono::milliseconds timeout) {
   std::unique_lock lock{mutex_};
-  return arrived_.wait_for(lock, timeout, [&] { return requests_.size() >= n; });
+  return arrived_.wait_for(lock, timeout, [&] { return calls_.size() >= n; });
 }
 
 }  // namespace eventrouter::testing

@@ -27,6 +27,14 @@ class webhook_server {
   std::uint16_t port() const { return server_.port(); }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port()) + "/events"; }
 
+  // One call: what was asked, when it arrived, and the status it got (0: none).
+  struct call {
+    http::request request;
+    std::chrono::steady_clock::time_point arrival;
+    unsigned answer;
+  };
+
+  std::vector<call> history() const;
   std::vector<http::request> requests() const;
   std::vector<std::chrono::steady_clock::time_point> arrivals() const;
   std::size_t calls() const;
@@ -37,8 +45,7 @@ class webhook_server {
   script answer_;
   mutable std::mutex mutex_;
   std::condition_variable arrived_;
-  std::vector<http::request> requests_;
-  std::vector<std::chrono::steady_clock::time_point> arrivals_;
+  std::vector<call> calls_;
   std::vector<http::responder> unanswered_;  // kept until the server stops
   http::server server_;
 };

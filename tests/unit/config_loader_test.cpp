@@ -251,6 +251,10 @@ TEST(config_loader, the_documented_defaults_are_the_ones_in_settings) {
   EXPECT_EQ(defaults.http.max_batch_events, 1000u);
   EXPECT_EQ(defaults.http.max_in_flight_events, 10000u);
   EXPECT_EQ(defaults.http.threads, 2u);
+  EXPECT_EQ(defaults.http.max_header_bytes, 16384u);
+  EXPECT_EQ(defaults.http.request_timeout, std::chrono::milliseconds(10000));
+  EXPECT_EQ(defaults.http.idle_timeout, std::chrono::milliseconds(60000));
+  EXPECT_EQ(defaults.http.max_connections, 512u);
   EXPECT_EQ(defaults.memory.max_len, 100000u);
   EXPECT_EQ(defaults.shutdown_timeout, std::chrono::milliseconds(10000));
   EXPECT_EQ(defaults.default_transport, transport_kind::memory);
@@ -481,6 +485,22 @@ TEST(config_loader, numbers_at_the_edges_of_their_range_are_accepted) {
   EXPECT_EQ(s.http.max_body_bytes, 1024u);
   EXPECT_EQ(s.http.max_batch_events, 1000000u);
   EXPECT_EQ(s.shutdown_timeout, std::chrono::milliseconds(3600000));
+}
+
+TEST(config_loader, the_http_servers_limits_are_read_and_checked) {
+  auto s = parse_valid(R"({ "http": { "max_header_bytes": 1024, "request_timeout_ms": 600000,
+    "idle_timeout_ms": 100, "max_connections": 1 } })");
+  EXPECT_EQ(s.http.max_header_bytes, 1024u);
+  EXPECT_EQ(s.http.request_timeout, std::chrono::milliseconds(600000));
+  EXPECT_EQ(s.http.idle_timeout, std::chrono::milliseconds(100));
+  EXPECT_EQ(s.http.max_connections, 1u);
+  auto r = parse_settings(R"({ "http": { "max_header_bytes": 1048577, "request_timeout_ms": 99,
+    "idle_timeout_ms": 3600001, "max_connections": 0 } })");
+  EXPECT_THAT(message_at(r, "$.http.max_header_bytes"), HasSubstr("from 1024 to 1048576"));
+  EXPECT_THAT(message_at(r, "$.http.request_timeout_ms"), HasSubstr("from 100 to 600000"));
+  EXPECT_THAT(message_at(r, "$.http.idle_timeout_ms"), HasSubstr("from 100 to 3600000"));
+  EXPECT_THAT(message_at(r, "$.http.max_connections"), HasSubstr("from 1 to 1000000"));
+  EXPECT_EQ(r.problems.size(), 4u) << listing(r);
 }
 
 TEST(config_loader, consumer_numbers_out_of_range_are_problems) {

@@ -100,7 +100,7 @@ class consumer_delivery : public ::testing::Test {
       ev->id = "e" + std::to_string(i);
       events->push_back({ev, keys[i]});
     }
-    self->request(topic, 5s, publish_atom::value, topic_batch{events}).receive([](std::uint64_t) {}, [](caf::error&) {});
+    self->request(topic, 5s, publish_atom::value, topic_batch{events}).receive([](const publish_receipt&) {}, [](caf::error&) {});
   }
 
   consumer_status status() {

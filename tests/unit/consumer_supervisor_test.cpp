@@ -93,7 +93,7 @@ class supervision : public ::testing::Test {
     }
     bool ok = false;
     self->request(topic, 5s, publish_atom::value, topic_batch{events})
-      .receive([&](std::uint64_t) { ok = true; }, [&](caf::error&) {});
+      .receive([&](const publish_receipt&) { ok = true; }, [&](caf::error&) {});
     ASSERT_TRUE(ok);
   }
 

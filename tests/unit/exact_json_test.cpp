@@ -8,6 +8,7 @@
 #include <boost/json.hpp>
 
 #include <charconv>
+#include <limits>
 #include <random>
 
 namespace eventrouter {
@@ -51,6 +52,33 @@ TEST(exact_json, bad_text_and_trailing_text_are_errors_and_the_depth_limit_holds
   shallow.max_depth = 2;
   parse_exact("[[[1]]]", ec, {}, shallow);
   EXPECT_EQ(ec, json::error::too_deep);
+}
+
+TEST(exact_json, numbers_no_double_or_64_bit_integer_holds_are_errors_naming_the_number) {
+  for (std::string number : {"1e400", "-2.5e308", "18446744073709551616", "-9223372036854775809"}) {
+    json::error_code ec;
+    json_failure failure;
+    auto text = "{\"a\": [1, " + number + "]}";
+    parse_exact(text, ec, {}, {}, &failure);
+    ASSERT_EQ(ec, json::error_code(number_out_of_range, exact_json_category())) << number;
+    EXPECT_EQ(failure.number, number);
+    EXPECT_EQ(describe_json_error(text, ec, failure, 64).rfind("the number " + number + " is out of range", 0), 0u);
+  }
+  // The extremes that fit, and a number below the smallest double (it rounds to 0, as anywhere).
+  EXPECT_EQ(parsed("18446744073709551615").as_uint64(), 18446744073709551615u);
+  EXPECT_EQ(parsed("-9223372036854775808").as_int64(), std::numeric_limits<std::int64_t>::min());
+  EXPECT_EQ(parsed("1.7976931348623157e308").as_double(), std::numeric_limits<double>::max());
+  EXPECT_EQ(parsed("1e-400").as_double(), 0.0);
+}
+
+TEST(exact_json, a_syntax_error_says_at_which_byte_and_text_that_is_not_utf8_says_so) {
+  json::error_code ec;
+  json_failure failure;
+  parse_exact("{\"a\": x}", ec, {}, {}, &failure);
+  EXPECT_EQ(describe_json_error("{\"a\": x}", ec, failure, 64), "syntax error at byte 6");
+  std::string latin1 = "{\"a\": \"caf\xe9\"}";
+  parse_exact(latin1, ec, {}, {}, &failure);
+  EXPECT_EQ(describe_json_error(latin1, ec, failure, 64), "the text is not UTF-8");
 }
 
 }  // namespace

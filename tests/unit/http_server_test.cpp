@@ -1,10 +1,13 @@
 // The HTTP server alone, over loopback: requests reach the handler whole, answers may come
-// later from any thread, bodies over the limit get 413, and a late answer after the server
-// stopped is dropped without harm.
+// later from any thread, bodies over the limit get 413, headers over theirs 431, a request
+// slower than its timeout 408, a connection past the limit 503, and a late answer after the
+// server stopped is dropped without harm.
 
 #include "transports/http_server.hpp"
 
+#include "eventually.hpp"
 #include "http_client.hpp"
+#include "raw_http.hpp"
 
 #include <gtest/gtest.h>
 
@@ -14,12 +17,16 @@
 
 #include <chrono>
 #include <future>
+#include <optional>
 #include <thread>
 
 namespace eventrouter::http {
 namespace {
 
+using namespace std::chrono_literals;
 using eventrouter::testing::connection;
+using eventrouter::testing::raw_exchange;
+using eventrouter::testing::raw_pace;
 using eventrouter::testing::http_request;
 
 // Echoes what it saw, as "METHOD PATH?QUERY|x-probe header|body".
@@ -131,6 +138,51 @@ TEST(http_server, a_port_in_use_is_reported_at_start) {
               std::string::npos)
       << e.what();
   }
+}
+
+server_options limited(std::size_t max_connections = 512) {
+  server_options o{"127.0.0.1", 0, 1024, 1};
+  o.request_timeout = std::chrono::milliseconds(300);
+  o.max_header_bytes = 2048;
+  o.max_connections = max_connections;
+  return o;
+}
+
+TEST(http_server, headers_over_the_limit_get_431_naming_the_setting) {
+  server s{limited(), echo};
+  s.start();
+  auto answer = raw_exchange(s.port(), "GET / HTTP/1.1\r\nX-Big: " + std::string(4000, 'b') + "\r\n\r\n", {}, 5s);
+  EXPECT_EQ(answer.status, 431u) << answer.head;
+  EXPECT_NE(answer.body.find("http.max_header_bytes (2048 bytes)"), std::string::npos) << answer.body;
+  EXPECT_EQ(http_request(s.port(), "GET", "/ok", {{"X-Probe", std::string(1500, 'p')}}).status, 200u);
+}
+
+TEST(http_server, a_request_trickling_past_the_timeout_gets_408_at_the_timeout) {
+  server s{limited(), echo};
+  s.start();
+  raw_pace slowly;
+  slowly.sent_at_once = 5;
+  slowly.trickle_every = 50ms;
+  auto answer = raw_exchange(s.port(), "POST / HTTP/1.1\r\nContent-Length: 100\r\n\r\n" + std::string(100, 'x'), slowly, 5s);
+  EXPECT_EQ(answer.status, 408u) << answer.head;
+  EXPECT_NE(answer.body.find("request_timeout_ms (300 ms)"), std::string::npos) << answer.body;
+  EXPECT_GE(answer.took, 300ms);
+  EXPECT_LT(answer.took, 3s);
+}
+
+TEST(http_server, a_connection_past_the_limit_gets_503_and_a_freed_slot_serves_again) {
+  server s{limited(2), echo};
+  s.start();
+  std::optional<connection> first{s.port()};
+  connection second{s.port()};
+  EXPECT_EQ(first->send("GET", "/1").status, 200u);
+  EXPECT_EQ(second.send("GET", "/2").status, 200u);
+  auto refused = http_request(s.port(), "GET", "/3");
+  EXPECT_EQ(refused.status, 503u);
+  EXPECT_NE(refused.body.find("too many connections"), std::string::npos) << refused.body;
+  EXPECT_EQ(refused.headers["retry-after"], "1");
+  first.reset();  // closes it
+  EXPECT_TRUE(eventrouter::testing::eventually([&] { return http_request(s.port(), "GET", "/4").status == 200; }, 5s));
 }
 
 }  // namespace

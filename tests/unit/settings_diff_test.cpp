@@ -169,6 +169,19 @@ TEST(settings_diff, a_new_http_listen_address_needs_a_restart) {
   EXPECT_THAT(restart_only_changes(parse(file{}), parse(f)), ElementsAre("$.http"));
 }
 
+TEST(settings_diff, each_limit_of_the_http_server_needs_a_restart) {
+  const settings before;
+  auto changed = [&](auto change) {
+    auto after = before;
+    change(after.http);
+    return restart_only_changes(before, after);
+  };
+  EXPECT_THAT(changed([](http_settings& h) { h.max_header_bytes = 4096; }), ElementsAre("$.http"));
+  EXPECT_THAT(changed([](http_settings& h) { h.request_timeout = std::chrono::milliseconds(500); }), ElementsAre("$.http"));
+  EXPECT_THAT(changed([](http_settings& h) { h.idle_timeout = std::chrono::milliseconds(500); }), ElementsAre("$.http"));
+  EXPECT_THAT(changed([](http_settings& h) { h.max_connections = 8; }), ElementsAre("$.http"));
+}
+
 TEST(settings_diff, a_new_memory_max_len_needs_a_restart) {
   file f;
   f.max_len = 2000;
