@@ -3,6 +3,7 @@
 #include "actors/failure.hpp"
 #include "actors/router.hpp"
 #include "actors/service_log.hpp"
+#include "router/cloudevents.hpp"
 #include "router/rfc3339.hpp"
 
 #include <atomic>
@@ -161,14 +162,15 @@ std::chrono::milliseconds retry_delay(consumer_state& st, unsigned tries) {
   return std::chrono::milliseconds(pick(st.jitter));
 }
 
-// The event with what a dead-letter topic records about its failure.
+// The event with what a dead-letter topic records about its failure. An event dead-lettered
+// before (replayed, failing again) has its dlq_* attributes replaced, never repeated.
 event_ptr dead_letter_copy(const consumer_state& st, const keyed_event& item, const slot& s, const std::string& reason) {
   auto copy = std::make_shared<event>(*item.ev);
-  copy->extensions.emplace_back("dlq_reason", reason);
-  copy->extensions.emplace_back("dlq_attempts", std::to_string(s.tries));
-  copy->extensions.emplace_back("dlq_source_topic", st.args.full_topic);
-  copy->extensions.emplace_back("dlq_consumer", st.args.settings.name);
-  copy->extensions.emplace_back("dlq_first_failure_time", s.first_failure_time);
+  carry_extension(*copy, "dlq_reason", reason);
+  carry_extension(*copy, "dlq_attempts", std::to_string(s.tries));
+  carry_extension(*copy, "dlq_source_topic", st.args.full_topic);
+  carry_extension(*copy, "dlq_consumer", st.args.settings.name);
+  carry_extension(*copy, "dlq_first_failure_time", s.first_failure_time);
   return copy;
 }
 

@@ -92,15 +92,26 @@ class consumer_delivery : public ::testing::Test {
       [out](const config::consumer_settings&) { return out; }, metrics);
   }
 
-  // Publishes events "e<i>" with the given keys.
-  void publish(const std::vector<std::string>& keys) {
+  // Publishes events "e<i>" with the given keys, each with `extensions`.
+  void publish(const std::vector<std::string>& keys, const std::vector<std::pair<std::string, std::string>>& extensions = {}) {
     auto events = std::make_shared<std::vector<keyed_event>>();
     for (std::size_t i = 0; i < keys.size(); ++i) {
       auto ev = std::make_shared<event>();
       ev->id = "e" + std::to_string(i);
+      ev->extensions = extensions;
       events->push_back({ev, keys[i]});
     }
-    self->request(topic, 5s, publish_atom::value, topic_batch{events}).receive([](const publish_receipt&) {}, [](caf::error&) {});
+    self->request(topic, 5s, publish_atom::value, topic_batch{events})
+      .receive([](const publish_receipt&) {}, [](caf::error&) {});
+  }
+
+  // What the dead-letter topic holds.
+  log_entries dead_lettered() {
+    log_entries letters;
+    self->request(dead_letters, 5s, poll_atom::value, std::string("dlq"), std::string("reader"), std::size_t{10},
+                  std::uint32_t{1000})
+      .receive([&](const log_entries& e) { letters = e; }, [](caf::error&) {});
+    return letters;
   }
 
   consumer_status status() {
@@ -161,10 +172,7 @@ TEST_F(consumer_delivery, a_failure_retried_to_the_limit_goes_to_the_dead_letter
   supervise(settings(1, true), out);
   publish({"a", "b"});
   ASSERT_TRUE(eventually([&] { return status().delivered == 1; }));
-  log_entries letters;
-  self->request(dead_letters, 5s, poll_atom::value, std::string("dlq"), std::string("reader"), std::size_t{10},
-                std::uint32_t{1000})
-    .receive([&](const log_entries& e) { letters = e; }, [](caf::error&) {});
+  auto letters = dead_lettered();
   ASSERT_EQ(letters.size(), 1u);
   const auto& letter = *letters[0].item.ev;
   EXPECT_EQ(letter.id, "e0");
@@ -176,6 +184,24 @@ TEST_F(consumer_delivery, a_failure_retried_to_the_limit_goes_to_the_dead_letter
   EXPECT_FALSE(ext["dlq_first_failure_time"].empty());
   EXPECT_NE(metrics.serialize().find(R"(eventrouter_consumer_messages_total{consumer="c",outcome="dead_lettered"} 1)"),
             std::string::npos);
+}
+
+TEST_F(consumer_delivery, an_event_dead_lettered_again_carries_each_dlq_attribute_once_with_the_new_values) {
+  auto out = std::make_shared<slow_sink>(1ms, 2);
+  supervise(settings(1, true), out);
+  publish({"a"}, {{"dlq_reason", "an older failure"}, {"dlq_attempts", "9"}, {"trace", "t-1"}});
+  ASSERT_TRUE(eventually([&] {
+    return metrics.serialize().find(R"(outcome="dead_lettered"} 1)") != std::string::npos;
+  }));
+  auto letters = dead_lettered();
+  ASSERT_EQ(letters.size(), 1u);
+  std::multimap<std::string, std::string> ext(letters[0].item.ev->extensions.begin(),
+                                              letters[0].item.ev->extensions.end());
+  EXPECT_EQ(ext.count("dlq_reason"), 1u);
+  EXPECT_EQ(ext.find("dlq_reason")->second, "scripted failure");
+  EXPECT_EQ(ext.count("dlq_attempts"), 1u);
+  EXPECT_EQ(ext.find("dlq_attempts")->second, "2");
+  EXPECT_EQ(ext.find("trace")->second, "t-1");
 }
 
 }  // namespace
