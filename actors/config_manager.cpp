@@ -26,6 +26,14 @@ struct config_manager_state {
 
 using config_manager_actor = caf::stateful_actor<config_manager_state>*;
 
+// Records the reload's result, then logs it: once the line is in the log, /v1/reloads has it too.
+reload_result settle(config_manager_actor self, const std::string& trigger, reload_result result, log_level level,
+                     const std::string& message) {
+  self->state.svc->reloads().record({trigger, std::chrono::system_clock::now(), result});
+  log_line(level, "reload (" + trigger + ") " + message);
+  return result;
+}
+
 reload_result reload(config_manager_actor self, const std::string& trigger) {
   auto& st = self->state;
   auto serving = st.svc->routing_now()->generation;
@@ -38,25 +46,24 @@ reload_result reload(config_manager_actor self, const std::string& trigger) {
     std::string lines;
     for (const auto& e : out.errors)
       lines += "\n  " + st.path + ": " + e;
-    log_line(log_level::error, "reload (" + trigger + ") refused: " + std::to_string(out.errors.size()) +
-                                 " problem(s) in " + st.path + "; still serving generation " +
-                                 std::to_string(serving) + lines);
-    return out;
+    auto message = "refused: " + std::to_string(out.errors.size()) + " problem(s) in " + st.path +
+                   "; still serving generation " + std::to_string(serving) + lines;
+    return settle(self, trigger, std::move(out), log_level::error, message);
   }
   try {
     auto changes = st.svc->apply(*loaded.value);
     st.ok.add();
     st.loaded(changes.generation);
     auto summary = changes.summary();
-    log_line(changes.restart_only.empty() ? log_level::info : log_level::warn,
-             "reload (" + trigger + ") applied generation " + std::to_string(changes.generation) + ": " + summary);
-    return {reload_result::outcome::ok, changes.generation, {}, std::move(summary)};
+    auto level = changes.restart_only.empty() ? log_level::info : log_level::warn;
+    auto message = "applied generation " + std::to_string(changes.generation) + ": " + summary;
+    return settle(self, trigger, {reload_result::outcome::ok, changes.generation, {}, std::move(summary)}, level,
+                  message);
   } catch (const std::exception& e) {
     st.failed.add();
     serving = st.svc->routing_now()->generation;
-    log_line(log_level::error, "reload (" + trigger + ") failed: " + e.what() + "; serving generation " +
-                                 std::to_string(serving));
-    return {reload_result::outcome::failed, serving, {e.what()}, {}};
+    return settle(self, trigger, {reload_result::outcome::failed, serving, {e.what()}, {}}, log_level::error,
+                  std::string("failed: ") + e.what() + "; serving generation " + std::to_string(serving));
   }
 }
 
@@ -75,11 +82,7 @@ caf::behavior config_manager(config_manager_actor self, std::string path, servic
   svc->reloads().record({"start-up", std::chrono::system_clock::now(),
                          {reload_result::outcome::ok, serving, {}, "the configuration the service started with"}});
   return {
-    [=](reload_atom, const std::string& trigger) {
-      auto result = reload(self, trigger);
-      self->state.svc->reloads().record({trigger, std::chrono::system_clock::now(), result});
-      return result;
-    },
+    [=](reload_atom, const std::string& trigger) { return reload(self, trigger); },
   };
 }
 

@@ -24,7 +24,7 @@ std::vector<stream_field> stream_fields(const event& ev, const std::string& even
 std::variant<event_ptr, std::string> decode_stream_entry(const std::vector<std::pair<std::string, std::string>>& fields,
                                                          payload_decoder& decoder) {
   // Found by tests/fuzz (stream_entry): bytes that are not UTF-8 went on to sinks as JSON.
-  if (auto why = pair_not_utf8(fields, "field"))
+  if (auto why = pair_not_utf8(fields, "field", "event_data"))
     return std::move(*why);
   event ev;
   const std::string* data = nullptr;

@@ -27,11 +27,11 @@ bool is_utf8(std::string_view s) {
 }
 
 std::optional<std::string> pair_not_utf8(const std::vector<std::pair<std::string, std::string>>& pairs,
-                                         std::string_view what) {
+                                         std::string_view what, std::string_view payload) {
   for (const auto& [name, value] : pairs) {
     if (!is_utf8(name))
       return "a " + std::string(what) + " name is not UTF-8";
-    if (!is_utf8(value))
+    if (name != payload && !is_utf8(value))
       return std::string(what) + " '" + name + "' is not UTF-8";
   }
   return std::nullopt;

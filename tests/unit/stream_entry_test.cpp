@@ -46,6 +46,18 @@ TEST(stream_entry, a_field_that_is_not_utf8_is_refused_naming_it) {
   EXPECT_EQ(refusal({{"type", "t"}, {"id", "1"}, {"trace\xc0", "x"}, {"event_data", "{}"}}), "a field name is not UTF-8");
 }
 
+// The openedx format writes event_data as Avro: bytes, for the decoder alone to judge.
+TEST(stream_entry, event_data_that_is_not_utf8_goes_to_the_decoder) {
+  struct bytes_decoder : payload_decoder {
+    std::variant<boost::json::value, decode_error> data(std::string_view bytes, std::string_view) override {
+      return boost::json::object{{"size", bytes.size()}};
+    }
+  } decoder;
+  auto read = decode_stream_entry({{"type", "t"}, {"id", "1"}, {"event_data", std::string("\x02\xff\x00", 3)}}, decoder);
+  ASSERT_TRUE(std::holds_alternative<event_ptr>(read)) << std::get<std::string>(read);
+  EXPECT_EQ(std::get<event_ptr>(read)->data, (boost::json::object{{"size", 3}}));
+}
+
 // Found by tests/fuzz (stream_entry): a field named like an attribute ("data") was carried as an
 // extension, and a sink got the event's JSON with "data" twice.
 TEST(stream_entry, only_fields_named_as_extensions_are_carried_the_last_of_a_name_winning) {
