@@ -6,6 +6,7 @@
 #include "kafka_broker.hpp"
 #include "redis_server.hpp"
 #include "service_under_test.hpp"
+#include "text_lines.hpp"
 
 #include <gtest/gtest.h>
 
@@ -23,17 +24,7 @@ namespace json = boost::json;
 constexpr auto deleted_type = "org.openedx.content_authoring.xblock.deleted.v1";
 constexpr auto stream = "tail-xblock-lifecycle";
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
-
 std::string describe(const finished_command& r) { return "stdout:\n" + r.out + "stderr:\n" + r.err; }
-
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> out;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);)
-    out.push_back(line);
-  return out;
-}
 
 // The ids of the events of JSON lines, in order.
 std::vector<std::string> ids_of(const std::vector<std::string>& lines) {

@@ -4,6 +4,7 @@
 
 #include "redis_server.hpp"
 #include "service_under_test.hpp"
+#include "text_lines.hpp"
 
 #include <gtest/gtest.h>
 
@@ -26,8 +27,6 @@ using run_result = finished_command;
 
 // Runs the binary to its end.
 run_result run(const std::vector<std::string>& args) { return run_to_end(EVENTROUTER_BINARY, args); }
-
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 // The line of `text` that contains `part`; empty when none does.
 std::string line_with(const std::string& text, const std::string& part) {

@@ -6,6 +6,7 @@
 #include "eventually.hpp"
 #include "redis_server.hpp"
 #include "service_under_test.hpp"
+#include "text_lines.hpp"
 
 #include <gtest/gtest.h>
 
@@ -43,14 +44,6 @@ std::string redis_config(const redis_server& redis, const std::vector<consumer_s
         "xblock-lifecycle": { "event_key_field": "xblock_info.usage_key" } } },
     "consumers": [ )" + list + R"( ]
   })";
-}
-
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> out;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);)
-    out.push_back(line);
-  return out;
 }
 
 // A stream entry as an Open edX producer (edx-event-bus-redis) writes it.
