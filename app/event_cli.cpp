@@ -2,7 +2,7 @@
 
 #include "command_line.hpp"
 #include "router/cloudevents.hpp"
-#include "router/exact_json.hpp"
+#include "avro/exact_json.hpp"
 
 #include <boost/json.hpp>
 

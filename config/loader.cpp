@@ -1,9 +1,9 @@
 #include "config/loader.hpp"
 
 #include "config/secrets.hpp"
-#include "router/avro_codec.hpp"
-#include "router/openedx_schema.hpp"
-#include "router/utf8.hpp"
+#include "avro/avro_codec.hpp"
+#include "avro/openedx_schema.hpp"
+#include "avro/utf8.hpp"
 
 #include <boost/json.hpp>
 

@@ -1,8 +1,8 @@
 #include "router/cloudevents.hpp"
 
-#include "router/exact_json.hpp"
+#include "avro/exact_json.hpp"
 #include "router/rfc3339.hpp"
-#include "router/utf8.hpp"
+#include "avro/utf8.hpp"
 
 #include <boost/json.hpp>
 

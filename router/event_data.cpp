@@ -1,7 +1,7 @@
 #include "router/event_data.hpp"
 
 #include "router/cloudevents.hpp"
-#include "router/exact_json.hpp"
+#include "avro/exact_json.hpp"
 
 #include <boost/json.hpp>
 

@@ -2,7 +2,7 @@
 // The one seam where a topic's format decides how an event's data and key travel: the
 // event_data field of a Redis stream entry, and the value and key of a Kafka message.
 // - json: the JSON text of the data; the key as text.
-// - openedx: Avro with the event type's schema (router/openedx_schema.hpp), written when the
+// - openedx: Avro with the event type's schema (avro/openedx_schema.hpp), written when the
 //   event is routed (keyed_event::encoded) and read by a payload_decoder that knows the schemas.
 
 #include "config/settings.hpp"

@@ -3,7 +3,7 @@
 #include "router/cloudevents.hpp"
 #include "router/event_data.hpp"
 #include "router/rfc3339.hpp"
-#include "router/utf8.hpp"
+#include "avro/utf8.hpp"
 
 namespace eventrouter {
 

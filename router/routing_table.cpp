@@ -1,6 +1,6 @@
 #include "router/routing_table.hpp"
 
-#include "router/openedx_schema.hpp"
+#include "avro/openedx_schema.hpp"
 #include "router/schema_catalog.hpp"
 
 #include <boost/json.hpp>

@@ -4,7 +4,7 @@
 // it without locks; a new configuration builds a new table.
 
 #include "config/settings.hpp"
-#include "router/avro_codec.hpp"
+#include "avro/avro_codec.hpp"
 #include "router/key_path.hpp"
 
 #include <boost/json/object.hpp>
@@ -21,7 +21,7 @@
 
 namespace eventrouter {
 
-// How a route to a topic in openedx format writes an event (router/openedx_schema.hpp).
+// How a route to a topic in openedx format writes an event (avro/openedx_schema.hpp).
 struct openedx_route {
   avro_schema value;         // the event type's schema
   avro_schema key;           // the key field's entry in it

@@ -4,7 +4,7 @@
 // a reader of a Redis topic in that format reads event_data with.
 
 #include "config/settings.hpp"
-#include "router/avro_codec.hpp"
+#include "avro/avro_codec.hpp"
 
 #include <map>
 #include <memory>

@@ -1,7 +1,7 @@
 #include "transports/schema_registry.hpp"
 
-#include "router/avro_codec.hpp"
-#include "router/openedx_schema.hpp"
+#include "avro/avro_codec.hpp"
+#include "avro/openedx_schema.hpp"
 
 #include <boost/json.hpp>
 

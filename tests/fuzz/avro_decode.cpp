@@ -5,7 +5,7 @@
 
 #include "fuzz_check.hpp"
 #include "fuzz_schemas.hpp"
-#include "router/exact_json.hpp"
+#include "avro/exact_json.hpp"
 
 #include <boost/json.hpp>
 

@@ -3,7 +3,7 @@
 
 #include "event_round_trip.hpp"
 #include "fuzz_check.hpp"
-#include "router/exact_json.hpp"
+#include "avro/exact_json.hpp"
 
 #include <boost/json.hpp>
 

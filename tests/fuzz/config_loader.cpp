@@ -6,7 +6,7 @@
 #include "config/loader.hpp"
 #include "fuzz_check.hpp"
 #include "fuzz_schemas.hpp"
-#include "router/utf8.hpp"
+#include "avro/utf8.hpp"
 
 #include <cstdlib>
 

@@ -1,8 +1,8 @@
 #include "event_round_trip.hpp"
 
 #include "fuzz_check.hpp"
-#include "router/exact_json.hpp"
-#include "router/utf8.hpp"
+#include "avro/exact_json.hpp"
+#include "avro/utf8.hpp"
 
 #include <boost/json.hpp>
 

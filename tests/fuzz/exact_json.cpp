@@ -5,7 +5,7 @@
 // none turns into text that is not JSON, on its way through eventrouter.
 
 #include "fuzz_check.hpp"
-#include "router/exact_json.hpp"
+#include "avro/exact_json.hpp"
 
 #include <boost/json.hpp>
 

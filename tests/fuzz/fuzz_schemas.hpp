@@ -4,7 +4,7 @@
 // and parsed once, in file-name order, so that an input picks the same schema in every run.
 
 #include "config/settings.hpp"
-#include "router/avro_codec.hpp"
+#include "avro/avro_codec.hpp"
 
 #include <string>
 #include <vector>

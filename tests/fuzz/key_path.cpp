@@ -5,7 +5,7 @@
 
 #include "fuzz_check.hpp"
 #include "router/cloudevents.hpp"
-#include "router/exact_json.hpp"
+#include "avro/exact_json.hpp"
 #include "router/key_path.hpp"
 
 #include <boost/json.hpp>

@@ -8,7 +8,7 @@
 #include "fuzz_check.hpp"
 #include "fuzz_schemas.hpp"
 #include "router/cloudevents.hpp"
-#include "router/exact_json.hpp"
+#include "avro/exact_json.hpp"
 #include "router/stream_entry.hpp"
 
 #include <boost/json.hpp>

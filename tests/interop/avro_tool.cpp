@@ -1,4 +1,4 @@
-// Test support, not product: the router's Avro codec (router/avro_codec.hpp) as a filter, so the
+// Test support, not product: the router's Avro codec (avro/avro_codec.hpp) as a filter, so the
 // interop tests (test_avro_roundtrip.py) can hold its bytes and its JSON against fastavro's.
 //
 //   avro_tool encode SCHEMA.avsc   JSON data, one object a line  ->  the Avro binary in hex
@@ -8,9 +8,9 @@
 // codec (or this tool's own parsing) refuses. Batch mode, so one process serves every sample of
 // an event type. Exits 2 on a usage error or a schema that does not load.
 
-#include "router/avro_codec.hpp"
+#include "avro/avro_codec.hpp"
 #include "router/cloudevents.hpp"
-#include "router/exact_json.hpp"
+#include "avro/exact_json.hpp"
 
 #include <boost/json.hpp>
 

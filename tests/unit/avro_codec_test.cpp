@@ -2,7 +2,7 @@
 // match the spec's encoding by hand, every refusal naming the field path, and hostile or cut
 // bytes refused without a crash.
 
-#include "router/avro_codec.hpp"
+#include "avro/avro_codec.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

@@ -1,7 +1,7 @@
 // Numbers in event data are read as written: Boost.JSON 1.81's own reading of 9391491.627785105
 // is one unit in the last place off (found by tests/interop against Python's output).
 
-#include "router/exact_json.hpp"
+#include "avro/exact_json.hpp"
 
 #include <gtest/gtest.h>
 

@@ -3,7 +3,7 @@
 // and Confluent's framing. The expected strings are what edx-event-bus-kafka 6.1.0 registered
 // with a registry (tests/interop/schema_registry.py) for XBLOCK_PUBLISHED.
 
-#include "router/openedx_schema.hpp"
+#include "avro/openedx_schema.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
-#include "router/exact_json.hpp"
+#include "avro/exact_json.hpp"
 
-#include "router/utf8.hpp"
+#include "avro/utf8.hpp"
 
 #include <boost/json/basic_parser_impl.hpp>
 #include <boost/json/value_stack.hpp>

@@ -1,4 +1,4 @@
-#include "router/utf8.hpp"
+#include "avro/utf8.hpp"
 
 #include <cstddef>
 #include <cstdint>

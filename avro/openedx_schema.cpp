@@ -1,4 +1,4 @@
-#include "router/openedx_schema.hpp"
+#include "avro/openedx_schema.hpp"
 
 #include <boost/json.hpp>
 

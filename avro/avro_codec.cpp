@@ -1,7 +1,7 @@
-#include "router/avro_codec.hpp"
+#include "avro/avro_codec.hpp"
 
-#include "router/exact_json.hpp"
-#include "router/utf8.hpp"
+#include "avro/exact_json.hpp"
+#include "avro/utf8.hpp"
 
 #include <avro/errors.h>
 #include <avro/generic.h>
