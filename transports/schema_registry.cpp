@@ -44,10 +44,10 @@ std::string subject_path(const std::string& subject) {
 }  // namespace
 
 schema_registry::schema_registry(const config::kafka_settings& settings)
-    : url_(settings.schema_registry_url.display()), where_(settings.schema_registry_url),
-      timeout_(settings.schema_registry_timeout) {
+    : where_(settings.schema_registry_url), timeout_(settings.schema_registry_timeout) {
   while (!where_.path.empty() && where_.path.back() == '/')
     where_.path.pop_back();
+  url_ = where_.display();
   if (!settings.schema_registry_basic_auth.empty())
     authorization_ = http::basic_authorization(settings.schema_registry_basic_auth);
 }
