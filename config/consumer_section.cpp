@@ -87,7 +87,8 @@ void read_consumers(object_reader& r, settings& out) {
     }
     if (auto topic = c.string("topic", true)) {
       if (!out.topics.count(*topic))
-        problems.add(c.path_of("topic"), "names topic " + quoted(*topic) + ", which is neither in topics nor in producer_config");
+        problems.add(c.path_of("topic"),
+                     "names topic " + quoted(*topic) + ", which is neither in topics nor in producer_config");
       consumer.topic = *topic;
     }
     if (auto group = c.string("group_id", true)) {

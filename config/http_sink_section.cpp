@@ -17,9 +17,8 @@ namespace {
 
 bool is_authorization(std::string_view name) {
   constexpr std::string_view authorization = "authorization";
-  return name.size() == authorization.size() && std::equal(name.begin(), name.end(), authorization.begin(), [](char a, char b) {
-           return std::tolower(static_cast<unsigned char>(a)) == b;
-         });
+  auto same = [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; };
+  return name.size() == authorization.size() && std::equal(name.begin(), name.end(), authorization.begin(), same);
 }
 
 void read_headers(object_reader& s, sink_settings& out) {

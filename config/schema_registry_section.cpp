@@ -22,7 +22,8 @@ void read_schema_registry(object_reader& r, kafka_settings& out) {
   if (auto auth = r.string("schema_registry_basic_auth")) {
     // The value is a secret: never repeated in a message.
     if (auth->find(':') == std::string::npos)
-      problems.add(r.path_of("schema_registry_basic_auth"), "has no ':'; expected user:password, e.g. ${REGISTRY_AUTH}");
+      problems.add(r.path_of("schema_registry_basic_auth"),
+                   "has no ':'; expected user:password, e.g. ${REGISTRY_AUTH}");
     out.schema_registry_basic_auth = *auth;
   }
   if (auto t = r.millis("schema_registry_timeout_ms", 1, 600000))

@@ -32,7 +32,8 @@ std::string full_name(const std::string& prefix, const std::string& name) {
 
 void check_topic_name(const std::string& name, const std::string& path, problems_list& problems) {
   if (!is_topic_name(name))
-    problems.add(path, "topic name " + quoted(name) + " is not valid; expected 1 to 249 characters of a-z A-Z 0-9 . _ -");
+    problems.add(path,
+                 "topic name " + quoted(name) + " is not valid; expected 1 to 249 characters of a-z A-Z 0-9 . _ -");
 }
 
 void read_topics(object_reader& r, settings& out) {

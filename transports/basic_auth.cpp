@@ -27,6 +27,8 @@ std::string basic_authorization(std::string_view user_colon_password) {
   return "Basic " + base64(user_colon_password);
 }
 
-std::string basic_authorization(const config::url& where) { return basic_authorization(where.user + ":" + where.password); }
+std::string basic_authorization(const config::url& where) {
+  return basic_authorization(where.user + ":" + where.password);
+}
 
 }  // namespace eventrouter::http

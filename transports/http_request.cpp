@@ -34,7 +34,8 @@ reply fetch(const config::url& where, std::string_view method, const std::string
   // Each step under one deadline: a server that hangs costs the timeout, not forever.
   stream.expires_after(timeout);
   tcp::resolver resolver(io);
-  resolver.async_resolve(where.host, std::to_string(where.port), [&](beast::error_code ec, tcp::resolver::results_type found) {
+  auto port = std::to_string(where.port);
+  resolver.async_resolve(where.host, port, [&](beast::error_code ec, tcp::resolver::results_type found) {
     if (ec)
       return void(failed = ec);
     stream.async_connect(found, [&](beast::error_code ec, const tcp::endpoint&) {

@@ -133,16 +133,16 @@ struct webhook_client::impl : std::enable_shared_from_this<impl> {
     if (l.connected)
       return send(l, !retrying);
     l.stream.expires_after(sink.timeout);
-    const auto& where = sink.url;
-    resolver.async_resolve(where.host, std::to_string(where.port), [self = shared_from_this(), &l](
-                                                                     beast::error_code ec,
-                                                                     tcp::resolver::results_type results) {
+    auto port = std::to_string(sink.url.port);
+    resolver.async_resolve(sink.url.host, port, [self = shared_from_this(), &l, port](
+                                                  beast::error_code ec, tcp::resolver::results_type results) {
+      const auto& host = self->sink.url.host;
       if (ec)
-        return self->finish(l, {0, "cannot resolve " + self->sink.url.host + ": " + ec.message()});
-      l.stream.async_connect(results, [self, &l](beast::error_code ec, const tcp::endpoint&) {
+        return self->finish(l, {0, "cannot resolve " + host + ": " + ec.message()});
+      auto where = host + ":" + port;
+      l.stream.async_connect(results, [self, &l, where](beast::error_code ec, const tcp::endpoint&) {
         if (ec)
-          return self->finish(l, {0, "cannot connect to " + self->sink.url.host + ":" +
-                                       std::to_string(self->sink.url.port) + ": " + ec.message()});
+          return self->finish(l, {0, "cannot connect to " + where + ": " + ec.message()});
         l.connected = true;
         beast::error_code ignored;
         l.stream.socket().set_option(tcp::no_delay(true), ignored);  // one small request at a time
