@@ -11,12 +11,12 @@ namespace eventrouter {
 
 class http_sink final : public sink {
  public:
-  explicit http_sink(const config::sink_settings& settings) : client_(settings), url_(settings.url) {}
+  explicit http_sink(const config::sink_settings& settings) : client_(settings), url_(settings.url.display()) {}
   void deliver(caf::event_based_actor* consumer, const delivery& d, delivery_done done) override;
 
  private:
   http::webhook_client client_;
-  std::string url_;
+  std::string url_;  // for failure reasons: its password masked
 };
 
 }  // namespace eventrouter

@@ -4,7 +4,8 @@
 // and computes rates from two successive readings.
 
 #include "commands.hpp"
-
+#include "config/secrets.hpp"
+#include "config/url.hpp"
 #include "metrics/text_format.hpp"
 #include "stop_signals.hpp"
 #include "text_table.hpp"
@@ -34,8 +35,7 @@ constexpr auto clear_screen = "\x1b[H\x1b[2J";  // cursor home, erase the screen
 constexpr std::size_t last_error_width = 60;
 
 struct top_request {
-  std::string shown_url;  // as the operator wrote it, without a trailing '/'
-  http::url base;         // its path: what the service's endpoints are under (a proxy's prefix)
+  config::url base;  // its path, without a trailing '/': what the service's endpoints are under (a proxy's prefix)
   std::chrono::milliseconds interval{1000};
   std::optional<std::uint64_t> iterations;
 };
@@ -68,7 +68,7 @@ struct reading {
 // The body of GET <base>/<path>, which must answer 200; throws std::runtime_error naming the URL.
 std::string get_body(const top_request& r, const std::string& path) {
   auto timeout = std::clamp(r.interval, std::chrono::milliseconds(1000), std::chrono::milliseconds(5000));
-  auto where = r.shown_url + path;
+  auto where = r.base.display() + path;
   try {
     auto reply = http::fetch(r.base, "GET", r.base.path + path, {}, {}, timeout);
     if (reply.status != 200)
@@ -83,7 +83,7 @@ json::object get_json(const top_request& r, const std::string& path) {
   json::error_code ec;
   auto parsed = json::parse(get_body(r, path), ec);
   if (ec || !parsed.is_object())
-    throw std::runtime_error("GET " + r.shown_url + path + ": not a JSON object");
+    throw std::runtime_error("GET " + r.base.display() + path + ": not a JSON object");
   return std::move(parsed.as_object());
 }
 
@@ -163,7 +163,7 @@ std::string interval_text(const top_request& r) {
 }
 
 std::string title(const top_request& r) {
-  return "eventrouter top: " + r.shown_url + "  " + wall_clock_utc() + "  (every " + interval_text(r) +
+  return "eventrouter top: " + r.base.display() + "  " + wall_clock_utc() + "  (every " + interval_text(r) +
          "; Ctrl-C quits)\n";
 }
 
@@ -260,7 +260,7 @@ int watch(const top_request& r) {
     std::cout << (terminal ? clear_screen : i > 0 ? "\n" : "") << screen << std::flush;
   }
   if (r.iterations && !answered) {
-    std::cerr << "eventrouter top: " << r.shown_url << " never answered in " << *r.iterations
+    std::cerr << "eventrouter top: " << r.base.display() << " never answered in " << *r.iterations
               << (*r.iterations == 1 ? " try" : " tries") << ": " << last_failure.value_or("") << "\n";
     return exit_failure;
   }
@@ -278,15 +278,15 @@ std::optional<std::chrono::milliseconds> parse_interval(const std::string& text)
 
 std::variant<top_request, std::string> read_request(const options& o) {
   top_request r;
-  r.shown_url = *o.value("--url");
-  if (r.shown_url.find("://") == std::string::npos)
-    r.shown_url = "http://" + r.shown_url;  // host:port, as the service's http.listen is written
-  while (r.shown_url.ends_with('/'))
-    r.shown_url.pop_back();
-  auto base = http::parse_url(r.shown_url);
-  if (!base)
-    return "--url '" + *o.value("--url") + "' is not http://host[:port][/path]";
-  r.base = std::move(*base);
+  auto text = *o.value("--url");
+  if (text.find("://") == std::string::npos)
+    text = "http://" + text;  // host:port, as the service's http.listen is written
+  auto base = config::parse_url(text, "http");
+  if (auto* why = std::get_if<std::string>(&base))
+    return "--url '" + config::mask_secrets(*o.value("--url")) + "': " + *why + "; expected http://host[:port][/path]";
+  r.base = std::get<config::url>(std::move(base));
+  while (r.base.path.ends_with('/'))
+    r.base.path.pop_back();
   if (auto interval = o.value("--interval")) {
     auto parsed = parse_interval(*interval);
     if (!parsed)

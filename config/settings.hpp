@@ -1,6 +1,9 @@
 #pragma once
-// The configuration model: plain data, validated by config/loader. Every default here is the
-// default an operator gets when the key is absent; README.md documents each one.
+// The configuration model: plain data, read and validated by config/loader and the readers of
+// each section (config/sections.hpp). Every default here is the default an operator gets when
+// the key is absent; README.md documents each one.
+
+#include "config/url.hpp"
 
 #include <chrono>
 #include <cstddef>
@@ -67,7 +70,7 @@ struct kafka_settings {
   // Topics in openedx format: the Confluent-compatible schema registry their schemas are
   // registered with (http://host:port[/path]), and its basic auth as user:password, which is
   // best given as ${ENV_VAR}. Empty: none.
-  std::string schema_registry_url;
+  url schema_registry_url;
   std::string schema_registry_basic_auth;
   std::chrono::milliseconds schema_registry_timeout{5000};  // one registry request
 
@@ -95,8 +98,9 @@ struct route {
 
 struct sink_settings {
   sink_kind type = sink_kind::log;
-  // http: POST each event in CloudEvents binary mode; 2xx is success.
-  std::string url;                                          // http://host[:port]/path
+  // http: POST each event in CloudEvents binary mode; 2xx is success. Credentials in the URL
+  // are sent as Basic authorization.
+  config::url url;                                          // http://[user:password@]host[:port]/path
   std::chrono::milliseconds timeout{10000};                 // per request, connecting included
   std::vector<std::pair<std::string, std::string>> headers;  // added to every request
   // topic: publish each event to this topic (name as in the file), on any transport.

@@ -4,24 +4,15 @@
 // on their own thread — the schema registry client, `eventrouter top`. (Webhooks, sent often
 // and concurrently, have their own kept-alive client: webhook_client.)
 
+#include "config/url.hpp"
+
 #include <chrono>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 namespace eventrouter::http {
-
-// http://host[:port][/path]; an IPv6 host in brackets: http://[::1]:8080.
-struct url {
-  std::string host;  // without brackets
-  std::string port = "80";
-  std::string path;  // from the first '/', as written; empty when the URL has none
-};
-
-// nullopt for anything else: another scheme, no host, credentials (user@host), an empty port.
-std::optional<url> parse_url(std::string_view text);
 
 struct reply {
   unsigned status = 0;
@@ -31,14 +22,12 @@ struct reply {
 using header_list = std::vector<std::pair<std::string, std::string>>;
 
 // `target` is the path and query sent (`where.path` is not added: callers that have a base path
-// put it in front). A body is sent with the content-type header the caller gives. Throws
+// put it in front). The Host header is `where.authority()`; credentials in `where` are sent as
+// Basic authorization. A body is sent with the content-type header the caller gives. Throws
 // std::runtime_error with the reason when no answer came ("Connection refused", "The socket was
 // closed due to a timeout"); any status is an answer.
-reply fetch(const url& where, std::string_view method, const std::string& target, const header_list& headers = {},
-            const std::string& body = {}, std::chrono::milliseconds timeout = std::chrono::seconds(5));
-
-// GET `address` (an http:// URL, path and query included). Throws std::invalid_argument for an
-// address parse_url refuses, and std::runtime_error as fetch does.
-reply get(const std::string& address, std::chrono::milliseconds timeout);
+reply fetch(const config::url& where, std::string_view method, const std::string& target,
+            const header_list& headers = {}, const std::string& body = {},
+            std::chrono::milliseconds timeout = std::chrono::seconds(5));
 
 }  // namespace eventrouter::http

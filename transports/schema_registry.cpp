@@ -2,6 +2,7 @@
 
 #include "avro/avro_codec.hpp"
 #include "avro/openedx_schema.hpp"
+#include "transports/basic_auth.hpp"
 
 #include <boost/json.hpp>
 
@@ -14,20 +15,6 @@ namespace eventrouter::kafka {
 namespace json = boost::json;
 
 namespace {
-
-std::string base64(std::string_view in) {
-  static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  for (std::size_t i = 0; i < in.size(); i += 3) {
-    auto left = std::min<std::size_t>(3, in.size() - i);
-    std::uint32_t n = 0;
-    for (std::size_t k = 0; k < 3; ++k)
-      n = (n << 8) | (k < left ? static_cast<unsigned char>(in[i + k]) : 0u);
-    for (std::size_t k = 0; k < 4; ++k)
-      out += k <= left ? alphabet[(n >> (18 - 6 * k)) & 0x3F] : '=';
-  }
-  return out;
-}
 
 // The registry's own message, when its error body has one.
 std::string error_message(const std::string& body) {
@@ -57,16 +44,12 @@ std::string subject_path(const std::string& subject) {
 }  // namespace
 
 schema_registry::schema_registry(const config::kafka_settings& settings)
-    : url_(settings.schema_registry_url), timeout_(settings.schema_registry_timeout) {
-  auto parsed = http::parse_url(url_);
-  if (!parsed)
-    throw std::invalid_argument("schema registry URL '" + url_ +
-                                "': expected http://host[:port][/path], credentials in schema_registry_basic_auth");
-  where_ = std::move(*parsed);
+    : where_(settings.schema_registry_url), timeout_(settings.schema_registry_timeout) {
   while (!where_.path.empty() && where_.path.back() == '/')
     where_.path.pop_back();
+  url_ = where_.display();
   if (!settings.schema_registry_basic_auth.empty())
-    authorization_ = "Basic " + base64(settings.schema_registry_basic_auth);
+    authorization_ = http::basic_authorization(settings.schema_registry_basic_auth);
 }
 
 http::reply schema_registry::request(const char* method, const std::string& target, const std::string& body) {

@@ -23,7 +23,7 @@ struct unknown_schema : std::runtime_error {
 
 class schema_registry {
  public:
-  // Throws std::invalid_argument for a URL it cannot use.
+  // `settings.schema_registry_url` as the loader parsed it.
   explicit schema_registry(const config::kafka_settings& settings);
 
   // The id of `schema` under `subject`, registered if it was not (as Open edX producers do,
@@ -34,13 +34,11 @@ class schema_registry {
   // std::runtime_error when it cannot be asked.
   std::string schema_by_id(std::uint32_t id);
 
-  const std::string& url() const { return url_; }
-
  private:
   http::reply request(const char* method, const std::string& target, const std::string& body);
 
-  std::string url_;
-  http::url where_;            // its path without a trailing slash
+  std::string url_;            // for messages: its credentials masked
+  config::url where_;          // its path without a trailing slash
   std::string authorization_;  // "Basic ..." or empty
   std::chrono::milliseconds timeout_;
 };

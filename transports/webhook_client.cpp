@@ -1,6 +1,6 @@
 #include "transports/webhook_client.hpp"
 
-#include "transports/http_request.hpp"
+#include "transports/basic_auth.hpp"
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -12,7 +12,6 @@
 #include <algorithm>
 #include <deque>
 #include <optional>
-#include <stdexcept>
 #include <thread>
 
 namespace eventrouter::http {
@@ -23,16 +22,6 @@ namespace bhttp = beast::http;
 using tcp = net::ip::tcp;
 
 namespace {
-
-// The webhook's address; its path is "/" when the URL has none.
-url webhook_url(const std::string& text) {
-  auto parsed = parse_url(text);
-  if (!parsed)
-    throw std::invalid_argument("webhook url '" + text + "': expected http://host[:port]/path");
-  if (parsed->path.empty())
-    parsed->path = "/";
-  return std::move(*parsed);
-}
 
 // Header values carry printable ASCII; the rest, '"' and '%' are percent-encoded
 // (CloudEvents HTTP binding, 3.1.3.2).
@@ -53,10 +42,14 @@ std::string header_value(std::string_view in) {
 
 using request = bhttp::request<bhttp::string_body>;
 
-std::shared_ptr<request> make_request(const url& t, const config::sink_settings& sink, const keyed_event& item) {
+std::shared_ptr<request> make_request(const config::sink_settings& sink, const keyed_event& item) {
   const auto& ev = *item.ev;
-  auto req = std::make_shared<request>(bhttp::verb::post, t.path, 11);
-  req->set(bhttp::field::host, t.host);
+  const auto& where = sink.url;
+  auto req = std::make_shared<request>(bhttp::verb::post, where.path, 11);
+  req->set(bhttp::field::host, where.authority());
+  // The loader refuses an authorization header beside credentials in the URL.
+  if (where.has_credentials())
+    req->set(bhttp::field::authorization, basic_authorization(where));
   req->set(bhttp::field::content_type, "application/json");
   req->set(bhttp::field::user_agent, "eventrouter");
   for (auto [name, value] : {std::pair{"ce-specversion", &ev.specversion}, {"ce-type", &ev.type}, {"ce-id", &ev.id},
@@ -95,7 +88,6 @@ struct webhook_client::impl : std::enable_shared_from_this<impl> {
   };
 
   config::sink_settings sink;
-  url where;
   net::io_context io;
   net::executor_work_guard<net::io_context::executor_type> work = net::make_work_guard(io);
   tcp::resolver resolver{io};
@@ -141,14 +133,16 @@ struct webhook_client::impl : std::enable_shared_from_this<impl> {
     if (l.connected)
       return send(l, !retrying);
     l.stream.expires_after(sink.timeout);
-    resolver.async_resolve(where.host, where.port, [self = shared_from_this(), &l](beast::error_code ec,
-                                                                                  tcp::resolver::results_type results) {
+    auto port = std::to_string(sink.url.port);
+    resolver.async_resolve(sink.url.host, port, [self = shared_from_this(), &l, port](
+                                                  beast::error_code ec, tcp::resolver::results_type results) {
+      const auto& host = self->sink.url.host;
       if (ec)
-        return self->finish(l, {0, "cannot resolve " + self->where.host + ": " + ec.message()});
-      l.stream.async_connect(results, [self, &l](beast::error_code ec, const tcp::endpoint&) {
+        return self->finish(l, {0, "cannot resolve " + host + ": " + ec.message()});
+      auto where = host + ":" + port;
+      l.stream.async_connect(results, [self, &l, where](beast::error_code ec, const tcp::endpoint&) {
         if (ec)
-          return self->finish(l, {0, "cannot connect to " + self->where.host + ":" + self->where.port + ": " +
-                                       ec.message()});
+          return self->finish(l, {0, "cannot connect to " + where + ": " + ec.message()});
         l.connected = true;
         beast::error_code ignored;
         l.stream.socket().set_option(tcp::no_delay(true), ignored);  // one small request at a time
@@ -182,7 +176,6 @@ struct webhook_client::impl : std::enable_shared_from_this<impl> {
 
 webhook_client::webhook_client(const config::sink_settings& sink) : impl_(std::make_shared<impl>()) {
   impl_->sink = sink;
-  impl_->where = webhook_url(sink.url);
   for (std::size_t i = 0; i < std::max<std::size_t>(1, sink.concurrency); ++i)
     impl_->lanes.push_back(std::make_unique<impl::lane>(impl_->io));
   impl_->thread = std::thread([i = impl_.get()] { i->io.run(); });
@@ -195,7 +188,7 @@ webhook_client::~webhook_client() {
 }
 
 void webhook_client::post(const keyed_event& item, std::function<void(webhook_result)> done) {
-  auto req = make_request(impl_->where, impl_->sink, item);
+  auto req = make_request(impl_->sink, item);
   net::post(impl_->io, [i = impl_, p = impl::pending{std::move(req), std::move(done)}]() mutable {
     i->enqueue(std::move(p));
   });

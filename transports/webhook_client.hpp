@@ -4,6 +4,9 @@
 // on an IO thread of its own with sink.concurrency kept-alive connections, each carrying one
 // request at a time; requests start in the order posted.
 //
+// The Host header carries the URL's port when it is not 80; credentials in the URL are sent as
+// Basic authorization.
+//
 // A reused connection the server closed meanwhile is retried once on a fresh one, so an idle
 // timeout on the server side is not reported as a failure.
 
@@ -23,7 +26,7 @@ struct webhook_result {
 
 class webhook_client {
  public:
-  // Throws std::invalid_argument for a URL it cannot use.
+  // `sink.url` as the loader parsed it: any URL it accepted is one this client can use.
   explicit webhook_client(const config::sink_settings& sink);
   ~webhook_client();  // stops the IO thread; requests still in flight get no answer
   webhook_client(const webhook_client&) = delete;

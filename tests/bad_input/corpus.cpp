@@ -209,8 +209,9 @@ std::vector<config_case> read_config_cases(const fs::path& folder) {
     auto manifest = read_file(file);
     for (const auto& v : manifest.at("cases").as_array()) {
       const auto& c = v.as_object();
-      config_case one{file.stem().string(), std::string(c.at("name").as_string()), std::nullopt,
-                      std::string(c.at("error").as_string())};
+      config_case one{file.stem().string(), std::string(c.at("name").as_string()), std::nullopt, std::nullopt};
+      if (!c.at("error").is_null())
+        one.error = std::string(c.at("error").as_string());
       if (!c.at("file").is_null())
         one.text = bytes_of(c.at("file"));
       out.push_back(std::move(one));

@@ -26,12 +26,13 @@ struct http_case {
   std::optional<boost::json::object> delivered;
 };
 
-// One broken configuration file and the problem check-config and a reload must name.
+// One configuration file and the problem check-config and a reload must name; or, with no error,
+// a file check-config accepts (a value once refused, or once accepted and then fatal).
 struct config_case {
   std::string category;
   std::string name;
-  std::optional<std::string> text;  // none: the file does not exist
-  std::string error;
+  std::optional<std::string> text;   // none: the file does not exist
+  std::optional<std::string> error;  // none: accepted
 };
 
 // Every case of every file in `folder`, in file order; the n-th case's event has id case-<n>.

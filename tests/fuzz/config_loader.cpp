@@ -1,9 +1,11 @@
 // Fuzz target: a configuration file's text, as check-config, start-up and every reload read it,
 // with ${ENV} references to a few variables set here. Relative folders start at
 // tests/fuzz/schemas, so "schemas": {"directory": "."} loads real Open edX schemas. A file is
-// valid or refused with problems, each naming where (a JSON path) and what, in readable text.
+// valid or refused with problems, each naming where (a JSON path) and what, in readable text; a
+// valid one holds only webhook URLs and headers its clients can write to the wire.
 
 #include "config/loader.hpp"
+#include "config/wire_text.hpp"
 #include "fuzz_check.hpp"
 #include "fuzz_schemas.hpp"
 #include "avro/utf8.hpp"
@@ -26,6 +28,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     auto text = config::to_string(problem);
     fuzz::require(problem.path.starts_with("$"), "a problem names a JSON path", text);
     fuzz::require(!problem.message.empty() && is_utf8(text), "a problem says what is wrong, in UTF-8", text);
+  }
+  if (!result.value)
+    return 0;
+  for (const auto& consumer : result.value->consumers) {
+    if (consumer.sink.type != config::sink_kind::http)
+      continue;
+    const auto& url = consumer.sink.url;
+    fuzz::require(!url.empty() && url.port != 0 && !config::find_control_character(url.path),
+                  "an accepted webhook URL has a host, a port and a path that fit on a request line", url.display());
+    for (const auto& [name, value] : consumer.sink.headers)
+      fuzz::require(config::is_http_token(name) && !config::find_control_character(value),
+                    "an accepted header fits on one header line", name);
   }
   return 0;
 }

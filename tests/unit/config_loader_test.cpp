@@ -708,7 +708,8 @@ TEST_F(openedx_schemas, kafka_topics_in_openedx_format_need_a_schema_registry) {
   setenv("EVENTROUTER_TEST_REGISTRY_AUTH", "user:secret", 1);
   auto s = parse_valid(R"({ "transports": { "kafka": { "bootstrap_servers": "k:9092",
     "schema_registry_url": "http://registry:8081", "schema_registry_basic_auth": "${EVENTROUTER_TEST_REGISTRY_AUTH}" } } })");
-  EXPECT_EQ(s.kafka->schema_registry_url, "http://registry:8081");
+  EXPECT_EQ(s.kafka->schema_registry_url.host, "registry");
+  EXPECT_EQ(s.kafka->schema_registry_url.port, 8081);
   EXPECT_EQ(s.kafka->schema_registry_basic_auth, "user:secret");
   auto bad = parse_settings(R"({ "transports": { "kafka": { "bootstrap_servers": "k:9092",
     "schema_registry_url": "https://registry", "schema_registry_basic_auth": "no-colon" } } })");
@@ -854,7 +855,9 @@ TEST(config_loader, sinks_retries_and_dead_letter_topics_are_read) {
     { "name": "bridge", "topic": "t", "group_id": "b", "sink": { "type": "topic", "topic": "copy" } } ] })");
   const auto& hook = s.consumers[0];
   EXPECT_EQ(hook.sink.type, sink_kind::http);
-  EXPECT_EQ(hook.sink.url, "http://indexer:9000/events");
+  EXPECT_EQ(hook.sink.url.host, "indexer");
+  EXPECT_EQ(hook.sink.url.port, 9000);
+  EXPECT_EQ(hook.sink.url.path, "/events");
   EXPECT_EQ(hook.sink.timeout.count(), 2500);
   ASSERT_EQ(hook.sink.headers.size(), 1u);
   EXPECT_EQ(hook.sink.headers[0], (std::pair<std::string, std::string>{"authorization", "Bearer s3cret"}));
@@ -875,7 +878,7 @@ TEST(config_loader, broken_sinks_and_retries_are_problems_naming_the_key) {
     { "name": "b", "topic": "t", "group_id": "g", "sink": { "type": "topic", "topic": "t", "url": "http://x" },
       "dead_letter_topic": "t" },
     { "name": "c", "topic": "t", "group_id": "g", "sink": { "type": "webhook" } } ] })");
-  EXPECT_THAT(message_at(r, "$.consumers[0].sink.url"), HasSubstr("http://host"));
+  EXPECT_THAT(message_at(r, "$.consumers[0].sink.url"), HasSubstr("TLS (https://) is not supported"));
   EXPECT_THAT(message_at(r, "$.consumers[0].retry.attempts"), HasSubstr("unknown key"));
   EXPECT_THAT(message_at(r, "$.consumers[0].retry.backoff_ms"), HasSubstr("min <= max"));
   EXPECT_THAT(message_at(r, "$.consumers[1].sink.topic"), HasSubstr("the topic the consumer reads"));
@@ -883,6 +886,84 @@ TEST(config_loader, broken_sinks_and_retries_are_problems_naming_the_key) {
   EXPECT_THAT(message_at(r, "$.consumers[1].dead_letter_topic"), HasSubstr("the topic the consumer reads"));
   EXPECT_THAT(message_at(r, "$.consumers[2].sink.type"), HasSubstr("\"route\""));
   EXPECT_EQ(r.problems.size(), 7u) << listing(r);
+}
+
+// --- what reaches the webhook's wire ------------------------------------------------------------
+
+// A configuration with one http sink of `sink` (a JSON object's members).
+load_result with_http_sink(const std::string& sink) {
+  return parse_settings(R"({ "topics": { "t": {} }, "consumers": [
+    { "name": "hook", "topic": "t", "group_id": "g", "sink": { "type": "http", )" + sink + " } } ] }");
+}
+
+TEST(config_loader, the_two_webhook_urls_that_once_stopped_all_delivery_are_read_or_refused_at_load) {
+  // Credentials: read, to be sent as Basic authorization.
+  auto s = with_http_sink(R"("url": "http://user:pw@hooks.internal:9000/x")");
+  ASSERT_TRUE(s.value) << listing(s);
+  const auto& url = s.value->consumers[0].sink.url;
+  EXPECT_EQ(url.user, "user");
+  EXPECT_EQ(url.password, "pw");
+  EXPECT_EQ(url.host, "hooks.internal");
+  EXPECT_EQ(url.port, 9000);
+  EXPECT_EQ(url.path, "/x");
+  // No host: refused, saying so.
+  auto r = with_http_sink(R"("url": "http://:80/x")");
+  EXPECT_THAT(message_at(r, "$.consumers[0].sink.url"), HasSubstr("the host is missing"));
+}
+
+TEST(config_loader, webhook_urls_with_bad_ports_or_control_characters_are_refused_naming_the_key) {
+  for (auto [url, why] : {std::pair{"http://h:0/x", "1 to 65535"}, {"http://h:65536/x", "1 to 65535"},
+                          {"http://h:http/x", "1 to 65535"}, {R"(http://h/x\r\nX-Injected: 1)", "a CR (0x0D)"},
+                          {R"(http://h/x\u0000)", "a NUL (0x00)"}}) {
+    SCOPED_TRACE(url);
+    auto r = with_http_sink(std::string(R"("url": ")") + url + "\"");
+    auto message = message_at(r, "$.consumers[0].sink.url");
+    EXPECT_THAT(message, HasSubstr(why));
+    EXPECT_EQ(message.find_first_of("\r\n"), std::string::npos) << "the message is one line";
+  }
+}
+
+TEST(config_loader, header_names_must_be_tokens_and_values_hold_no_control_character) {
+  auto r = with_http_sink(R"("url": "http://h/x", "headers": {
+      "x-ok": "fine", "bad name": "v", "x-split": "a\r\nX-Injected: 1", "x-lf": "a\nb", "x-nul": "a\u0000b",
+      "x-tab": "a\tb", "x\r\ny": "v" })");
+  EXPECT_THAT(message_at(r, "$.consumers[0].sink.headers[\"bad name\"]"), HasSubstr("HTTP token"));
+  EXPECT_THAT(message_at(r, "$.consumers[0].sink.headers[\"x\\r\\ny\"]"), HasSubstr("HTTP token"));
+  EXPECT_THAT(message_at(r, "$.consumers[0].sink.headers[\"x-split\"]"), HasSubstr("a CR (0x0D) at character 2"));
+  EXPECT_THAT(message_at(r, "$.consumers[0].sink.headers[\"x-lf\"]"), HasSubstr("an LF (0x0A)"));
+  EXPECT_THAT(message_at(r, "$.consumers[0].sink.headers[\"x-nul\"]"), HasSubstr("a NUL (0x00)"));
+  EXPECT_THAT(message_at(r, "$.consumers[0].sink.headers[\"x-tab\"]"), HasSubstr("a tab (0x09)"));
+  EXPECT_EQ(r.problems.size(), 6u) << listing(r);
+  for (const auto& p : r.problems)
+    EXPECT_EQ(to_string(p).find_first_of("\r\n"), std::string::npos) << "one line: " << to_string(p);
+}
+
+TEST(config_loader, credentials_in_the_url_and_an_authorization_header_are_refused_together) {
+  auto r = with_http_sink(R"("url": "http://user:s3cret-pw@h/x", "headers": { "AuthoriZation": "Bearer t" })");
+  auto message = message_at(r, "$.consumers[0].sink.headers.AuthoriZation");
+  EXPECT_THAT(message, HasSubstr("credentials in url, which are sent as the Authorization header"));
+  EXPECT_EQ(listing(r).find("s3cret-pw"), std::string::npos) << listing(r);
+  // Either alone is fine.
+  EXPECT_TRUE(with_http_sink(R"("url": "http://h/x", "headers": { "Authorization": "Bearer t" })").value);
+  EXPECT_TRUE(with_http_sink(R"("url": "http://user:pw@h/x", "headers": { "x-other": "v" })").value);
+}
+
+TEST(config_loader, a_refused_url_never_shows_its_password) {
+  auto r = with_http_sink(R"("url": "http://user:s3cret-pw@h:0/x")");
+  EXPECT_THAT(message_at(r, "$.consumers[0].sink.url"), HasSubstr("http://user:***@h:0/x"));
+  EXPECT_EQ(listing(r).find("s3cret-pw"), std::string::npos) << listing(r);
+}
+
+TEST(config_loader, a_schema_registry_url_with_credentials_or_a_bad_port_is_refused) {
+  auto registry = [](const std::string& url) {
+    return parse_settings(R"({ "transports": { "kafka": { "bootstrap_servers": "k:9092", "schema_registry_url": ")" +
+                          url + R"(" } } })");
+  };
+  EXPECT_THAT(message_at(registry("http://u:pw@r:8081"), "$.transports.kafka.schema_registry_url"),
+              HasSubstr("schema_registry_basic_auth"));
+  EXPECT_THAT(message_at(registry("http://r:70000"), "$.transports.kafka.schema_registry_url"),
+              HasSubstr("1 to 65535"));
+  EXPECT_THAT(message_at(registry("http://"), "$.transports.kafka.schema_registry_url"), HasSubstr("host is missing"));
 }
 
 TEST(config_loader, an_unknown_choice_lists_the_allowed_values) {

@@ -1,6 +1,6 @@
-// transports/http_request: URLs parsed, one request answered by the HTTP server over loopback
-// (method, target, headers, body both ways), and what fails said plainly: a closed port, a
-// server that never answers within the timeout.
+// transports/http_request: one request answered by the HTTP server over loopback (method, target,
+// headers, body both ways; the Host header with its port, credentials as Basic authorization),
+// and what fails said plainly: a closed port, a server that never answers within the timeout.
 
 #include "transports/http_request.hpp"
 
@@ -18,29 +18,8 @@ namespace {
 
 using namespace std::chrono_literals;
 
-TEST(http_request, parse_url_splits_host_port_and_path) {
-  auto full = parse_url("http://registry.local:8081/base/");
-  ASSERT_TRUE(full);
-  EXPECT_EQ(full->host, "registry.local");
-  EXPECT_EQ(full->port, "8081");
-  EXPECT_EQ(full->path, "/base/");
-
-  auto bare = parse_url("http://127.0.0.1");
-  ASSERT_TRUE(bare);
-  EXPECT_EQ(bare->port, "80");
-  EXPECT_EQ(bare->path, "");
-
-  auto v6 = parse_url("http://[::1]:9000/x");
-  ASSERT_TRUE(v6);
-  EXPECT_EQ(v6->host, "::1");
-  EXPECT_EQ(v6->port, "9000");
-  EXPECT_EQ(v6->path, "/x");
-}
-
-TEST(http_request, parse_url_refuses_what_it_cannot_use) {
-  for (auto text : {"https://x", "x:80", "http://", "http://:80/", "http://x:/", "http://user:pw@x/", "http://[::1",
-                    "http://[::1]x"})
-    EXPECT_FALSE(parse_url(text)) << text;
+config::url loopback(std::uint16_t port, std::string user = {}, std::string password = {}) {
+  return {"http", "127.0.0.1", port, "/", std::move(user), std::move(password)};
 }
 
 TEST(http_request, fetch_sends_method_target_headers_and_body_and_returns_the_answer) {
@@ -51,19 +30,29 @@ TEST(http_request, fetch_sends_method_target_headers_and_body_and_returns_the_an
                       {}});
            }};
   s.start();
-  url where{"127.0.0.1", std::to_string(s.port()), ""};
-  auto r = fetch(where, "POST", "/v1/x?a=1", {{"x-probe", "yes"}}, "hello", 2s);
+  auto r = fetch(loopback(s.port()), "POST", "/v1/x?a=1", {{"x-probe", "yes"}}, "hello", 2s);
   EXPECT_EQ(r.status, 201u);
   EXPECT_EQ(r.body, "POST /v1/x?a=1 yes hello");
+}
 
-  auto got = get("http://127.0.0.1:" + std::to_string(s.port()) + "/metrics", 2s);
-  EXPECT_EQ(got.body, "GET /metrics? - ");
+TEST(http_request, the_host_header_carries_the_port_and_credentials_go_as_basic_authorization) {
+  server s{{"127.0.0.1", 0, 1024, 1}, [](request&& req, responder respond) {
+             respond({200, "text/plain",
+                      std::string(req.header("host").value_or("-")) + " " +
+                        std::string(req.header("authorization").value_or("-")),
+                      {}});
+           }};
+  s.start();
+  auto port = std::to_string(s.port());
+  EXPECT_EQ(fetch(loopback(s.port()), "GET", "/", {}, {}, 2s).body, "127.0.0.1:" + port + " -");
+  // base64("user:p@ss")
+  EXPECT_EQ(fetch(loopback(s.port(), "user", "p@ss"), "GET", "/", {}, {}, 2s).body,
+            "127.0.0.1:" + port + " Basic dXNlcjpwQHNz");
 }
 
 TEST(http_request, a_closed_port_throws_connection_refused) {
-  auto port = std::to_string(testing::free_port());
   try {
-    get("http://127.0.0.1:" + port + "/", 2s);
+    fetch(loopback(testing::free_port()), "GET", "/", {}, {}, 2s);
     FAIL() << "no exception";
   } catch (const std::runtime_error& e) {
     EXPECT_STREQ(e.what(), "Connection refused");
@@ -75,13 +64,9 @@ TEST(http_request, a_server_that_never_answers_costs_the_timeout) {
   server s{{"127.0.0.1", 0, 1024, 1}, [&](request&&, responder respond) { held.set_value(std::move(respond)); }};
   s.start();
   auto started = std::chrono::steady_clock::now();
-  EXPECT_THROW(get("http://127.0.0.1:" + std::to_string(s.port()) + "/", 300ms), std::runtime_error);
+  EXPECT_THROW(fetch(loopback(s.port()), "GET", "/", {}, {}, 300ms), std::runtime_error);
   EXPECT_LT(std::chrono::steady_clock::now() - started, 5s);
   held.get_future().get()({200, "text/plain", "late", {}});
-}
-
-TEST(http_request, get_refuses_an_address_it_cannot_use) {
-  EXPECT_THROW(get("localhost:8080/", 1s), std::invalid_argument);
 }
 
 }  // namespace
