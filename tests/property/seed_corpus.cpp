@@ -1,0 +1,57 @@
+#include "seed_corpus.hpp"
+
+#include "config/loader.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace eventrouter::testing {
+
+namespace json = boost::json;
+namespace fs = std::filesystem;
+
+json::value parse_config(const std::string& text) {
+  json::parse_options options;
+  options.allow_comments = true;
+  options.allow_trailing_commas = true;
+  return json::parse(text, {}, options);
+}
+
+void pin_listen(json::value& config) {
+  auto* root = config.if_object();
+  if (root == nullptr)
+    return;
+  auto* http = root->if_contains("http");
+  if (http == nullptr)
+    http = &((*root)["http"] = json::object{});
+  if (auto* object = http->if_object())
+    (*object)["listen"] = "127.0.0.1:0";
+}
+
+std::vector<corpus_entry> read_seed_corpus(const live_environment& env) {
+  std::vector<fs::path> files;
+  for (const auto* folder : {EVENTROUTER_SOURCE_DIR "/tests/property/corpus", EVENTROUTER_SOURCE_DIR "/config/examples"})
+    for (const auto& entry : fs::directory_iterator(folder))
+      if (entry.path().extension() == ".json")
+        files.push_back(entry.path());
+  std::sort(files.begin(), files.end());
+  std::vector<corpus_entry> out;
+  for (const auto& file : files) {
+    std::ifstream in(file);
+    std::stringstream text;
+    text << in.rdbuf();
+    auto config = parse_config(env.fill(text.str()));
+    pin_listen(config);
+    auto loaded = config::parse_settings(json::serialize(config));
+    if (!loaded.value)
+      throw std::runtime_error(file.string() + " is not valid: " + config::to_string(loaded.problems.front()));
+    bool on_kafka = loaded.value->kafka.has_value();
+    out.push_back({file.filename().string(), std::move(config), std::move(*loaded.value), on_kafka});
+  }
+  return out;
+}
+
+}  // namespace eventrouter::testing
