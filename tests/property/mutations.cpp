@@ -12,7 +12,7 @@ namespace json = boost::json;
 
 namespace {
 
-// Strings a configuration value or key may be replaced with, `original` being what it was.
+// Strings a configuration value may be replaced with, `original` being what it was.
 std::vector<std::pair<std::string, std::string>> string_variants(const std::string& original) {
   return {
     {"empty string", ""},
@@ -30,7 +30,19 @@ std::vector<std::pair<std::string, std::string>> string_variants(const std::stri
   };
 }
 
-// A URL cut at its parts: scheme://authority/rest, authority being host[:port].
+// New names for a key that names something (a topic, an event type, a header, a property).
+std::vector<std::pair<std::string, std::string>> key_variants(const std::string& original) {
+  return {
+    {"key empty", ""},
+    {"key unicode", original + "-\u65e5\u672c"},
+    {"key CR LF", original + "\r\nX-Injected: 1"},
+    {"key NUL", original + std::string(1, '\0')},
+    {"key 10 kB", std::string(10 * 1024, 'k')},
+    {"key ${SET_VAR}", "${PROPERTY_SET_VAR}"},
+  };
+}
+
+// A URL cut at its parts: scheme://host[:port]rest.
 struct url_parts {
   std::string scheme;  // with "://"
   std::string host;
@@ -56,7 +68,7 @@ std::optional<url_parts> split_url(const std::string& url) {
   return out;
 }
 
-// The URL rows. The redis URL points at the test's Redis, whose ACL knows the user and password
+// The URL rows. A redis URL points at the test's Redis, whose ACL knows the user and password
 // below: with userinfo the URL is still one the service can use. Other hosts (IPv6 among them)
 // are not generated for redis URLs: the service would be told to connect where no Redis is, a
 // matter of the environment rather than of the configuration.
@@ -82,16 +94,6 @@ std::vector<std::pair<std::string, std::string>> url_variants(const std::string&
   return out;
 }
 
-json::value wrong_kind_for(const json::value& node, std::mt19937_64& random) {
-  std::vector<json::value> kinds{nullptr, true, 0, "text", json::array{}, json::object{}};
-  kinds.erase(std::remove_if(kinds.begin(), kinds.end(),
-                             [&](const json::value& k) {
-                               return k.kind() == node.kind() || (k.is_number() && node.is_number());
-                             }),
-              kinds.end());
-  return kinds[std::uniform_int_distribution<std::size_t>(0, kinds.size() - 1)(random)];
-}
-
 // The number's value as a whole number, clamped: a mutation may have left 2^64-1 or 1e30 there.
 std::int64_t whole_part(const json::value& number) {
   constexpr auto most = std::numeric_limits<std::int64_t>::max();
@@ -101,6 +103,15 @@ std::int64_t whole_part(const json::value& number) {
     return static_cast<std::int64_t>(std::min<std::uint64_t>(number.get_uint64(), most));
   auto d = number.get_double();
   return std::abs(d) < 1e18 ? static_cast<std::int64_t>(d) : (d < 0 ? -most : most);
+}
+
+// A member whose key is a name the operator chose rather than one of the configuration's keys.
+bool key_names_something(const json_path& path) {
+  auto parent_is = [&](std::size_t up, const char* key) {
+    return path.size() > up && path[path.size() - 1 - up] == json_step{std::string(key)};
+  };
+  return parent_is(1, "topics") || parent_is(1, "headers") || parent_is(1, "properties") ||
+         parent_is(1, "producer_config") || parent_is(2, "producer_config");
 }
 
 bool is_listen_address(const json_path& path) {
@@ -124,28 +135,29 @@ std::string mutated_config::class_name() const {
   return out;
 }
 
-std::vector<mutator::candidate> mutator::candidates_for(const json_path& path, const json::value& node) const {
-  std::vector<candidate> out;
+std::vector<mutator::row> mutator::rows_for(const json_path& path, const json::value& node) const {
+  std::vector<row> out;
   auto replace = [&](std::string what, json::value v) { out.push_back({std::move(what), std::move(v)}); };
-  out.push_back({"removed", nullptr, candidate::action::remove});
-  if (const auto* key = std::get_if<std::string>(&path.back()))
-    for (auto& [what, text] : string_variants(*key))
-      out.push_back({"key renamed: " + what, json::string(text), candidate::action::rename});
+  out.push_back({"removed", nullptr, row::action::remove});
+  if (key_names_something(path))
+    for (auto& [what, name] : key_variants(std::get<std::string>(path.back())))
+      out.push_back({what, json::string(name), row::action::rename});
+  replace("null", nullptr);
 
-  if (node.is_int64() || node.is_uint64() || node.is_double()) {
+  if (node.is_number()) {
     auto n = whole_part(node);
     replace("0", 0);
     replace("-1", -1);
-    replace("1", 1);
-    replace("value-1", n - 1);
+    if (n > std::numeric_limits<std::int64_t>::min())
+      replace("value-1", n - 1);
     if (n < std::numeric_limits<std::int64_t>::max())
       replace("value+1", n + 1);
     replace("fraction", static_cast<double>(n) + 0.5);
     replace("exponent", 1e3);
     replace("2^32", std::uint64_t{1} << 32);
-    replace("2^63", std::uint64_t{1} << 63);
     replace("2^64-1", std::numeric_limits<std::uint64_t>::max());
     replace("past 64 bits", json::parse("99999999999999999999999"));
+    replace("as a string", json::string(std::to_string(n)));
     if (auto b = bounds_.find(without_indices(path)); b != bounds_.end()) {
       auto [min, max] = b->second;
       replace("min", min);
@@ -160,12 +172,15 @@ std::vector<mutator::candidate> mutator::candidates_for(const json_path& path, c
       replace(what, json::string(value));
     for (auto& [what, value] : url_variants(original))
       replace(what, json::string(value));
+    replace("a number", 1);
   } else if (node.is_bool()) {
     replace("flipped", !node.get_bool());
+    replace("as a string", json::string(node.get_bool() ? "true" : "false"));
   } else if (const auto* object = node.if_object()) {
     auto with_unknown = *object;
     with_unknown["property_unknown_key"] = 1;
     replace("unknown key added", std::move(with_unknown));
+    replace("an array", json::array{});
   } else if (const auto* array = node.if_array()) {
     replace("emptied", json::array{});
     if (!array->empty()) {
@@ -173,51 +188,76 @@ std::vector<mutator::candidate> mutator::candidates_for(const json_path& path, c
       repeated.push_back(array->front());
       replace("first element repeated", std::move(repeated));
     }
+    replace("an object", json::object{});
   }
   return out;
 }
 
-void mutator::apply_one(json::value& root, mutated_config& out) {
-  auto nodes = every_node(root);
-  nodes.erase(std::remove_if(nodes.begin(), nodes.end(), is_listen_address), nodes.end());
-  if (nodes.empty())
-    return;
-  auto path = nodes[std::uniform_int_distribution<std::size_t>(0, nodes.size() - 1)(random_)];
+void mutator::apply(json::value& root, const json_path& path, const row& r) const {
   auto* node = node_at(root, path);
-  auto options = candidates_for(path, *node);
-  options.push_back({"wrong kind", wrong_kind_for(*node, random_)});
-  auto pick = options[std::uniform_int_distribution<std::size_t>(0, options.size() - 1)(random_)];
-
-  auto parent_path = json_path(path.begin(), path.end() - 1);
-  auto* parent = node_at(root, parent_path);
-  switch (pick.act) {
-    case candidate::action::replace:
-      *node = std::move(pick.replacement);
+  auto* parent = node_at(root, json_path(path.begin(), path.end() - 1));
+  switch (r.act) {
+    case row::action::replace:
+      *node = r.replacement;
       break;
-    case candidate::action::remove:
-      if (auto* index = std::get_if<std::size_t>(&path.back()))
+    case row::action::remove:
+      if (const auto* index = std::get_if<std::size_t>(&path.back()))
         parent->as_array().erase(parent->as_array().begin() + static_cast<std::ptrdiff_t>(*index));
       else
         parent->as_object().erase(std::get<std::string>(path.back()));
       break;
-    case candidate::action::rename: {
+    case row::action::rename: {
       auto& object = parent->as_object();
       auto value = std::move(*node);
       object.erase(std::get<std::string>(path.back()));
-      object[pick.replacement.as_string()] = std::move(value);
+      object[r.replacement.as_string()] = std::move(value);
       break;
     }
   }
-  out.mutations.push_back({std::move(path), std::move(pick.what)});
 }
 
-mutated_config mutator::mutate(const json::value& base) {
-  mutated_config out{base, {}};
-  // Mostly one change, so that a disagreement points at one value; sometimes two or three.
-  auto count = std::discrete_distribution<int>({0, 70, 20, 10})(random_);
-  for (int i = 0; i < count; ++i)
-    apply_one(out.config, out);
-  return out;
+mutator::mutator(std::uint64_t seed, std::vector<json::value> corpus) : random_(seed), corpus_(std::move(corpus)) {
+  for (std::size_t base = 0; base < corpus_.size(); ++base)
+    for (const auto& path : every_node(corpus_[base]))
+      if (!is_listen_address(path))
+        for (const auto& r : rows_for(path, *node_at(corpus_[base], path)))
+          plan_.push_back({base, path, r.what});
+  std::shuffle(plan_.begin(), plan_.end(), random_);
+}
+
+void mutator::apply_random(mutated_config& variant) {
+  auto nodes = every_node(variant.config);
+  nodes.erase(std::remove_if(nodes.begin(), nodes.end(), is_listen_address), nodes.end());
+  if (nodes.empty())
+    return;
+  auto path = nodes[std::uniform_int_distribution<std::size_t>(0, nodes.size() - 1)(random_)];
+  auto rows = rows_for(path, *node_at(variant.config, path));
+  const auto& r = rows[std::uniform_int_distribution<std::size_t>(0, rows.size() - 1)(random_)];
+  apply(variant.config, path, r);
+  variant.mutations.push_back({std::move(path), r.what});
+}
+
+std::optional<mutated_config> mutator::next() {
+  while (!plan_.empty()) {
+    auto planned = std::move(plan_.back());
+    plan_.pop_back();
+    mutated_config variant{planned.base, corpus_[planned.base], {}};
+    for (const auto& r : rows_for(planned.path, *node_at(variant.config, planned.path)))
+      if (r.what == planned.what) {
+        apply(variant.config, planned.path, r);
+        variant.mutations.push_back({planned.path, r.what});
+        break;
+      }
+    if (variant.mutations.empty())
+      continue;  // a bounds row this number does not have ("min-1" of a minimum of 0)
+    if (chance(0.25)) {
+      auto more = std::uniform_int_distribution<int>(1, 2)(random_);
+      for (int i = 0; i < more; ++i)
+        apply_random(variant);
+    }
+    return variant;
+  }
+  return std::nullopt;
 }
 
 void mutator::learn_bounds(const std::vector<std::string>& problems) {
@@ -225,8 +265,17 @@ void mutator::learn_bounds(const std::vector<std::string>& problems) {
   static const std::regex index(R"(\[\d+\])");
   for (const auto& p : problems) {
     std::smatch m;
-    if (std::regex_search(p, m, bound))
-      bounds_[std::regex_replace(m[1].str(), index, "[]")] = {std::stoull(m[2]), std::stoull(m[3])};
+    if (!std::regex_search(p, m, bound))
+      continue;
+    auto key = std::regex_replace(m[1].str(), index, "[]");
+    if (!bounds_.emplace(key, std::pair{std::stoull(m[2]), std::stoull(m[3])}).second)
+      continue;
+    // Planned next, for every place of every corpus configuration with that key.
+    for (std::size_t base = 0; base < corpus_.size(); ++base)
+      for (const auto& path : every_node(corpus_[base]))
+        if (without_indices(path) == key)
+          for (const auto* what : {"min", "max", "max+1", "min-1"})
+            plan_.push_back({base, path, what});
   }
 }
 

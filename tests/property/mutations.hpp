@@ -1,20 +1,26 @@
 #pragma once
-// The generator: changes one to three values of a valid configuration, each picked by its path
-// from a table of mutations per kind of value — numbers at and past their bounds, strings empty,
-// huge, unicode or holding control characters and ${ENV} references, URLs with userinfo, without
-// a host, with ports out of range, wrong JSON kinds, unknown, removed and renamed keys.
+// The generator: changes values of valid configurations, each picked by its path from a table of
+// mutations per kind of value — numbers at and past their bounds, strings empty, huge, unicode or
+// holding control characters and ${ENV} references, URLs with userinfo, without a host, with
+// ports out of range or other schemes, wrong JSON kinds, unknown, removed and renamed keys.
+//
+// Every row of the table at every node of every corpus configuration is planned up front and
+// shuffled by the seed: a run makes as many distinct variants as its time allows and none twice,
+// so rare rows (a URL's userinfo) are reached as surely as common ones. One variant in four gets
+// one or two random rows more, for what only a combination breaks.
 //
 // The bounds of a number are learnt from check-config's own messages ("expected a whole number
-// from 1 to 1000"): once a key's bounds are known, its mutations include min, max, min-1 and
-// max+1, so the bounds the loader states are checked against what the service does with them.
+// from 1 to 1000"): once a key's bounds are known, min, max, min-1 and max+1 are planned next
+// for it, so the bounds the loader states are checked against what the service does with them.
 
 #include "config_tree.hpp"
 
 #include <boost/json.hpp>
 
 #include <cstdint>
-#include <map>
+#include <optional>
 #include <random>
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -27,6 +33,7 @@ struct mutation {
 };
 
 struct mutated_config {
+  std::size_t base = 0;  // index of the corpus configuration it was made from
   boost::json::value config;
   std::vector<mutation> mutations;
 
@@ -38,9 +45,10 @@ struct mutated_config {
 
 class mutator {
  public:
-  explicit mutator(std::uint64_t seed) : random_(seed) {}
+  mutator(std::uint64_t seed, std::vector<boost::json::value> corpus);
 
-  mutated_config mutate(const boost::json::value& base);
+  // The next variant; nullopt once every planned one was made.
+  std::optional<mutated_config> next();
 
   // Reads the bounds of whole numbers from problems as check-config prints them.
   void learn_bounds(const std::vector<std::string>& problems);
@@ -48,17 +56,27 @@ class mutator {
   // True with probability `p`, from the same seeded sequence as the mutations.
   bool chance(double p) { return std::bernoulli_distribution(p)(random_); }
 
+  std::size_t planned() const { return plan_.size(); }
+
  private:
-  struct candidate {
+  struct row {
     std::string what;
-    boost::json::value replacement;  // unused by removals and renames
+    boost::json::value replacement;  // the new value, or a renamed key's new name
     enum class action { replace, remove, rename } act = action::replace;
   };
+  struct planned_row {
+    std::size_t base;
+    json_path path;
+    std::string what;
+  };
 
-  std::vector<candidate> candidates_for(const json_path& path, const boost::json::value& node) const;
-  void apply_one(boost::json::value& root, mutated_config& out);
+  std::vector<row> rows_for(const json_path& path, const boost::json::value& node) const;
+  void apply(boost::json::value& root, const json_path& path, const row& r) const;
+  void apply_random(mutated_config& variant);
 
   std::mt19937_64 random_;
+  std::vector<boost::json::value> corpus_;
+  std::vector<planned_row> plan_;  // made from the back
   std::map<std::string, std::pair<std::uint64_t, std::uint64_t>> bounds_;  // by path without indices
 };
 

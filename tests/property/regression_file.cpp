@@ -1,13 +1,12 @@
 #include "regression_file.hpp"
 
+#include "json_files.hpp"
 #include "seed_corpus.hpp"
 
 #include <boost/json.hpp>
 
-#include <algorithm>
 #include <cctype>
 #include <fstream>
-#include <sstream>
 
 namespace eventrouter::testing {
 
@@ -15,17 +14,9 @@ namespace json = boost::json;
 namespace fs = std::filesystem;
 
 std::vector<regression_case> read_regressions(const fs::path& folder) {
-  std::vector<fs::path> files;
-  for (const auto& entry : fs::directory_iterator(folder))
-    if (entry.path().extension() == ".json")
-      files.push_back(entry.path());
-  std::sort(files.begin(), files.end());
   std::vector<regression_case> out;
-  for (const auto& file : files) {
-    std::ifstream in(file);
-    std::stringstream text;
-    text << in.rdbuf();
-    auto doc = parse_config(text.str()).as_object();
+  for (const auto& file : json_files_in(folder)) {
+    auto doc = parse_config(read_text(file)).as_object();
     out.push_back({file.stem().string(), std::string(doc.at("note").as_string()),
                    std::string(doc.at("expect").as_string()), std::string(doc.at("base").as_string()),
                    json::serialize(doc.at("config"))});

@@ -1,11 +1,9 @@
 #include "seed_corpus.hpp"
 
 #include "config/loader.hpp"
+#include "json_files.hpp"
 
-#include <algorithm>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <stdexcept>
 
 namespace eventrouter::testing {
@@ -34,16 +32,11 @@ void pin_listen(json::value& config) {
 std::vector<corpus_entry> read_seed_corpus(const live_environment& env) {
   std::vector<fs::path> files;
   for (const auto* folder : {EVENTROUTER_SOURCE_DIR "/tests/property/corpus", EVENTROUTER_SOURCE_DIR "/config/examples"})
-    for (const auto& entry : fs::directory_iterator(folder))
-      if (entry.path().extension() == ".json")
-        files.push_back(entry.path());
-  std::sort(files.begin(), files.end());
+    for (auto& file : json_files_in(folder))
+      files.push_back(std::move(file));
   std::vector<corpus_entry> out;
   for (const auto& file : files) {
-    std::ifstream in(file);
-    std::stringstream text;
-    text << in.rdbuf();
-    auto config = parse_config(env.fill(text.str()));
+    auto config = parse_config(env.fill(read_text(file)));
     pin_listen(config);
     auto loaded = config::parse_settings(json::serialize(config));
     if (!loaded.value)
