@@ -46,4 +46,6 @@ std::string live_environment::unfill(std::string text) const {
   return text;
 }
 
+void live_environment::empty_redis() const { redis_.cli({"FLUSHALL"}); }
+
 }  // namespace eventrouter::testing

@@ -24,6 +24,10 @@ class live_environment {
   std::string fill(std::string text) const;
   std::string unfill(std::string text) const;
 
+  // Forgets every stream and group: what one configuration's service wrote is not delivered again
+  // by the next one's consumers (whose log sinks print on this process's stdout).
+  void empty_redis() const;
+
  private:
   redis_server redis_;
   webhook_server webhook_;

@@ -114,6 +114,26 @@ bool key_names_something(const json_path& path) {
          parent_is(1, "producer_config") || parent_is(2, "producer_config");
 }
 
+bool is_url(const json::value& node) { return node.is_string() && split_url(std::string(node.get_string())); }
+
+bool under_headers(const json_path& path) {
+  return std::find(path.begin(), path.end(), json_step{std::string("headers")}) != path.end();
+}
+
+bool names_a_topic(const json_path& path) {
+  return path.size() >= 2 && path[path.size() - 2] == json_step{std::string("topics")};
+}
+
+// Issue 16, item 5: what the loader must refuse, naming the key.
+bool issue_refuses(const json_path& path, const json::value& node, const std::string& what) {
+  static const std::vector<std::string> bad_urls{"no host", "port 0", "port 65536"};
+  static const std::vector<std::string> control{"CR LF", "NUL", "control character", "DEL"};
+  static const std::vector<std::string> control_in_key{"key CR LF", "key NUL"};
+  auto in = [&](const std::vector<std::string>& rows) { return std::find(rows.begin(), rows.end(), what) != rows.end(); };
+  return in(bad_urls) || (in(control) && (is_url(node) || under_headers(path))) ||
+         (in(control_in_key) && (under_headers(path) || names_a_topic(path)));
+}
+
 bool is_listen_address(const json_path& path) {
   // Binding is the environment's business: every configuration listens on 127.0.0.1, port 0.
   return path == json_path{std::string("http"), std::string("listen")};
@@ -190,6 +210,8 @@ std::vector<mutator::row> mutator::rows_for(const json_path& path, const json::v
     }
     replace("an object", json::object{});
   }
+  for (auto& r : out)
+    r.refused_by_issue = issue_refuses(path, node, r.what);
   return out;
 }
 
@@ -234,7 +256,7 @@ void mutator::apply_random(mutated_config& variant) {
   auto rows = rows_for(path, *node_at(variant.config, path));
   const auto& r = rows[std::uniform_int_distribution<std::size_t>(0, rows.size() - 1)(random_)];
   apply(variant.config, path, r);
-  variant.mutations.push_back({std::move(path), r.what});
+  variant.mutations.push_back({std::move(path), r.what, r.refused_by_issue});
 }
 
 std::optional<mutated_config> mutator::next() {
@@ -245,7 +267,7 @@ std::optional<mutated_config> mutator::next() {
     for (const auto& r : rows_for(planned.path, *node_at(variant.config, planned.path)))
       if (r.what == planned.what) {
         apply(variant.config, planned.path, r);
-        variant.mutations.push_back({planned.path, r.what});
+        variant.mutations.push_back({planned.path, r.what, r.refused_by_issue});
         break;
       }
     if (variant.mutations.empty())

@@ -30,6 +30,9 @@ namespace eventrouter::testing {
 struct mutation {
   json_path path;
   std::string what;  // the row of the table: "userinfo", "max+1", "10 kB string"...
+  // A value issue 16 (item 5) says the loader refuses: a port out of range or a URL without a
+  // host; CR, LF, NUL or another control character in a URL, a header or a topic name.
+  bool refused_by_issue = false;
 };
 
 struct mutated_config {
@@ -41,6 +44,8 @@ struct mutated_config {
   std::string describe() const;
   // The same without array indices: one name for a class of disagreements, a file name's stem.
   std::string class_name() const;
+  // Only a lone mutation: another may have removed what the first one broke.
+  bool must_be_refused() const { return mutations.size() == 1 && mutations.front().refused_by_issue; }
 };
 
 class mutator {
@@ -63,6 +68,7 @@ class mutator {
     std::string what;
     boost::json::value replacement;  // the new value, or a renamed key's new name
     enum class action { replace, remove, rename } act = action::replace;
+    bool refused_by_issue = false;
   };
   struct planned_row {
     std::size_t base;
