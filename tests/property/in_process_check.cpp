@@ -3,7 +3,9 @@
 #include "actors/failure.hpp"
 #include "actors/service.hpp"
 
+#include <algorithm>
 #include <optional>
+#include <thread>
 
 namespace eventrouter::testing {
 
