@@ -11,7 +11,8 @@ namespace {
 
 bool is_identifier(const std::string& key) {
   return !key.empty() && !std::isdigit(static_cast<unsigned char>(key[0])) &&
-         std::all_of(key.begin(), key.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
+         std::all_of(key.begin(), key.end(),
+                     [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
 }
 
 std::string path_text(const json_path& path, bool with_indices) {

@@ -75,8 +75,8 @@ std::vector<std::string> in_process_check::disagreements(const config::settings&
       if (svc == nullptr)
         continue;
       if (auto wrong = consumers_wrong(sys_, *svc, next)) {
-        out.push_back((svc == started.get() ? "after starting it (in-process): " : "after a reload to it (in-process): ") +
-                      *wrong);
+        auto when = svc == started.get() ? "after starting it (in-process): " : "after a reload to it (in-process): ";
+        out.push_back(when + *wrong);
         return out;
       }
     }

@@ -105,13 +105,19 @@ std::int64_t whole_part(const json::value& number) {
   return std::abs(d) < 1e18 ? static_cast<std::int64_t>(d) : (d < 0 ? -most : most);
 }
 
+// Whether the step `up` levels above the node at `path` (1: its parent's) is the member `key`.
+bool ancestor_is(const json_path& path, std::size_t up, const char* key) {
+  return path.size() > up && path[path.size() - 1 - up] == json_step{std::string(key)};
+}
+
+bool names_a_topic(const json_path& path) {
+  return ancestor_is(path, 1, "topics") || ancestor_is(path, 2, "producer_config");
+}
+
 // A member whose key is a name the operator chose rather than one of the configuration's keys.
 bool key_names_something(const json_path& path) {
-  auto parent_is = [&](std::size_t up, const char* key) {
-    return path.size() > up && path[path.size() - 1 - up] == json_step{std::string(key)};
-  };
-  return parent_is(1, "topics") || parent_is(1, "headers") || parent_is(1, "properties") ||
-         parent_is(1, "producer_config") || parent_is(2, "producer_config");
+  return names_a_topic(path) || ancestor_is(path, 1, "headers") || ancestor_is(path, 1, "properties") ||
+         ancestor_is(path, 1, "producer_config");
 }
 
 bool is_url(const json::value& node) { return node.is_string() && split_url(std::string(node.get_string())); }
@@ -120,16 +126,14 @@ bool under_headers(const json_path& path) {
   return std::find(path.begin(), path.end(), json_step{std::string("headers")}) != path.end();
 }
 
-bool names_a_topic(const json_path& path) {
-  return path.size() >= 2 && path[path.size() - 2] == json_step{std::string("topics")};
-}
-
 // Issue 16, item 5: what the loader must refuse, naming the key.
 bool issue_refuses(const json_path& path, const json::value& node, const std::string& what) {
   static const std::vector<std::string> bad_urls{"no host", "port 0", "port 65536"};
   static const std::vector<std::string> control{"CR LF", "NUL", "control character", "DEL"};
   static const std::vector<std::string> control_in_key{"key CR LF", "key NUL"};
-  auto in = [&](const std::vector<std::string>& rows) { return std::find(rows.begin(), rows.end(), what) != rows.end(); };
+  auto in = [&](const std::vector<std::string>& rows) {
+    return std::find(rows.begin(), rows.end(), what) != rows.end();
+  };
   return in(bad_urls) || (in(control) && (is_url(node) || under_headers(path))) ||
          (in(control_in_key) && (under_headers(path) || names_a_topic(path)));
 }

@@ -191,11 +191,11 @@ TEST_F(agreement, mutated_configurations_agree) {
       continue;  // printed and kept once per class
     report(class_name + " [" + variant->describe() + "]", text, j);
     auto first_line = j.disagreements.front().substr(0, j.disagreements.front().find('\n'));
-    auto note = first_line.starts_with("check-config") ? first_line
-                                                       : "check-config " + std::string(j.check.accepted() ? "accepted" : "refused") +
-                                                           " it; " + first_line;
+    auto said = std::string("check-config ") + (j.check.accepted() ? "accepted" : "refused") + " it; ";
+    auto note = first_line.starts_with("check-config") ? first_line : said + first_line;
     auto expect = variant->must_be_refused() ? "refused" : "either";
-    if (keep_regression(regressions_folder, {file_stem_for(class_name), note, expect, reload_base(entry).name, env->unfill(text)}))
+    regression_case kept{file_stem_for(class_name), note, expect, reload_base(entry).name, env->unfill(text)};
+    if (keep_regression(regressions_folder, kept))
       std::cout << "  kept as tests/property/regressions/" << file_stem_for(class_name) << ".json\n";
   }
   auto seconds = std::chrono::duration_cast<std::chrono::seconds>(clock_type::now() - start).count();

@@ -31,7 +31,8 @@ void pin_listen(json::value& config) {
 
 std::vector<corpus_entry> read_seed_corpus(const live_environment& env) {
   std::vector<fs::path> files;
-  for (const auto* folder : {EVENTROUTER_SOURCE_DIR "/tests/property/corpus", EVENTROUTER_SOURCE_DIR "/config/examples"})
+  for (const auto* folder : {EVENTROUTER_SOURCE_DIR "/tests/property/corpus",  // written for this test
+                             EVENTROUTER_SOURCE_DIR "/config/examples"})
     for (auto& file : json_files_in(folder))
       files.push_back(std::move(file));
   std::vector<corpus_entry> out;
