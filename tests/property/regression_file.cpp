@@ -29,8 +29,9 @@ bool keep_regression(const fs::path& folder, const regression_case& c) {
   if (fs::exists(file))
     return false;
   json::object doc{{"note", c.note}, {"expect", c.expect}, {"base", c.base}, {"config", parse_config(c.config_text)}};
-  std::ofstream(file) << json::serialize(doc) << "\n";
-  return true;
+  std::ofstream out(file);
+  out << json::serialize(doc) << "\n";
+  return static_cast<bool>(out);  // a read-only source tree: printed, not kept
 }
 
 std::string file_stem_for(const std::string& class_name) {
