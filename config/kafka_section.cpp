@@ -2,6 +2,8 @@
 
 #include "config/sections.hpp"
 
+#include "config/kafka_guarantees.hpp"
+
 #include <librdkafka/rdkafka.h>
 
 #include <algorithm>
@@ -12,10 +14,13 @@ namespace eventrouter::config {
 
 namespace {
 
-// Properties eventrouter sets itself, because its guarantees rest on them.
-constexpr std::string_view managed_kafka_properties[] = {
-  "bootstrap.servers", "group.id", "enable.auto.commit", "enable.auto.offset.store", "enable.idempotence", "acks",
-  "partition.assignment.strategy"};
+bool set_by_eventrouter(std::string_view name) {
+  auto named = [&](const kafka_guarantees::property& p) { return p.first == name; };
+  return std::any_of(kafka_guarantees::producer.begin(), kafka_guarantees::producer.end(), named) ||
+         std::any_of(kafka_guarantees::consumer.begin(), kafka_guarantees::consumer.end(), named) ||
+         std::find(kafka_guarantees::per_client.begin(), kafka_guarantees::per_client.end(), name) !=
+           kafka_guarantees::per_client.end();
+}
 
 // A property's value as librdkafka takes it: text.
 std::optional<std::string> property_text(const json::value& value) {
@@ -25,6 +30,31 @@ std::optional<std::string> property_text(const json::value& value) {
     return value.get_bool() ? "true" : "false";
   if (value.is_int64() || value.is_uint64())
     return json::serialize(value);
+  return std::nullopt;
+}
+
+void discard_log(const rd_kafka_t*, int, const char*, const char*) {}
+
+// Some properties are accepted one by one and refused together, or only when a client is made
+// (a certificate file that cannot be read, SASL without its credentials, idempotence with more
+// than 5 requests in flight): make each kind of client once with eventrouter's own properties,
+// as the service will, but without bootstrap servers, so that it connects nowhere.
+template <std::size_t N>
+std::optional<std::string> refused_by_client(const rd_kafka_conf_t* properties, rd_kafka_type_t type,
+                                             const std::array<kafka_guarantees::property, N>& guarantees) {
+  char error[512];
+  rd_kafka_conf_t* conf = rd_kafka_conf_dup(properties);
+  rd_kafka_conf_set_log_cb(conf, discard_log);  // "no bootstrap.servers" is the point here
+  for (const auto& [name, value] : guarantees)
+    rd_kafka_conf_set(conf, std::string(name).c_str(), std::string(value).c_str(), error, sizeof error);
+  if (type == RD_KAFKA_CONSUMER)
+    rd_kafka_conf_set(conf, "group.id", "eventrouter-check-config", error, sizeof error);
+  rd_kafka_t* client = rd_kafka_new(type, conf, error, sizeof error);
+  if (client == nullptr) {
+    rd_kafka_conf_destroy(conf);  // rd_kafka_new owns it only when it succeeds
+    return std::string(error);
+  }
+  rd_kafka_destroy(client);
   return std::nullopt;
 }
 
@@ -52,8 +82,7 @@ void read_kafka(object_reader& r, kafka_settings& out) {
     auto expanded = expand_environment(*text, path, problems);
     if (!expanded)
       continue;
-    if (std::find(std::begin(managed_kafka_properties), std::end(managed_kafka_properties), name) !=
-        std::end(managed_kafka_properties)) {
+    if (set_by_eventrouter(name)) {
       problems.add(path, "is set by eventrouter itself (bootstrap_servers, group_id and its delivery guarantees); "
                          "remove it");
       continue;
@@ -66,6 +95,13 @@ void read_kafka(object_reader& r, kafka_settings& out) {
     }
     out.properties.emplace(std::string(name), std::move(*expanded));
   }
+  if (out.properties.size() != properties->size())
+    return;  // the problems above come first
+  auto why = refused_by_client(conf.get(), RD_KAFKA_PRODUCER, kafka_guarantees::producer);
+  if (!why)
+    why = refused_by_client(conf.get(), RD_KAFKA_CONSUMER, kafka_guarantees::consumer);
+  if (why)
+    problems.add(base, "librdkafka cannot make a client with these properties: " + *why);
 }
 
 }  // namespace eventrouter::config

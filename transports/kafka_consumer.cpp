@@ -1,5 +1,6 @@
 #include "transports/kafka_consumer.hpp"
 
+#include "config/kafka_guarantees.hpp"
 #include "transports/kafka_conf.hpp"
 
 #include <librdkafka/rdkafka.h>
@@ -123,12 +124,11 @@ consumer::consumer(const config::kafka_settings& settings, const std::string& to
     : topic_(topic), start_at_(start_at) {
   rd_kafka_conf_t* conf = nullptr;
   try {
-    conf = make_conf(settings, {{"group.id", group_id},
-                                {"enable.auto.commit", "false"},
-                                {"enable.auto.offset.store", "false"},
-                                {"auto.offset.reset", "earliest"},
-                                {"partition.assignment.strategy", "cooperative-sticky"},
-                                {"statistics.interval.ms", "5000"}});
+    std::vector<std::pair<std::string, std::string>> own(config::kafka_guarantees::consumer.begin(),
+                                                         config::kafka_guarantees::consumer.end());
+    own.insert(own.end(),
+               {{"group.id", group_id}, {"auto.offset.reset", "earliest"}, {"statistics.interval.ms", "5000"}});
+    conf = make_conf(settings, own);
   } catch (const std::invalid_argument& e) {
     throw consumer_error(e.what());
   }

@@ -1,5 +1,6 @@
 #include "transports/kafka_producer.hpp"
 
+#include "config/kafka_guarantees.hpp"
 #include "router/event_data.hpp"
 #include "router/kafka_record.hpp"
 #include "transports/kafka_conf.hpp"
@@ -61,8 +62,9 @@ void on_delivery(rd_kafka_t*, const rd_kafka_message_t* message, void*) {
 }  // namespace
 
 producer::producer(const config::kafka_settings& settings) {
-  std::vector<std::pair<std::string, std::string>> own{
-    {"enable.idempotence", "true"}, {"acks", "all"}, {"message.timeout.ms", "20000"}, {"linger.ms", "5"}};
+  std::vector<std::pair<std::string, std::string>> own(config::kafka_guarantees::producer.begin(),
+                                                       config::kafka_guarantees::producer.end());
+  own.insert(own.end(), {{"message.timeout.ms", "20000"}, {"linger.ms", "5"}});
   // The operator's message.timeout.ms or linger.ms wins: make_conf sets theirs after ours.
   auto* conf = make_conf(settings, own);
   rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);

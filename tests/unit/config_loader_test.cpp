@@ -768,6 +768,21 @@ TEST(config_loader, kafka_properties_eventrouter_manages_are_refused) {
     EXPECT_THAT(message_at(r, path), HasSubstr("eventrouter"));
 }
 
+// Accepted one by one, refused when a client is made: check-config says so, not the start-up.
+TEST(config_loader, kafka_properties_a_client_cannot_be_made_with_are_refused_with_librdkafkas_message) {
+  auto refused = [](const std::string& properties) {
+    return parse_settings(R"({ "transports": { "kafka": { "bootstrap_servers": "k:9092", "properties": )" +
+                          properties + " } } }");
+  };
+  auto missing_ca = refused(R"({ "security.protocol": "ssl", "ssl.ca.location": "/nonexistent/ca.pem" })");
+  EXPECT_THAT(message_at(missing_ca, "$.transports.kafka.properties"), HasSubstr("ssl.ca.location"));
+  auto sasl_without_credentials = refused(R"({ "security.protocol": "sasl_ssl", "sasl.mechanisms": "PLAIN" })");
+  EXPECT_THAT(message_at(sasl_without_credentials, "$.transports.kafka.properties"), HasSubstr("sasl.username"));
+  // The producer is idempotent: librdkafka allows at most 5 requests in flight with it.
+  auto too_many_in_flight = refused(R"({ "max.in.flight.requests.per.connection": 10 })");
+  EXPECT_THAT(message_at(too_many_in_flight, "$.transports.kafka.properties"), HasSubstr("max.in.flight"));
+}
+
 TEST(config_loader, a_kafka_topic_without_transports_kafka_is_a_problem_naming_the_topics) {
   auto r = parse_settings(R"({ "topics": { "orders": { "transport": "kafka" } } })");
   EXPECT_THAT(message_at(r, "$.transports.kafka"), HasSubstr("orders"));
