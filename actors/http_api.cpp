@@ -124,6 +124,8 @@ json::object to_json(const reload_result& r) {
   for (const auto& e : r.errors)
     details.push_back(shown(e));
   out["details"] = std::move(details);
+  if (!r.kind.empty())
+    out["kind"] = r.kind;
   return out;
 }
 
@@ -225,6 +227,8 @@ class http_api {
   void ready(const http::request&, http::responder& respond) {
     if (!ctx_.ready.load(std::memory_order_relaxed))
       return respond(error_response(503, "not ready: starting or draining"));
+    if (auto why = ctx_.svc.broken())
+      return respond(error_response(503, "not ready: " + *why));
     ctx_.sys.spawn(ask_once, consumer_status_question(ctx_.svc.supervisor(), std::move(respond), readiness_answer));
   }
 
@@ -238,6 +242,12 @@ class http_api {
   }
 
   void post_events(const http::request& req, http::responder& respond) {
+    // A 202 promises delivery, which a dead router or supervisor cannot keep.
+    if (auto why = ctx_.svc.broken()) {
+      auto res = error_response(503, "unavailable: " + *why);
+      res.headers.emplace_back("Retry-After", "1");
+      return respond(std::move(res));
+    }
     auto type = media_type(req.header("content-type"));
     // Binary mode may leave the content type out (datacontenttype is optional): ce-specversion
     // says it is an event.

@@ -94,6 +94,7 @@ caf::result<route_outcome> route(router_actor self, const event_batch& batch, st
 }
 
 caf::behavior router(router_actor self, routing_ptr initial, metrics::registry* metrics) {
+  exit_on_exception(self, "the router");
   auto& st = self->state;
   st.current = std::move(initial);
   st.metrics = metrics;

@@ -28,10 +28,10 @@ class scripted_sink final : public immediate_sink {
     std::lock_guard lock{mutex_};
     if (fail_next_ > 0) {
       --fail_next_;
-      return delivery_failure{"scripted failure"};
+      return failure(errc::sink_failed, "scripted failure");
     }
     delivered_.push_back(std::string(d.consumer) + ":" + d.item.ev->id);
-    return std::nullopt;
+    return {};
   }
 
   std::vector<std::string> delivered() const {
