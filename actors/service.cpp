@@ -81,15 +81,16 @@ caf::expected<Reply> ask(caf::actor_system& sys, const caf::actor& whom, const c
   return reply;
 }
 
-// What a throwing part (a client's constructor, the registry) said, as an error of `kind`.
+// What a throwing part (a client's constructor, the registry) said — it names itself — as an
+// error of `kind`.
 template <class Build>
-auto built_or(errc kind, const std::string& what, Build build) -> caf::expected<decltype(build())> {
+auto built_or(errc kind, Build build) -> caf::expected<decltype(build())> {
   try {
     return build();
   } catch (const std::bad_alloc&) {
     throw;
   } catch (const std::exception& e) {
-    return failure(kind, what + ": " + e.what());
+    return failure(kind, e.what());
   }
 }
 
@@ -275,8 +276,7 @@ caf::expected<service::next_generation> service::prepare(const config::settings&
                                        : log_level::debug;
       log_line(level, "librdkafka " + std::string(message));
     });
-    auto producer = built_or(errc::not_built, "the Kafka producer",
-                             [&] { return std::make_shared<kafka::producer>(*next.kafka); });
+    auto producer = built_or(errc::not_built, [&] { return std::make_shared<kafka::producer>(*next.kafka); });
     if (!producer)
       return producer.error();
     gen.kafka_producer = std::move(*producer);
@@ -285,7 +285,7 @@ caf::expected<service::next_generation> service::prepare(const config::settings&
   }
 
   // Routes to Kafka topics in openedx format learn their schema ids here, not on the hot path.
-  auto table = built_or(errc::broker_error, "the routing table", [&] {
+  auto table = built_or(errc::broker_error, [&] {
     schema_id_lookup registry_ids;
     if (next.kafka && !next.kafka->schema_registry_url.empty()) {
       auto registry = std::make_shared<kafka::schema_registry>(*next.kafka);
