@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <map>
 #include <random>
 #include <thread>
 #include <unordered_map>
@@ -51,6 +52,7 @@ struct consumer_state {
   metrics::counter failed;
   metrics::gauge consecutive;
   metrics::histogram_handle end_to_end;
+  std::map<errc, metrics::counter> failures_by_kind;  // looked up at a kind's first failure: off the hot path
 };
 
 using consumer_actor = caf::stateful_actor<consumer_state>*;
@@ -101,6 +103,14 @@ void log_delivery_failure(const consumer_state& st, const next_step& step, const
 
 void log_delivery_failure(const consumer_state& st, const next_step& step, std::size_t i, const caf::error& why) {
   log_delivery_failure(st, step, *st.batch[i].item.ev, st.slots[i].tries, why);
+}
+
+void count_kind(consumer_state& st, const caf::error& why) {
+  auto kind = kind_of(why);
+  auto it = st.failures_by_kind.find(kind);
+  if (it == st.failures_by_kind.end())
+    it = st.failures_by_kind.emplace(kind, st.args.metrics->consumer_failures(st.args.settings.name, to_string(kind))).first;
+  it->second.add();
 }
 
 void reset_errors(consumer_actor self) {
@@ -236,6 +246,7 @@ bool on_outcome(consumer_actor self, std::size_t i, std::uint64_t generation, co
   if (s.tries == 1)
     s.first_failure_time = format_rfc3339(std::chrono::system_clock::now());
   const auto& why = outcome.error();
+  count_kind(st, why);
   if (st.giving_up) {  // the batch stops anyway: given back with the rest
     log_delivery_failure(st, {log_level::warn, "given back with the batch, which stops"}, i, why);
     finish(self, i, slot::phase::failed);
@@ -380,6 +391,7 @@ void poll(consumer_actor self) {
         st.polling = false;
         if (st.stopping)
           return self->quit();
+        count_kind(st, e);
         auto step = count_failure(self, failure(kind_of(e), "polling topic '" + st.args.full_topic + "': " + describe(e)));
         log_line(step.level, "poll failed: " + describe(e),
                  {{"consumer", st.args.settings.name},

@@ -131,6 +131,8 @@ TEST_F(supervision, a_consumer_failing_up_to_its_limit_is_restarted_and_then_del
   EXPECT_EQ(sink_->delivered(), (std::vector<std::string>{"c:e0", "c:e1"}));
   EXPECT_NE(metrics.serialize().find("eventrouter_consumer_restarts_total{consumer=\"c\"} 1"),
             std::string::npos);
+  EXPECT_NE(metrics.serialize().find("eventrouter_consumer_failures_total{consumer=\"c\",kind=\"sink_failed\"} 3"),
+            std::string::npos);
 }
 
 TEST_F(supervision, a_sink_that_recovers_below_the_limit_resets_the_count_without_restart) {
