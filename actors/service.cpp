@@ -299,8 +299,8 @@ caf::expected<service::next_generation> service::prepare(const config::settings&
     return table.error();
   gen.table = std::move(*table);
 
-  bool started_up = routing_->generation > 0;
-  if (started_up && before.redis != next.redis && next.redis && uses_redis(next))
+  bool reloading = routing_->generation > 0;  // not the start-up
+  if (reloading && before.redis != next.redis && next.redis && uses_redis(next))
     if (auto reachable = ping(*next.redis); !reachable)
       return reachable.error();
 
@@ -313,7 +313,7 @@ caf::expected<service::next_generation> service::prepare(const config::settings&
     gen.topics.emplace(wanted.full_name, running_topic{wanted, start_topic(next, wanted, gen.kafka_producer)});
     changes.topics_started.push_back(wanted.full_name);
   }
-  if (auto consumers = build_consumers(next, gen); !consumers) {
+  if (auto consumers = build_consumers(next, gen, reloading); !consumers) {
     for (const auto& full_name : changes.topics_started)
       caf::anon_send(gen.topics.at(full_name).actor, stop_atom::value);
     return consumers.error();
@@ -322,9 +322,11 @@ caf::expected<service::next_generation> service::prepare(const config::settings&
 }
 
 // The consumer set of `next`, with the sink of every new or changed consumer built once here
-// and handed to its first incarnation: a sink that refuses its settings fails the reload
-// before anything changed, and a successful build is not repeated (nor can it differ) later.
-caf::expected<void> service::build_consumers(const config::settings& next, next_generation& gen) {
+// and handed to its first incarnation: a sink that refuses its settings fails a reload before
+// anything changed, and a successful build is not repeated (nor can it differ) later. At
+// start-up there is nothing to keep serving instead: such a consumer is left to its supervisor,
+// which shows it failed with the reason while the others run.
+caf::expected<void> service::build_consumers(const config::settings& next, next_generation& gen, bool reloading) {
   auto actor_of = [&](const std::string& name) { return gen.topics.at(next.topics.at(name).full_name).actor; };
   gen.consumers.make_sink = sink_override_;
   if (!gen.consumers.make_sink) {
@@ -345,12 +347,13 @@ caf::expected<void> service::build_consumers(const config::settings& next, next_
     auto running = consumers_.find(c.name);
     if (running == consumers_.end() || !spec.same_as(running->second)) {
       auto built = gen.consumers.make_sink(c);
-      if (!built) {
+      if (!built && reloading) {
         kind = kind_of(built.error());
         refused += (refused.empty() ? "" : "; ") + describe(built.error());
         continue;
       }
-      spec.first_sink = std::move(*built);
+      if (built)
+        spec.first_sink = std::move(*built);
     }
     gen.consumers.consumers.push_back(std::move(spec));
   }

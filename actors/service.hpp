@@ -53,9 +53,9 @@ class service {
   using death_notice = std::function<void(const std::string& why)>;
 
   // Throws std::runtime_error when the first configuration cannot be applied (a Kafka producer
-  // librdkafka refuses, a registry that is down, a sink that refuses its settings); brokers
-  // being down is not an error here, only later for requests. Without `make_sink`, consumers
-  // get the sinks their configuration names.
+  // librdkafka refuses, a registry that is down); brokers being down is not an error here, only
+  // later for requests, and a consumer whose sink refuses its settings is one failed consumer.
+  // Without `make_sink`, consumers get the sinks their configuration names.
   service(caf::actor_system& sys, const config::settings& settings, metrics::registry& metrics,
           sink_factory make_sink = {}, death_notice on_death = {});
   ~service();
@@ -72,8 +72,9 @@ class service {
 
   // Moves the graph to `next`, a validated configuration, and returns what changed. All or
   // nothing: what can fail — a Kafka producer, the registry's schema ids, a PING to a new or
-  // changed Redis (not at start-up: a broker being down is not fatal there), the sinks of new
-  // and changed consumers — is done first, and if any fails nothing running changed. One
+  // changed Redis, the sinks of new and changed consumers — is done first, and if any fails
+  // nothing running changed. At start-up a broker being down is not fatal, nor a sink that
+  // cannot be built (its consumer is failed). One
   // caller at a time (the config manager); blocks until the router routes by `next` and the
   // supervisor has started, stopped or restarted the consumers.
   caf::expected<applied_changes> apply(const config::settings& next);
@@ -97,7 +98,7 @@ class service {
   struct next_generation;
 
   caf::expected<next_generation> prepare(const config::settings& next, applied_changes& changes);
-  caf::expected<void> build_consumers(const config::settings& next, next_generation& gen);
+  caf::expected<void> build_consumers(const config::settings& next, next_generation& gen, bool reloading);
   void died(const std::string& name, const caf::error& reason);
   void stop_actors();
   caf::actor start_topic(const config::settings& next, const config::topic_settings& topic,

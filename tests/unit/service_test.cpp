@@ -88,8 +88,16 @@ TEST_F(service_test, a_reload_whose_new_consumer_cannot_be_built_changes_nothing
   EXPECT_FALSE(svc->broken());
 }
 
-TEST_F(service_test, the_first_configuration_with_a_consumer_that_cannot_be_built_does_not_start) {
-  EXPECT_THROW(service(sys, settings_with("lifecycle", {"unbuildable"}), metrics, sinks), std::runtime_error);
+TEST_F(service_test, at_start_up_a_consumer_that_cannot_be_built_is_failed_and_the_others_run) {
+  service started(sys, settings_with("lifecycle", {"unbuildable", "reader"}), metrics, sinks);
+  caf::scoped_actor self{sys};
+  consumer_statuses statuses;
+  self->request(started.supervisor(), 5s, status_atom::value)
+    .receive([&](consumer_statuses& s) { statuses = std::move(s); }, [](caf::error&) {});
+  ASSERT_EQ(statuses.size(), 2u);
+  EXPECT_EQ(statuses[0].state, "failed");
+  EXPECT_EQ(statuses[0].last_error, "not_built: consumer 'unbuildable': its sink refuses its settings");
+  EXPECT_EQ(statuses[1].state, "running");
 }
 
 TEST_F(service_test, when_the_consumer_supervisor_dies_the_service_is_broken_and_its_owner_told) {
