@@ -108,8 +108,10 @@ void log_delivery_failure(const consumer_state& st, const next_step& step, std::
 void count_kind(consumer_state& st, const caf::error& why) {
   auto kind = kind_of(why);
   auto it = st.failures_by_kind.find(kind);
-  if (it == st.failures_by_kind.end())
-    it = st.failures_by_kind.emplace(kind, st.args.metrics->consumer_failures(st.args.settings.name, to_string(kind))).first;
+  if (it == st.failures_by_kind.end()) {
+    auto series = st.args.metrics->consumer_failures(st.args.settings.name, to_string(kind));
+    it = st.failures_by_kind.emplace(kind, series).first;
+  }
   it->second.add();
 }
 
@@ -225,7 +227,8 @@ void dead_letter(consumer_actor self, std::size_t i, const caf::error& why) {
         auto& st = self->state;
         if (i >= st.slots.size() || st.slots[i].generation != generation)
           return;
-        give_up(self, i, failure(kind_of(why), describe(why) + "; and the dead-letter topic refused it: " + describe(e)));
+        auto refused = describe(why) + "; and the dead-letter topic refused it: " + describe(e);
+        give_up(self, i, failure(kind_of(why), std::move(refused)));
         schedule(self);
       });
 }
@@ -392,7 +395,8 @@ void poll(consumer_actor self) {
         if (st.stopping)
           return self->quit();
         count_kind(st, e);
-        auto step = count_failure(self, failure(kind_of(e), "polling topic '" + st.args.full_topic + "': " + describe(e)));
+        auto why = "polling topic '" + st.args.full_topic + "': " + describe(e);
+        auto step = count_failure(self, failure(kind_of(e), std::move(why)));
         log_line(step.level, "poll failed: " + describe(e),
                  {{"consumer", st.args.settings.name},
                   {"kind", to_string(kind_of(e))},

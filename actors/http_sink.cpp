@@ -14,7 +14,8 @@ void http_sink::deliver(caf::event_based_actor*, const delivery& d, delivery_don
       return done(failure(errc::sink_failed, url + ": " + r.error));
     if (r.status >= 200 && r.status < 300)
       return done({});
-    done(failure(retryable(r.status) ? errc::sink_failed : errc::rejected, url + " answered " + std::to_string(r.status)));
+    auto kind = retryable(r.status) ? errc::sink_failed : errc::rejected;
+    done(failure(kind, url + " answered " + std::to_string(r.status)));
   });
 }
 

@@ -50,8 +50,9 @@ caf::behavior kafka_topic(kafka_topic_actor self, std::shared_ptr<kafka::produce
       st.producer->produce(st.topic, *batch, st.format,
                            [me = caf::actor_cast<caf::actor>(self), id](std::string error, std::string first) {
                              // The producer's empty error means success; actors speak caf::expected.
-                             auto position = error.empty() ? first_position{std::move(first)}
-                                                           : first_position{failure(errc::broker_error, std::move(error))};
+                             auto position = error.empty()
+                                               ? first_position{std::move(first)}
+                                               : first_position{failure(errc::broker_error, std::move(error))};
                              caf::anon_send(me, delivered_atom::value, id, std::move(position));
                            });
       return promise;

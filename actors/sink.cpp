@@ -41,7 +41,8 @@ std::shared_ptr<sink> build_sink(const config::consumer_settings& c,
 }  // namespace
 
 sink_factory configured_sinks(std::unordered_map<std::string, caf::actor> topics, caf::actor router) {
-  return [topics = std::move(topics), router](const config::consumer_settings& c) -> caf::expected<std::shared_ptr<sink>> {
+  return [topics = std::move(topics),
+          router](const config::consumer_settings& c) -> caf::expected<std::shared_ptr<sink>> {
     // What a sink's parts throw for settings they refuse (a webhook URL) stops here: the
     // consumer fails, its supervisor does not.
     try {

@@ -23,8 +23,8 @@ using namespace std::chrono_literals;
 config::settings settings_with(const std::string& route_topic, const std::vector<std::string>& consumers) {
   std::string listed;
   for (const auto& name : consumers)
-    listed += std::string(listed.empty() ? "" : ",") + R"({ "name": ")" + name + R"(", "topic": "lifecycle", "group_id": "g-)" +
-              name + R"(", "sink": { "type": "log" } })";
+    listed += std::string(listed.empty() ? "" : ",") + R"({ "name": ")" + name +
+              R"(", "topic": "lifecycle", "group_id": "g-)" + name + R"(", "sink": { "type": "log" } })";
   auto loaded = config::parse_settings(R"({
     "topics": { "lifecycle": {}, "archive": {} },
     "producer_config": {
