@@ -93,7 +93,10 @@ json::object to_json(const consumer_status& c) {
 // ends, so no IO thread waits. (The question is an argument, not a capture: CAF 0.17
 // dereferences a null argument tuple when a function actor has none.)
 using question = std::function<void(caf::event_based_actor*)>;
-void ask_once(caf::event_based_actor* self, const question& ask) { ask(self); }
+void ask_once(caf::event_based_actor* self, const question& ask) {
+  exit_on_exception(self, "the answer to an HTTP request");
+  ask(self);
+}
 
 // Asks the supervisor for the consumers' states and answers with `answer`.
 template <class Answer>
