@@ -1,5 +1,6 @@
 #include "actors/config_manager.hpp"
 
+#include "actors/failure.hpp"
 #include "actors/service_log.hpp"
 #include "config/loader.hpp"
 
@@ -30,7 +31,10 @@ using config_manager_actor = caf::stateful_actor<config_manager_state>*;
 reload_result settle(config_manager_actor self, const std::string& trigger, reload_result result, log_level level,
                      const std::string& message) {
   self->state.svc->reloads().record({trigger, std::chrono::system_clock::now(), result});
-  log_line(level, "reload (" + trigger + ") " + message);
+  if (result.kind.empty())
+    log_line(level, "reload (" + trigger + ") " + message);
+  else
+    log_line(level, "reload (" + trigger + ") " + message, {{"kind", result.kind}});
   return result;
 }
 
@@ -50,24 +54,28 @@ reload_result reload(config_manager_actor self, const std::string& trigger) {
                    "; still serving generation " + std::to_string(serving) + lines;
     return settle(self, trigger, std::move(out), log_level::error, message);
   }
-  try {
-    auto changes = st.svc->apply(*loaded.value);
-    st.ok.add();
-    st.loaded(changes.generation);
-    auto summary = changes.summary();
-    auto level = changes.restart_only.empty() ? log_level::info : log_level::warn;
-    auto message = "applied generation " + std::to_string(changes.generation) + ": " + summary;
-    return settle(self, trigger, {reload_result::outcome::ok, changes.generation, {}, std::move(summary)}, level,
-                  message);
-  } catch (const std::exception& e) {
+  auto changes = st.svc->apply(*loaded.value);
+  if (!changes) {
     st.failed.add();
+    const auto& why = changes.error();
+    // Nothing changed, unless an actor died half-way (and the service stops: see service::died).
     serving = st.svc->routing_now()->generation;
-    return settle(self, trigger, {reload_result::outcome::failed, serving, {e.what()}, {}}, log_level::error,
-                  std::string("failed: ") + e.what() + "; serving generation " + std::to_string(serving));
+    auto message = "failed: " + describe(why) + "; serving generation " + std::to_string(serving);
+    return settle(self, trigger,
+                  {reload_result::outcome::failed, serving, {describe(why)}, {}, to_string(kind_of(why))},
+                  log_level::error, message);
   }
+  st.ok.add();
+  st.loaded(changes->generation);
+  auto summary = changes->summary();
+  auto level = changes->restart_only.empty() ? log_level::info : log_level::warn;
+  auto message = "applied generation " + std::to_string(changes->generation) + ": " + summary;
+  return settle(self, trigger, {reload_result::outcome::ok, changes->generation, {}, std::move(summary)}, level,
+                message);
 }
 
 caf::behavior config_manager(config_manager_actor self, std::string path, service* svc, metrics::registry* m) {
+  exit_on_exception(self, "the config manager");
   auto& st = self->state;
   st.path = std::move(path);
   st.svc = svc;

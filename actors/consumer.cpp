@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <map>
 #include <random>
 #include <thread>
 #include <unordered_map>
@@ -42,7 +43,7 @@ struct consumer_state {
   std::size_t active = 0;        // events trying, backing off or being dead-lettered
   std::size_t first_undone = 0;  // every event before it is done
   std::uint64_t next_generation = 1;
-  std::string giving_up;  // why the batch stops: set when an event failed for good
+  caf::error giving_up;  // why the batch stops: set when an event failed for good
   std::size_t giving_up_event = none;  // the event that failed for good
   std::minstd_rand jitter{std::random_device{}()};
   metrics::counter ok;
@@ -51,6 +52,7 @@ struct consumer_state {
   metrics::counter failed;
   metrics::gauge consecutive;
   metrics::histogram_handle end_to_end;
+  std::map<errc, metrics::counter> failures_by_kind;  // looked up at a kind's first failure: off the hot path
 };
 
 using consumer_actor = caf::stateful_actor<consumer_state>*;
@@ -69,7 +71,7 @@ struct next_step {
 // Counts a failure of a batch or a poll toward consecutive_errors_limit. Below the limit the
 // consumer polls again after restart_backoff_ms[0]; at the limit it quits, and its supervisor
 // restarts it.
-next_step count_failure(consumer_actor self, const std::string& why) {
+next_step count_failure(consumer_actor self, const caf::error& why) {
   auto& st = self->state;
   auto& cfg = st.args.settings;
   st.args.stats->failed++;
@@ -82,15 +84,16 @@ next_step count_failure(consumer_actor self, const std::string& why) {
   }
   auto limit =
     std::to_string(errors) + " consecutive failures (limit " + std::to_string(cfg.consecutive_errors_limit) + ")";
-  self->quit(failure(limit + "; last: " + why));
+  self->quit(failure(errc::too_many_failures, limit + "; last: " + describe(why)));
   return {log_level::error, "consumer restarting: " + limit};
 }
 
 // A failed delivery: what failed, for which event, which try, and what happens next.
 void log_delivery_failure(const consumer_state& st, const next_step& step, const event& ev, unsigned tries,
-                          std::string_view why) {
-  log_line(step.level, "delivery failed: " + std::string(why),
+                          const caf::error& why) {
+  log_line(step.level, "delivery failed: " + describe(why),
            {{"consumer", st.args.settings.name},
+            {"kind", to_string(kind_of(why))},
             {"event_id", ev.id},
             {"event_type", ev.type},
             {"topic", st.args.full_topic},
@@ -98,8 +101,18 @@ void log_delivery_failure(const consumer_state& st, const next_step& step, const
             {"next", step.next}});
 }
 
-void log_delivery_failure(const consumer_state& st, const next_step& step, std::size_t i, std::string_view why) {
+void log_delivery_failure(const consumer_state& st, const next_step& step, std::size_t i, const caf::error& why) {
   log_delivery_failure(st, step, *st.batch[i].item.ev, st.slots[i].tries, why);
+}
+
+void count_kind(consumer_state& st, const caf::error& why) {
+  auto kind = kind_of(why);
+  auto it = st.failures_by_kind.find(kind);
+  if (it == st.failures_by_kind.end()) {
+    auto series = st.args.metrics->consumer_failures(st.args.settings.name, to_string(kind));
+    it = st.failures_by_kind.emplace(kind, series).first;
+  }
+  it->second.add();
 }
 
 void reset_errors(consumer_actor self) {
@@ -176,16 +189,16 @@ event_ptr dead_letter_copy(const consumer_state& st, const keyed_event& item, co
 
 // An event failed for good: no new event starts, and once those under way are finished the
 // batch is settled and the failure counts toward the consumer's limit.
-void give_up(consumer_actor self, std::size_t i, const std::string& why) {
+void give_up(consumer_actor self, std::size_t i, const caf::error& why) {
   auto& st = self->state;
   finish(self, i, slot::phase::failed);
-  if (st.giving_up.empty()) {
+  if (!st.giving_up) {
     st.giving_up = why;
     st.giving_up_event = i;
   }
 }
 
-void dead_letter(consumer_actor self, std::size_t i, const std::string& why) {
+void dead_letter(consumer_actor self, std::size_t i, const caf::error& why) {
   auto& st = self->state;
   if (!st.args.dead_letter) {
     give_up(self, i, why);
@@ -195,7 +208,7 @@ void dead_letter(consumer_actor self, std::size_t i, const std::string& why) {
   s.at = slot::phase::dead_lettering;
   const auto& item = st.batch[i].item;
   auto letter = std::make_shared<std::vector<keyed_event>>();
-  letter->push_back({dead_letter_copy(st, item, s, why), item.key});
+  letter->push_back({dead_letter_copy(st, item, s, describe(why)), item.key});
   auto generation = s.generation;
   self->request(st.args.dead_letter, publish_timeout, publish_atom::value, topic_batch{letter})
     .then(
@@ -214,7 +227,8 @@ void dead_letter(consumer_actor self, std::size_t i, const std::string& why) {
         auto& st = self->state;
         if (i >= st.slots.size() || st.slots[i].generation != generation)
           return;
-        give_up(self, i, why + "; and the dead-letter topic refused it: " + describe(e));
+        auto refused = describe(why) + "; and the dead-letter topic refused it: " + describe(e);
+        give_up(self, i, failure(kind_of(why), std::move(refused)));
         schedule(self);
       });
 }
@@ -225,7 +239,7 @@ bool on_outcome(consumer_actor self, std::size_t i, std::uint64_t generation, co
   if (i >= st.slots.size() || st.slots[i].generation != generation || st.slots[i].at != slot::phase::trying)
     return false;
   auto& s = st.slots[i];
-  if (!outcome) {
+  if (outcome) {
     st.args.stats->delivered++;
     s.delivered = true;
     reset_errors(self);
@@ -234,21 +248,23 @@ bool on_outcome(consumer_actor self, std::size_t i, std::uint64_t generation, co
   }
   if (s.tries == 1)
     s.first_failure_time = format_rfc3339(std::chrono::system_clock::now());
-  if (!st.giving_up.empty()) {  // the batch stops anyway: given back with the rest
-    log_delivery_failure(st, {log_level::warn, "given back with the batch, which stops"}, i, outcome->reason);
+  const auto& why = outcome.error();
+  count_kind(st, why);
+  if (st.giving_up) {  // the batch stops anyway: given back with the rest
+    log_delivery_failure(st, {log_level::warn, "given back with the batch, which stops"}, i, why);
     finish(self, i, slot::phase::failed);
     return true;
   }
-  if (outcome->retryable && s.tries < st.args.settings.retry.max_attempts) {
+  if (kind_of(why) != errc::rejected && s.tries < st.args.settings.retry.max_attempts) {
     st.retried.add();
     s.at = slot::phase::backing_off;
     s.generation = st.next_generation++;
     auto delay = retry_delay(st, s.tries);
-    log_delivery_failure(st, {log_level::warn, "retry in " + in_ms(delay)}, i, outcome->reason);
+    log_delivery_failure(st, {log_level::warn, "retry in " + in_ms(delay)}, i, why);
     self->delayed_send(self, delay, redeliver_atom::value, static_cast<std::uint64_t>(i), s.generation);
     return true;
   }
-  dead_letter(self, i, outcome->reason);
+  dead_letter(self, i, why);
   return true;
 }
 
@@ -293,7 +309,7 @@ void try_event(consumer_actor self, std::size_t i) {
 void schedule(consumer_actor self) {
   auto& st = self->state;
   const auto limit = st.args.settings.sink.concurrency;
-  for (auto i = st.first_undone; i < st.slots.size() && st.active < limit && st.giving_up.empty(); ++i) {
+  for (auto i = st.first_undone; i < st.slots.size() && st.active < limit && !st.giving_up; ++i) {
     auto& s = st.slots[i];
     if (s.at != slot::phase::waiting)
       continue;
@@ -301,15 +317,15 @@ void schedule(consumer_actor self) {
       continue;
     st.active++;
     try_event(self, i);
-    if (!st.giving_up.empty())
+    if (st.giving_up)
       break;
   }
   st.args.out->flush(self);
   if (st.active > 0)
     return;  // answers to come
-  if (!st.giving_up.empty()) {
+  if (st.giving_up) {
     auto why = std::move(st.giving_up);
-    st.giving_up.clear();
+    st.giving_up = caf::error{};
     auto failed = st.batch[st.giving_up_event].item.ev;  // the batch is gone once settled
     auto tries = st.slots[st.giving_up_event].tries;
     settle_batch(self);
@@ -378,14 +394,19 @@ void poll(consumer_actor self) {
         st.polling = false;
         if (st.stopping)
           return self->quit();
+        count_kind(st, e);
         auto why = "polling topic '" + st.args.full_topic + "': " + describe(e);
-        auto step = count_failure(self, why);
+        auto step = count_failure(self, failure(kind_of(e), std::move(why)));
         log_line(step.level, "poll failed: " + describe(e),
-                 {{"consumer", st.args.settings.name}, {"topic", st.args.full_topic}, {"next", step.next}});
+                 {{"consumer", st.args.settings.name},
+                  {"kind", to_string(kind_of(e))},
+                  {"topic", st.args.full_topic},
+                  {"next", step.next}});
       });
 }
 
 caf::behavior consumer_behavior(consumer_actor self, consumer_args args) {
+  exit_on_exception(self, "consumer '" + args.settings.name + "'");
   auto& st = self->state;
   st.args = std::move(args);
   auto& m = *st.args.metrics;
@@ -400,7 +421,7 @@ caf::behavior consumer_behavior(consumer_actor self, consumer_args args) {
   // Joining hands back what this consumer's previous incarnation held but never acknowledged.
   self->request(st.source, poll_grace, join_atom::value, st.args.settings.group_id, name)
     .then([=](bool) { poll(self); },
-          [=](caf::error& e) { self->quit(failure("joining topic: " + describe(e))); });
+          [=](caf::error& e) { self->quit(failure(kind_of(e), "joining topic: " + describe(e))); });
   return {
     [=](retry_atom) {
       if (self->state.stopping)
@@ -417,7 +438,7 @@ caf::behavior consumer_behavior(consumer_actor self, consumer_args args) {
       if (index >= st.slots.size() || st.slots[index].generation != generation ||
           st.slots[index].at != slot::phase::backing_off)
         return;
-      if (st.giving_up.empty())
+      if (!st.giving_up)
         try_event(self, index);
       else
         finish(self, index, slot::phase::failed);  // the batch stops: given back with the rest

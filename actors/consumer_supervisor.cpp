@@ -76,11 +76,18 @@ child& add_child(supervisor_state& st, supervised_consumer spec) {
   return st.children.back();
 }
 
+void schedule_restart(supervisor_actor self, child& c, const caf::error& reason);
+
 void start(supervisor_actor self, child& c) {
   c.delivered_at_start = c.stats->delivered;
-  c.current = spawn_consumer(self, {c.spec.settings, c.spec.full_topic, c.spec.open_source,
-                                    self->state.make_sink(c.spec.settings), c.spec.dead_letter, c.stats,
-                                    self->state.metrics});
+  auto out = c.spec.first_sink ? caf::expected<std::shared_ptr<sink>>(std::exchange(c.spec.first_sink, nullptr))
+                               : self->state.make_sink(c.spec.settings);
+  if (!out) {
+    schedule_restart(self, c, out.error());
+    return;
+  }
+  c.current = spawn_consumer(self, {c.spec.settings, c.spec.full_topic, c.spec.open_source, std::move(*out),
+                                    c.spec.dead_letter, c.stats, self->state.metrics});
   c.state = child_state::running;
   c.show_state();
 }
@@ -109,24 +116,29 @@ void schedule_restart(supervisor_actor self, child& c, const caf::error& reason)
   auto delay = c.next_backoff;
   c.next_backoff = std::min(c.next_backoff * 2, cfg.restart_backoff_max);
   c.state = child_state::restarting;
-  c.last_error = describe(reason);
+  c.last_error = to_string(kind_of(reason)) + ": " + describe(reason);
   c.restarts++;
   c.restarts_counter.add();
   auto now = clock_type::now();
   c.recent_restarts.push_back(now);
   while (!c.recent_restarts.empty() && now - c.recent_restarts.front() > cfg.restart_window)
     c.recent_restarts.pop_front();
-  if (c.recent_restarts.size() > cfg.max_restarts && !c.failed) {
+  // A consumer that cannot be built would fail the same way at every restart: failed at once.
+  bool not_built = kind_of(reason) == errc::not_built;
+  if ((not_built || c.recent_restarts.size() > cfg.max_restarts) && !c.failed) {
     c.failed = true;
-    log_line(log_level::error,
-             "consumer is failed: " + std::to_string(c.recent_restarts.size()) + " restarts within " +
-               std::to_string(cfg.restart_window.count()) + " ms (max_restarts " + std::to_string(cfg.max_restarts) +
-               "); /readyz answers 503",
-             {{"consumer", cfg.name}, {"next", "restarts go on; healthy again once it delivers"}});
+    auto why = not_built ? "it cannot be built" : std::to_string(c.recent_restarts.size()) + " restarts within " +
+                                                    std::to_string(cfg.restart_window.count()) + " ms (max_restarts " +
+                                                    std::to_string(cfg.max_restarts) + ")";
+    log_line(log_level::error, "consumer is failed: " + why + "; /readyz answers 503",
+             {{"consumer", cfg.name},
+              {"kind", to_string(kind_of(reason))},
+              {"next", "restarts go on; healthy again once it delivers"}});
   }
   c.show_state();
-  log_line(log_level::warn, "consumer failed: " + c.last_error,
+  log_line(log_level::warn, "consumer failed: " + describe(reason),
            {{"consumer", cfg.name},
+            {"kind", to_string(kind_of(reason))},
             {"topic", c.spec.full_topic},
             {"restarts", std::to_string(c.restarts)},
             {"next", "restart in " + std::to_string(delay.count()) + " ms"}});
@@ -244,6 +256,7 @@ consumer_statuses statuses(supervisor_state& st) {
 
 caf::behavior consumer_supervisor(supervisor_actor self, std::vector<supervised_consumer> consumers,
                                   sink_factory make_sink, metrics::registry* metrics) {
+  exit_on_exception(self, "the consumer supervisor");
   auto& st = self->state;
   st.make_sink = std::move(make_sink);
   st.metrics = metrics;

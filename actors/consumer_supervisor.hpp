@@ -4,7 +4,9 @@
 // restart_backoff_max, and starts over once a restarted consumer delivers again. A consumer
 // restarted more than max_restarts times within restart_window is reported "failed" (in
 // /v1/consumers, and /readyz turns 503) while its restarts go on; it is "running" again once
-// it delivers. The other consumers are not affected.
+// it delivers. A consumer that cannot be built (its sink refuses its settings) is failed at
+// once, with the reason, and tried again on the same backoff. The other consumers are not
+// affected.
 //
 // A reload hands it the next set of consumers: a consumer the same as before is not touched;
 // a changed one finishes its batch in hand, stops, and starts again as configured now; a
@@ -36,6 +38,9 @@ struct supervised_consumer {
   // The actors a running incarnation holds on to besides its dead-letter topic (its topic,
   // its sink's topic): one replaced by a reload means the consumer must start again.
   std::vector<caf::actor> depends_on;
+  // The sink the reload that asked for this consumer built (and so knew it could build), for
+  // its first incarnation; later incarnations get fresh ones from the factory.
+  std::shared_ptr<sink> first_sink = nullptr;
 
   bool same_as(const supervised_consumer& other) const {
     return settings == other.settings && full_topic == other.full_topic && dead_letter == other.dead_letter &&
@@ -44,7 +49,8 @@ struct supervised_consumer {
 };
 
 // What a reload asks the supervisor to run from now on, with the sinks to give the consumers
-// it starts.
+// it starts. The reload itself cannot fail: a consumer whose sink cannot be built when it
+// (re)starts is a failed consumer (errc::not_built), tried again after its restart backoff.
 struct consumer_set {
   std::vector<supervised_consumer> consumers;
   sink_factory make_sink;

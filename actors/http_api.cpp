@@ -93,7 +93,10 @@ json::object to_json(const consumer_status& c) {
 // ends, so no IO thread waits. (The question is an argument, not a capture: CAF 0.17
 // dereferences a null argument tuple when a function actor has none.)
 using question = std::function<void(caf::event_based_actor*)>;
-void ask_once(caf::event_based_actor* self, const question& ask) { ask(self); }
+void ask_once(caf::event_based_actor* self, const question& ask) {
+  exit_on_exception(self, "the answer to an HTTP request");
+  ask(self);
+}
 
 // Asks the supervisor for the consumers' states and answers with `answer`.
 template <class Answer>
@@ -124,6 +127,8 @@ json::object to_json(const reload_result& r) {
   for (const auto& e : r.errors)
     details.push_back(shown(e));
   out["details"] = std::move(details);
+  if (!r.kind.empty())
+    out["kind"] = r.kind;
   return out;
 }
 
@@ -225,6 +230,8 @@ class http_api {
   void ready(const http::request&, http::responder& respond) {
     if (!ctx_.ready.load(std::memory_order_relaxed))
       return respond(error_response(503, "not ready: starting or draining"));
+    if (auto why = ctx_.svc.broken())
+      return respond(error_response(503, "not ready: " + *why));
     ctx_.sys.spawn(ask_once, consumer_status_question(ctx_.svc.supervisor(), std::move(respond), readiness_answer));
   }
 
@@ -238,6 +245,12 @@ class http_api {
   }
 
   void post_events(const http::request& req, http::responder& respond) {
+    // A 202 promises delivery, which a dead router or supervisor cannot keep.
+    if (auto why = ctx_.svc.broken()) {
+      auto res = error_response(503, "unavailable: " + *why);
+      res.headers.emplace_back("Retry-After", "1");
+      return respond(std::move(res));
+    }
     auto type = media_type(req.header("content-type"));
     // Binary mode may leave the content type out (datacontenttype is optional): ce-specversion
     // says it is an event.

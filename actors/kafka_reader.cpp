@@ -86,7 +86,7 @@ caf::result<log_entries> poll(kafka_reader_actor self, std::size_t max, std::uin
   } catch (const std::exception& e) {
     st.client.reset();  // a fresh member rejoins at the last commit
     st.in_flight.clear();
-    return failure("kafka topic '" + st.args.topic + "': " + e.what());
+    return failure(errc::broker_error, "kafka topic '" + st.args.topic + "': " + e.what());
   }
 }
 

@@ -5,9 +5,15 @@
 
 #include <unordered_map>
 
+// A delivery report, as the producer's thread hands it to the topic actor.
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(caf::expected<std::string>)
+
 namespace eventrouter {
 
 namespace {
+
+// Where a delivered batch's first message went, or why it was not delivered.
+using first_position = caf::expected<std::string>;
 
 struct pending_publish {
   caf::typed_response_promise<publish_receipt> promise;
@@ -29,6 +35,7 @@ using kafka_topic_actor = caf::stateful_actor<kafka_topic_state>*;
 
 caf::behavior kafka_topic(kafka_topic_actor self, std::shared_ptr<kafka::producer> producer, std::string topic,
                           config::topic_format format, metrics::registry* metrics) {
+  exit_on_exception(self, "kafka topic '" + topic + "'");
   auto& st = self->state;
   st.producer = std::move(producer);
   st.topic = std::move(topic);
@@ -42,21 +49,25 @@ caf::behavior kafka_topic(kafka_topic_actor self, std::shared_ptr<kafka::produce
       st.pending.emplace(id, pending_publish{promise, batch->size(), publish_meter::clock::now()});
       st.producer->produce(st.topic, *batch, st.format,
                            [me = caf::actor_cast<caf::actor>(self), id](std::string error, std::string first) {
-                             caf::anon_send(me, delivered_atom::value, id, std::move(error), std::move(first));
+                             // The producer's empty error means success; actors speak caf::expected.
+                             auto position = error.empty()
+                                               ? first_position{std::move(first)}
+                                               : first_position{failure(errc::broker_error, std::move(error))};
+                             caf::anon_send(me, delivered_atom::value, id, std::move(position));
                            });
       return promise;
     },
-    [=](delivered_atom, std::uint64_t id, const std::string& error, std::string& first_position) {
+    [=](delivered_atom, std::uint64_t id, first_position& position) {
       auto& st = self->state;
       auto it = st.pending.find(id);
       if (it == st.pending.end())
         return;
-      if (error.empty()) {
+      if (position) {
         st.meter.succeeded(it->second.events, it->second.started);
-        it->second.promise.deliver(publish_receipt{it->second.events, std::move(first_position)});
+        it->second.promise.deliver(publish_receipt{it->second.events, std::move(*position)});
       } else {
         st.meter.failed(it->second.events);
-        it->second.promise.deliver(failure(error));
+        it->second.promise.deliver(position.error());
       }
       st.pending.erase(it);
       if (st.stopping && st.pending.empty())

@@ -33,8 +33,8 @@ delivery_result log_sink::deliver_now(const delivery& d) {
   // One fwrite per line: stdio locks the stream per call, so lines from consumers on other
   // threads never interleave.
   if (std::fwrite(line.data(), 1, line.size(), out_) != line.size() || std::fflush(out_) != 0)
-    return delivery_failure{std::string("cannot write the log line: ") + std::strerror(errno)};
-  return std::nullopt;
+    return failure(errc::sink_failed, std::string("cannot write the log line: ") + std::strerror(errno));
+  return {};
 }
 
 }  // namespace eventrouter

@@ -60,6 +60,7 @@ void end_parked(memory_topic_actor self, Predicate which) {
 
 caf::behavior memory_topic(memory_topic_actor self, std::string full_name, std::size_t max_len,
                            const std::vector<std::string>& groups, metrics::registry* metrics) {
+  exit_on_exception(self, "memory topic '" + full_name + "'");
   auto& st = self->state;
   st.name = std::move(full_name);
   st.log = std::make_unique<memory_log>(max_len);
@@ -74,7 +75,7 @@ caf::behavior memory_topic(memory_topic_actor self, std::string full_name, std::
       auto first = st.log->append(std::move(*batch));
       if (!first) {
         st.meter.failed(size);
-        return failure("memory topic '" + st.name + "' is full: " + std::to_string(st.log->size()) +
+        return failure(errc::topic_full, "memory topic '" + st.name + "' is full: " + std::to_string(st.log->size()) +
                        " entries not yet acknowledged by every consumer group (transports.memory.max_len)");
       }
       st.meter.succeeded(size, started);

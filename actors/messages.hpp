@@ -34,6 +34,7 @@ using redeliver_atom = caf::atom_constant<caf::atom("redeliver")>;
 using reload_atom = caf::atom_constant<caf::atom("reload")>;
 using stop_atom = caf::atom_constant<caf::atom("stop")>;
 using leave_atom = caf::atom_constant<caf::atom("leave")>;
+using watch_atom = caf::atom_constant<caf::atom("watch")>;
 
 // A batch of ingested events, as one producer request handed them over.
 using event_batch = std::shared_ptr<const std::vector<event_ptr>>;

@@ -63,6 +63,7 @@ void ingest(producer_actor self, const event_batch& batch, const ingest_reply& r
 
 caf::behavior producer(producer_actor self, std::string source, caf::actor router,
                        std::size_t max_in_flight, metrics::registry* metrics) {
+  exit_on_exception(self, "the " + source + " producer");
   auto& st = self->state;
   st.router = std::move(router);
   st.max_in_flight = max_in_flight;

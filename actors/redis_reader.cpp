@@ -136,9 +136,9 @@ caf::result<log_entries> poll(redis_reader_actor self, std::size_t max, std::uin
     return to_log_entries(self, std::move(fresh));
   } catch (const redis::connection_error& e) {
     st.in_flight.clear();  // whatever was read stays pending and is read again once connected
-    return failure(e.what());
+    return failure(errc::broker_unreachable, e.what());
   } catch (const std::exception& e) {
-    return failure("stream " + st.args.stream + ": " + e.what());
+    return failure(errc::broker_error, "stream " + st.args.stream + ": " + e.what());
   }
 }
 
@@ -156,6 +156,7 @@ std::vector<std::string> take_ids(redis_reader_state& st, const std::vector<std:
 }
 
 caf::behavior redis_reader(redis_reader_actor self, redis_reader_args args) {
+  exit_on_exception(self, "the redis reader of consumer '" + args.consumer.name + "'");
   auto& st = self->state;
   st.args = std::move(args);
   st.decoder = st.args.decoder();

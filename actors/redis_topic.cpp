@@ -32,9 +32,12 @@ caf::result<publish_receipt> publish(redis_topic_actor self, const topic_batch& 
       log_line(log_level::info, "redis topic '" + st.stream + "': connected to " + st.client->address());
     }
     first_id = redis::append_events(*st.client, st.stream, st.client->settings().stream_max_len, *batch, st.format);
+  } catch (const redis::connection_error& e) {
+    st.meter.failed(batch->size());
+    return failure(errc::broker_unreachable, "redis topic '" + st.stream + "': " + e.what());
   } catch (const std::exception& e) {
     st.meter.failed(batch->size());
-    return failure("redis topic '" + st.stream + "': " + e.what());
+    return failure(errc::broker_error, "redis topic '" + st.stream + "': " + e.what());
   }
   st.meter.succeeded(batch->size(), started);
   return publish_receipt{batch->size(), std::move(first_id)};
@@ -42,6 +45,7 @@ caf::result<publish_receipt> publish(redis_topic_actor self, const topic_batch& 
 
 caf::behavior redis_topic(redis_topic_actor self, config::redis_settings redis, std::string stream,
                           config::topic_format format, std::vector<redis_group> groups, metrics::registry* metrics) {
+  exit_on_exception(self, "redis topic '" + stream + "'");
   auto& st = self->state;
   st.client = std::make_unique<redis::client>(std::move(redis));
   st.stream = std::move(stream);

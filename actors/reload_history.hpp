@@ -19,6 +19,7 @@ struct reload_result {
   std::uint64_t generation = 0;     // serving after the reload
   std::vector<std::string> errors;  // invalid: every problem in the file; failed: what failed
   std::string changes;              // ok: what changed, as the log line says it
+  std::string kind = {};            // failed: the error's kind (actors/failure.hpp), e.g. broker_unreachable
 };
 
 std::string to_string(reload_result::outcome);

@@ -27,18 +27,18 @@ void route(caf::event_based_actor* consumer, const caf::actor& router, const std
       [=](const route_outcome& outcome) {
         switch (outcome.result) {
           case route_outcome::status::accepted:
-            return settle(deliveries, std::nullopt);
+            return settle(deliveries, {});
           case route_outcome::status::rejected:
             if (deliveries->size() == 1)
-              return settle(deliveries, delivery_failure{"routing: " + outcome.errors.front(), false});
+              return settle(deliveries, failure(errc::rejected, "routing: " + outcome.errors.front()));
             for (const auto& d : *deliveries)
               route(consumer, router, read_from, std::make_shared<const std::vector<gathering_sink::gathered>>(1, d));
             return;
           case route_outcome::status::unavailable:
-            return settle(deliveries, delivery_failure{"routing: " + outcome.errors.front(), true});
+            return settle(deliveries, failure(errc::sink_failed, "routing: " + outcome.errors.front()));
         }
       },
-      [deliveries](caf::error& e) { settle(deliveries, delivery_failure{"routing: " + describe(e), true}); });
+      [deliveries](caf::error& e) { settle(deliveries, failure(kind_of(e), "routing: " + describe(e))); });
 }
 
 }  // namespace

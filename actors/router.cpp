@@ -86,7 +86,9 @@ caf::result<route_outcome> route(router_actor self, const event_batch& batch, st
         },
             [pending, topic = routing->table->topics()[i]](caf::error& e) {
               pending->outcome.result = route_outcome::status::unavailable;
-              pending->outcome.errors.push_back("topic '" + topic + "': " + describe(e));
+              // The kind tells a producer a full topic from a broker that is down or slow.
+              pending->outcome.errors.push_back("topic '" + topic + "' (" + to_string(kind_of(e)) +
+                                                "): " + describe(e));
               pending->topic_done();
             });
   }
@@ -94,6 +96,7 @@ caf::result<route_outcome> route(router_actor self, const event_batch& batch, st
 }
 
 caf::behavior router(router_actor self, routing_ptr initial, metrics::registry* metrics) {
+  exit_on_exception(self, "the router");
   auto& st = self->state;
   st.current = std::move(initial);
   st.metrics = metrics;

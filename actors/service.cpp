@@ -1,5 +1,6 @@
 #include "actors/service.hpp"
 
+#include "actors/failure.hpp"
 #include "actors/kafka_reader.hpp"
 #include "actors/kafka_topic.hpp"
 #include "actors/memory_topic.hpp"
@@ -7,7 +8,9 @@
 #include "actors/redis_reader.hpp"
 #include "actors/redis_topic.hpp"
 #include "actors/service_log.hpp"
+#include "actors/watchdog.hpp"
 #include "transports/kafka_conf.hpp"
+#include "transports/redis_client.hpp"
 #include "transports/schema_registry.hpp"
 
 #include <algorithm>
@@ -67,15 +70,50 @@ std::set<std::pair<std::string, std::string>> groups_of(const config::settings& 
 }
 
 template <class Reply, class... Ts>
-Reply ask(caf::actor_system& sys, const caf::actor& whom, const char* what, Ts&&... xs) {
+caf::expected<Reply> ask(caf::actor_system& sys, const caf::actor& whom, const char* what, Ts&&... xs) {
   caf::scoped_actor self{sys};
-  std::optional<Reply> reply;
-  std::string error;
+  caf::expected<Reply> reply = failure(errc::other, std::string(what) + " did not answer");
   self->request(whom, apply_timeout, std::forward<Ts>(xs)...)
-    .receive([&](Reply& r) { reply = std::move(r); }, [&](caf::error& e) { error = self->system().render(e); });
-  if (!reply)
-    throw std::runtime_error(std::string(what) + " did not take the configuration: " + error);
-  return std::move(*reply);
+    .receive([&](Reply& r) { reply = std::move(r); },
+             [&](caf::error& e) {
+               reply = failure(kind_of(e), std::string(what) + " did not take the configuration: " + describe(e));
+             });
+  return reply;
+}
+
+// What a throwing part (a client's constructor, the registry) said — it names itself — as an
+// error of `kind`.
+template <class Build>
+auto built_or(errc kind, Build build) -> caf::expected<decltype(build())> {
+  try {
+    return build();
+  } catch (const std::bad_alloc&) {
+    throw;
+  } catch (const std::exception& e) {
+    return failure(kind, e.what());
+  }
+}
+
+// A new or changed Redis must answer before anything moves to it: a reload to an address
+// nothing listens on fails, where at start-up the topics and readers keep trying.
+caf::expected<void> ping(const config::redis_settings& redis) {
+  redis::client client{redis};
+  try {
+    client.connect();
+    auto pong = client.run({"PING"});
+    if (pong.is_error())
+      return failure(errc::broker_error, "redis at " + client.address() + " answered PING with " + pong.text);
+    return {};
+  } catch (const redis::connection_error& e) {
+    return failure(errc::broker_unreachable, "redis at " + client.address() + ": " + e.what());
+  } catch (const std::exception& e) {
+    return failure(errc::broker_error, "redis at " + client.address() + ": " + e.what());
+  }
+}
+
+bool uses_redis(const config::settings& s) {
+  return std::any_of(s.topics.begin(), s.topics.end(),
+                     [](const auto& t) { return t.second.transport == config::transport_kind::redis; });
 }
 
 void append_list(std::string& out, const char* label, const std::vector<std::string>& items) {
@@ -104,21 +142,45 @@ std::string applied_changes::summary() const {
   return out.empty() ? "nothing changed" : out;
 }
 
+struct service::next_generation {
+  std::shared_ptr<kafka::producer> kafka_producer;
+  std::shared_ptr<const routing_table> table;
+  std::map<std::string, running_topic> topics;  // by full name
+  consumer_set consumers;
+};
+
 service::service(caf::actor_system& sys, const config::settings& settings, metrics::registry& metrics,
-                 sink_factory make_sink)
+                 sink_factory make_sink, death_notice on_death)
     : sys_(sys),
       metrics_(metrics),
       sink_override_(std::move(make_sink)),
+      on_death_(std::move(on_death)),
       routing_(std::make_shared<const routing>(
         routing{0, std::make_shared<const routing_table>(config::settings{}), {}})),
       settings_(std::make_shared<const config::settings>()) {
+  watchdog_ = spawn_watchdog(sys, [this](const std::string& name, const caf::error& reason) { died(name, reason); });
   router_ = spawn_router(sys, routing_, metrics);
   supervisor_ = spawn_consumer_supervisor(sys, {}, {}, metrics);
   producer_ = spawn_producer(sys, "http", router_, settings.http.max_in_flight_events, metrics);
-  apply(settings);
+  watch(router_, "the router");
+  watch(supervisor_, "the consumer supervisor");
+  watch(producer_, "the producer");
+  auto applied = apply(settings);
+  if (!applied) {
+    stop_actors();  // a constructor that throws runs no destructor: the actors must end anyway
+    throw std::runtime_error(describe(applied.error()));
+  }
 }
 
-service::~service() {
+service::~service() { stop_actors(); }
+
+void service::stop_actors() {
+  {
+    // No report of the deaths below, nor after this object is gone.
+    caf::scoped_actor self{sys_};
+    self->send_exit(watchdog_, caf::exit_reason::user_shutdown);
+    self->wait_for(watchdog_);
+  }
   caf::anon_send_exit(producer_, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(supervisor_, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(router_, caf::exit_reason::user_shutdown);
@@ -170,16 +232,42 @@ bool service::reusable(const running_topic& running, const config::topic_setting
   return false;
 }
 
-applied_changes service::apply(const config::settings& next) {
-  const auto& before = *settings_;
-  applied_changes changes;
-  changes.routes = config::diff_routes(before, next);
-  if (routing_->generation > 0)
-    changes.restart_only = config::restart_only_changes(before, next);
+void service::watch(const caf::actor& actor, std::string name) {
+  caf::anon_send(watchdog_, watch_atom::value, actor, std::move(name));
+}
 
-  // First what can fail: nothing has changed yet if it does.
+std::optional<std::string> service::broken() const {
+  if (!dead_.load(std::memory_order_acquire))  // every ingest asks: no lock while all is well
+    return std::nullopt;
+  std::lock_guard lock(published_mutex_);
+  return broken_;
+}
+
+// The actors' in-memory state (batches in flight, memory topics, consumers' progress) cannot be
+// trusted after such a death, so the service does not restart the actor: it stops being ready
+// and its owner ends the process, for its orchestrator to start a clean one.
+void service::died(const std::string& name, const caf::error& reason) {
+  auto why = name + " died: " + describe(reason);
+  {
+    std::lock_guard lock(published_mutex_);
+    if (broken_)
+      return;  // the first death is the one to report
+    broken_ = why;
+    dead_.store(true, std::memory_order_release);
+  }
+  log_line(log_level::error, why + "; the service is not ready and stops",
+           {{"kind", to_string(kind_of(reason))}, {"next", "exit 1, for the orchestrator to restart the process"}});
+  if (on_death_)
+    on_death_(why);
+}
+
+// Topics, the routing table and a Kafka producer for `next`; nothing running is touched. New
+// topic actors are spawned here but nothing publishes to them until the router moves.
+caf::expected<service::next_generation> service::prepare(const config::settings& next, applied_changes& changes) {
+  const auto& before = *settings_;
+  next_generation gen;
   bool kafka_replaced = before.kafka != next.kafka;
-  auto kafka_producer = kafka_producer_;
+  gen.kafka_producer = kafka_producer_;
   if (kafka_replaced && next.kafka) {
     kafka::set_log_handler([](int syslog_level, std::string_view message) {
       auto level = syslog_level <= 3   ? log_level::error
@@ -188,49 +276,67 @@ applied_changes service::apply(const config::settings& next) {
                                        : log_level::debug;
       log_line(level, "librdkafka " + std::string(message));
     });
-    kafka_producer = std::make_shared<kafka::producer>(*next.kafka);
+    auto producer = built_or(errc::not_built, [&] { return std::make_shared<kafka::producer>(*next.kafka); });
+    if (!producer)
+      return producer.error();
+    gen.kafka_producer = std::move(*producer);
   } else if (kafka_replaced) {
-    kafka_producer = nullptr;
+    gen.kafka_producer = nullptr;
   }
 
   // Routes to Kafka topics in openedx format learn their schema ids here, not on the hot path.
-  schema_id_lookup registry_ids;
-  std::shared_ptr<kafka::schema_registry> registry;
-  if (next.kafka && !next.kafka->schema_registry_url.empty()) {
-    registry = std::make_shared<kafka::schema_registry>(*next.kafka);
-    registry_ids = [registry](const std::string& subject, const std::string& schema) {
-      return registry->register_schema(subject, schema);
-    };
-  }
-  auto table = std::make_shared<const routing_table>(next, registry_ids);
+  auto table = built_or(errc::broker_error, [&] {
+    schema_id_lookup registry_ids;
+    if (next.kafka && !next.kafka->schema_registry_url.empty()) {
+      auto registry = std::make_shared<kafka::schema_registry>(*next.kafka);
+      registry_ids = [registry](const std::string& subject, const std::string& schema) {
+        return registry->register_schema(subject, schema);
+      };
+    }
+    return std::make_shared<const routing_table>(next, registry_ids);
+  });
+  if (!table)
+    return table.error();
+  gen.table = std::move(*table);
 
-  std::map<std::string, running_topic> topics;
+  bool reloading = routing_->generation > 0;  // not the start-up
+  if (reloading && before.redis != next.redis && next.redis && uses_redis(next))
+    if (auto reachable = ping(*next.redis); !reachable)
+      return reachable.error();
+
   for (const auto& [name, wanted] : next.topics) {
     auto it = topics_.find(wanted.full_name);
     if (it != topics_.end() && reusable(it->second, wanted, next, kafka_replaced)) {
-      topics.emplace(wanted.full_name, running_topic{wanted, it->second.actor});
+      gen.topics.emplace(wanted.full_name, running_topic{wanted, it->second.actor});
       continue;
     }
-    topics.emplace(wanted.full_name, running_topic{wanted, start_topic(next, wanted, kafka_producer)});
+    gen.topics.emplace(wanted.full_name, running_topic{wanted, start_topic(next, wanted, gen.kafka_producer)});
     changes.topics_started.push_back(wanted.full_name);
   }
-  auto actor_of = [&](const std::string& name) { return topics.at(next.topics.at(name).full_name).actor; };
+  if (auto consumers = build_consumers(next, gen, reloading); !consumers) {
+    for (const auto& full_name : changes.topics_started)
+      caf::anon_send(gen.topics.at(full_name).actor, stop_atom::value);
+    return consumers.error();
+  }
+  return gen;
+}
 
-  std::vector<caf::actor> topic_actors;
-  for (const auto& full_name : table->topics())
-    topic_actors.push_back(topics.at(full_name).actor);
-  auto next_routing = std::make_shared<const routing>(
-    routing{routing_->generation + 1, table, std::move(topic_actors)});
-  changes.generation = ask<std::uint64_t>(sys_, router_, "the router", reload_atom::value, next_routing);
-
-  auto consumers = std::make_shared<consumer_set>();
-  consumers->make_sink = sink_override_;
-  if (!consumers->make_sink) {
+// The consumer set of `next`, with the sink of every new or changed consumer built once here
+// and handed to its first incarnation: a sink that refuses its settings fails a reload before
+// anything changed, and a successful build is not repeated (nor can it differ) later. At
+// start-up there is nothing to keep serving instead: such a consumer is left to its supervisor,
+// which shows it failed with the reason while the others run.
+caf::expected<void> service::build_consumers(const config::settings& next, next_generation& gen, bool reloading) {
+  auto actor_of = [&](const std::string& name) { return gen.topics.at(next.topics.at(name).full_name).actor; };
+  gen.consumers.make_sink = sink_override_;
+  if (!gen.consumers.make_sink) {
     std::unordered_map<std::string, caf::actor> by_name;
     for (const auto& [name, topic] : next.topics)
       by_name.emplace(name, actor_of(name));
-    consumers->make_sink = configured_sinks(std::move(by_name), router_);
+    gen.consumers.make_sink = configured_sinks(std::move(by_name), router_);
   }
+  std::string refused;
+  errc kind = errc::not_built;
   for (const auto& c : next.consumers) {
     const auto& topic = next.topics.at(c.topic);
     supervised_consumer spec{c, topic.full_name, source_for(next, c, topic, actor_of(c.topic), metrics_),
@@ -238,40 +344,86 @@ applied_changes service::apply(const config::settings& next) {
                              {actor_of(c.topic)}};
     if (c.sink.type == config::sink_kind::topic)
       spec.depends_on.push_back(actor_of(c.sink.topic));
-    consumers->consumers.push_back(std::move(spec));
+    auto running = consumers_.find(c.name);
+    if (running == consumers_.end() || !spec.same_as(running->second)) {
+      auto built = gen.consumers.make_sink(c);
+      if (!built && reloading) {
+        kind = kind_of(built.error());
+        refused += (refused.empty() ? "" : "; ") + describe(built.error());
+        continue;
+      }
+      if (built)
+        spec.first_sink = std::move(*built);
+    }
+    gen.consumers.consumers.push_back(std::move(spec));
   }
-  // The router routes by `next` from here on: what follows is committed whatever happens.
-  std::string consumers_error;
-  try {
-    changes.consumers = ask<consumer_changes>(sys_, supervisor_, "the consumer supervisor", reload_atom::value,
-                                              consumer_set_ptr{consumers});
-  } catch (const std::runtime_error& e) {
-    consumers_error = e.what();
+  if (!refused.empty())
+    return failure(kind, refused);
+  return {};
+}
+
+caf::expected<applied_changes> service::apply(const config::settings& next) {
+  const auto& before = *settings_;
+  applied_changes changes;
+  changes.routes = config::diff_routes(before, next);
+  if (routing_->generation > 0)
+    changes.restart_only = config::restart_only_changes(before, next);
+
+  // First what can fail: nothing running has changed if it does.
+  auto prepared = prepare(next, changes);
+  if (!prepared)
+    return prepared.error();
+  auto& gen = *prepared;
+
+  std::vector<caf::actor> topic_actors;
+  for (const auto& full_name : gen.table->topics())
+    topic_actors.push_back(gen.topics.at(full_name).actor);
+  auto next_routing =
+    std::make_shared<const routing>(routing{routing_->generation + 1, gen.table, std::move(topic_actors)});
+  auto generation = ask<std::uint64_t>(sys_, router_, "the router", reload_atom::value, next_routing);
+  if (!generation) {  // the router is gone (the watchdog reports it): the topics started serve nobody
+    for (const auto& full_name : changes.topics_started)
+      caf::anon_send(gen.topics.at(full_name).actor, stop_atom::value);
+    return generation.error();
   }
+  changes.generation = *generation;
+  // The router routes by `next` from here on, and the supervisor's reload cannot fail for
+  // the configuration's sake: a consumer it cannot start is a failed consumer.
+  auto consumers = std::make_shared<const consumer_set>(gen.consumers);
+  auto moved = ask<consumer_changes>(sys_, supervisor_, "the consumer supervisor", reload_atom::value,
+                                     consumer_set_ptr{consumers});
+  if (moved)
+    changes.consumers = std::move(*moved);
 
   // Groups no consumer reads any more must not hold a memory topic full.
   auto groups_now = groups_of(next);
   for (const auto& group : groups_of(before)) {
-    auto it = topics.find(group.first);
-    if (!groups_now.count(group) && it != topics.end() && it->second.settings.transport == config::transport_kind::memory)
+    auto it = gen.topics.find(group.first);
+    if (!groups_now.count(group) && it != gen.topics.end() &&
+        it->second.settings.transport == config::transport_kind::memory)
       caf::anon_send(it->second.actor, leave_atom::value, group.second);
   }
   // The router publishes to them no more: they stop after what they were sent before.
   for (const auto& [full_name, running] : topics_) {
-    auto it = topics.find(full_name);
-    if (it != topics.end() && it->second.actor == running.actor)
+    auto it = gen.topics.find(full_name);
+    if (it != gen.topics.end() && it->second.actor == running.actor)
       continue;
     caf::anon_send(running.actor, stop_atom::value);
     changes.topics_stopped.push_back(full_name);
   }
 
-  topics_ = std::move(topics);
-  kafka_producer_ = std::move(kafka_producer);
+  topics_ = std::move(gen.topics);
+  kafka_producer_ = std::move(gen.kafka_producer);
+  consumers_.clear();
+  for (auto spec : gen.consumers.consumers) {
+    spec.first_sink = nullptr;  // the supervisor holds it until the first incarnation takes it
+    consumers_.emplace(spec.settings.name, std::move(spec));
+  }
   std::lock_guard lock(published_mutex_);
   routing_ = std::move(next_routing);
   settings_ = std::make_shared<const config::settings>(next);
-  if (!consumers_error.empty())
-    throw std::runtime_error("routes and topics were applied, consumers may not be: " + consumers_error);
+  if (!moved)  // an actor's death or a timeout, not the configuration: the watchdog has the rest
+    return moved.error();
   return changes;
 }
 

@@ -5,7 +5,10 @@
 // It is also the control plane's one way to change that graph: apply() moves it to another
 // validated configuration. Starting is applying the first configuration to an empty graph.
 // The router, the supervisor and the producer live as long as the service; topics and
-// consumers come and go with configurations.
+// consumers come and go with configurations. The service watches them (and whatever else is
+// given to watch()): if one dies, the delivery plane is broken for good — it stops being
+// ready, says why, and tells its owner, who ends the process (docs/architecture.md,
+// Supervision).
 
 #include "actors/consumer_supervisor.hpp"
 #include "actors/messages.hpp"
@@ -20,8 +23,11 @@
 
 #include <caf/all.hpp>
 
+#include <atomic>
 #include <chrono>
+#include <functional>
 #include <map>
+#include <optional>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -43,11 +49,15 @@ struct applied_changes {
 
 class service {
  public:
-  // Throws std::runtime_error when a transport client cannot be created (a Kafka producer
-  // librdkafka refuses); brokers being down is not an error here, only later for requests.
+  // Called once, on an actor's thread, with why, when a watched actor died.
+  using death_notice = std::function<void(const std::string& why)>;
+
+  // Throws std::runtime_error when the first configuration cannot be applied (a Kafka producer
+  // librdkafka refuses, a registry that is down); brokers being down is not an error here, only
+  // later for requests, and a consumer whose sink refuses its settings is one failed consumer.
   // Without `make_sink`, consumers get the sinks their configuration names.
   service(caf::actor_system& sys, const config::settings& settings, metrics::registry& metrics,
-          sink_factory make_sink = {});
+          sink_factory make_sink = {}, death_notice on_death = {});
   ~service();
 
   const caf::actor& producer() const { return producer_; }
@@ -60,11 +70,20 @@ class service {
   // The last reloads' results: the config manager records them, HTTP threads read them.
   reload_history& reloads() { return reloads_; }
 
-  // Moves the graph to `next`, a validated configuration, and returns what changed. Throws
-  // std::runtime_error, having changed nothing, when a transport client for `next` cannot be
-  // created. One caller at a time (the config manager); blocks until the router routes by
-  // `next` and the supervisor has started, stopped or restarted the consumers.
-  applied_changes apply(const config::settings& next);
+  // Moves the graph to `next`, a validated configuration, and returns what changed. All or
+  // nothing: what can fail — a Kafka producer, the registry's schema ids, a PING to a new or
+  // changed Redis, the sinks of new and changed consumers — is done first, and if any fails
+  // nothing running changed. At start-up a broker being down is not fatal, nor a sink that
+  // cannot be built (its consumer is failed). One
+  // caller at a time (the config manager); blocks until the router routes by `next` and the
+  // supervisor has started, stopped or restarted the consumers.
+  caf::expected<applied_changes> apply(const config::settings& next);
+
+  // Watches another long-lived actor (the config manager) as it watches its own; `name` is
+  // how the log and /readyz call it. An exit with user_shutdown is an orderly stop, not a death.
+  void watch(const caf::actor& actor, std::string name);
+  // Why the service cannot serve any more — a watched actor died — or nothing while all live.
+  std::optional<std::string> broken() const;
 
   // Graceful shutdown: waits until no ingest is in flight, then lets every consumer finish
   // what its topic holds. False when `budget` ran out first.
@@ -75,7 +94,13 @@ class service {
     config::topic_settings settings;
     caf::actor actor;
   };
+  // Everything a configuration needs that can fail, built before anything running changes.
+  struct next_generation;
 
+  caf::expected<next_generation> prepare(const config::settings& next, applied_changes& changes);
+  caf::expected<void> build_consumers(const config::settings& next, next_generation& gen, bool reloading);
+  void died(const std::string& name, const caf::error& reason);
+  void stop_actors();
   caf::actor start_topic(const config::settings& next, const config::topic_settings& topic,
                          const std::shared_ptr<kafka::producer>& kafka_producer);
   bool reusable(const running_topic& running, const config::topic_settings& wanted, const config::settings& next,
@@ -86,6 +111,9 @@ class service {
   sink_factory sink_override_;  // tests' and benchmarks' sinks, for every configuration
   std::shared_ptr<kafka::producer> kafka_producer_;
   std::map<std::string, running_topic> topics_;  // by full name
+  std::map<std::string, supervised_consumer> consumers_;  // as last applied (without sinks), by name
+  caf::actor watchdog_;
+  death_notice on_death_;
   caf::actor router_;
   caf::actor supervisor_;
   caf::actor producer_;
@@ -94,6 +122,8 @@ class service {
   routing_ptr routing_;
   std::shared_ptr<const config::settings> settings_;
   reload_history reloads_;  // guarded by its own mutex
+  std::optional<std::string> broken_;  // guarded by published_mutex_
+  std::atomic<bool> dead_{false};      // broken_ is set
 };
 
 }  // namespace eventrouter

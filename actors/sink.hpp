@@ -4,16 +4,17 @@
 // A sink may answer at once (log), later from an IO thread (http), or through the consumer's
 // own actor context (topic: it asks a topic actor).
 
+#include "actors/failure.hpp"
 #include "config/settings.hpp"
 #include "router/event.hpp"
 
 #include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/actor.hpp>
+#include <caf/expected.hpp>
 #include <caf/fwd.hpp>
 
 #include <functional>
 #include <memory>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -26,13 +27,9 @@ struct delivery {
   std::string_view consumer;  // consumer name from the configuration (valid during deliver())
 };
 
-struct delivery_failure {
-  std::string reason;
-  bool retryable = true;  // false: trying again cannot help (HTTP 400): dead-letter at once
-};
-
-// std::nullopt: delivered.
-using delivery_result = std::optional<delivery_failure>;
+// Delivered, or why not (actors/failure.hpp): errc::rejected when trying again cannot help
+// (HTTP 400: dead-letter at once); any other kind is retried.
+using delivery_result = caf::expected<void>;
 
 // Called exactly once per delivery, from any thread.
 using delivery_done = std::function<void(delivery_result)>;
@@ -76,9 +73,11 @@ class immediate_sink : public sink {
   virtual delivery_result deliver_now(const delivery& d) = 0;
 };
 
-// Makes the sink of a consumer; called again on every restart, so a restarted consumer starts
-// with a fresh sink. Tests and benchmarks pass their own.
-using sink_factory = std::function<std::shared_ptr<sink>(const config::consumer_settings&)>;
+// Makes the sink of a consumer, or says why it cannot (errc::not_built): a sink that refuses
+// its settings is one failed consumer, never an exception in its supervisor. Called once per
+// incarnation, so a restarted consumer starts with a fresh sink. Tests and benchmarks pass
+// their own.
+using sink_factory = std::function<caf::expected<std::shared_ptr<sink>>(const config::consumer_settings&)>;
 
 // The sinks the configuration can name. Topic sinks publish through the topic actors (by
 // topic name as in the file), route sinks through the router.

@@ -17,11 +17,11 @@ void topic_sink::send(caf::event_based_actor* consumer, round deliveries) {
     .then(
       [deliveries](const publish_receipt&) {
         for (const auto& d : *deliveries)
-          d.done(std::nullopt);
+          d.done({});
       },
       [deliveries, name = name_](caf::error& e) {
         for (const auto& d : *deliveries)
-          d.done(delivery_failure{"topic '" + name + "': " + describe(e)});
+          d.done(failure(kind_of(e), "topic '" + name + "': " + describe(e)));
       });
 }
 

@@ -3,6 +3,7 @@
 
 #include "commands.hpp"
 
+#include "actors/failure.hpp"
 #include "actors/messages.hpp"
 #include "actors/router.hpp"
 #include "actors/service.hpp"
@@ -40,6 +41,7 @@ route_outcome publish(const config::settings& settings, const event_ptr& ev) {
   producing.consumers.clear();
   metrics::registry metrics{metrics::registry::mode::disabled};  // outlives the actors counting into it
   caf::actor_system_config caf_config;
+  add_error_category(caf_config);
   caf::actor_system sys{caf_config};
   service svc{sys, producing, metrics};
   caf::scoped_actor self{sys};

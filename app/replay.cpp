@@ -50,7 +50,12 @@ int run_replay(const config::settings& settings, const replay_request& request) 
       consumer.replay_from(*request.from_time);
     else
       consumer.replay_from(*request.from_offset);
-    auto out = configured_sinks()(c);
+    auto built = configured_sinks()(c);
+    if (!built) {
+      std::cerr << "replay: " << describe(built.error()) << "\n";
+      return 1;
+    }
+    auto out = std::move(*built);
     progress shown("replay", "delivered");
     auto assigned_by = clock_type::now() + assignment_deadline;
     while (true) {
@@ -69,8 +74,8 @@ int run_replay(const config::settings& settings, const replay_request& request) 
             std::promise<delivery_result> answer;
             out->deliver(nullptr, {std::get<keyed_event>(decoded), topic.full_name, c.name},
                          [&answer](delivery_result result) { answer.set_value(std::move(result)); });
-            auto failed = answer.get_future().get();
-            if (!failed)
+            auto delivered = answer.get_future().get();
+            if (delivered)
               break;
             if (++failures >= c.consecutive_errors_limit) {
               consumer.commit([&] {
@@ -80,7 +85,7 @@ int run_replay(const config::settings& settings, const replay_request& request) 
                 return done;
               }());
               std::cerr << "replay: stopped at " << r.topic << " partition " << r.partition << " offset " << r.offset
-                        << " after " << failures << " failures: " << failed->reason << "\n";
+                        << " after " << failures << " failures: " << describe(delivered.error()) << "\n";
               return 1;
             }
             std::this_thread::sleep_for(backoff);  // the retry backoff, as the consumer's

@@ -4,6 +4,7 @@
 #include "commands.hpp"
 
 #include "actors/config_manager.hpp"
+#include "actors/failure.hpp"
 #include "actors/http_api.hpp"
 #include "actors/service.hpp"
 #include "actors/service_log.hpp"
@@ -19,6 +20,7 @@
 #include <optional>
 
 #include <sys/resource.h>
+#include <unistd.h>
 
 namespace eventrouter {
 
@@ -91,16 +93,20 @@ int serve(const std::string& path) {
 
   metrics::registry metrics;  // outlives the actor system, whose actors count into it
   caf::actor_system_config caf_config;
+  add_error_category(caf_config);
   caf::actor_system sys{caf_config};
   std::unique_ptr<service> started;
   try {
-    started = std::make_unique<service>(sys, *settings, metrics);
+    // A long-lived actor's death ends the wait for signals below, as SIGTERM does.
+    started = std::make_unique<service>(sys, *settings, metrics, sink_factory{},
+                                        [](const std::string&) { kill(getpid(), SIGTERM); });
   } catch (const std::exception& e) {
     log_line(log_level::error, std::string("cannot start: ") + e.what());
     return exit_failure;
   }
   auto& svc = *started;
   auto manager = spawn_config_manager(sys, path, svc, metrics);
+  svc.watch(manager, "the config manager");
   // Watching before the service says it listens: an edit made once it is up is never missed.
   auto watcher = watch(path, settings->reload, manager);
   std::atomic<bool> ready{false};
@@ -120,8 +126,9 @@ int serve(const std::string& path) {
   int signal = 0;
   while (sigwait(&signals, &signal) == 0 && signal == SIGHUP)
     caf::anon_send(manager, reload_atom::value, std::string("SIGHUP"));
-  log_line(log_level::info, std::string("received ") + (signal == SIGTERM ? "SIGTERM" : "SIGINT") +
-                                "; draining");
+  auto broken = svc.broken();
+  if (!broken)
+    log_line(log_level::info, std::string("received ") + (signal == SIGTERM ? "SIGTERM" : "SIGINT") + "; draining");
   ready = false;
   watcher.reset();
   {
@@ -129,6 +136,13 @@ int serve(const std::string& path) {
     caf::scoped_actor self{sys};
     self->send_exit(manager, caf::exit_reason::user_shutdown);
     self->wait_for(manager);
+  }
+  if (broken) {
+    // Nothing to drain into: what the dead actor held is lost with this process, and what the
+    // topics held is delivered again by the next one (Redis, Kafka) or lost (memory).
+    server.stop();
+    log_line(log_level::error, "stopping without a drain: " + *broken);
+    return exit_failure;
   }
   server.stop_accepting();
   bool drained = svc.drain(settings->shutdown_timeout);
@@ -188,7 +202,9 @@ passwords in URLs and Bearer/Basic credentials masked:
   --log-level LEVEL   the lowest level written: debug, info (default), warn or error
 
 exit codes: 0 drained and stopped; 1 it could not start (a broker client, the port, a schema
-registry) or the drain ran out of shutdown_timeout_ms; 2 bad usage or an invalid configuration
+registry, a sink that refuses its settings), the drain ran out of shutdown_timeout_ms, or one of
+its long-lived actors (router, producer, consumer supervisor, config manager) died; 2 bad usage
+or an invalid configuration
 
 examples:
   eventrouter run --config config/examples/local.json

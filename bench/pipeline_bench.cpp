@@ -89,7 +89,7 @@ class timing_sink final : public immediate_sink {
     latency_us_[seq] = std::chrono::duration<double, std::micro>(clock_type::now() - sent_[seq]).count();
     if (--done_ == 0)
       finished_.set_value();
-    return std::nullopt;
+    return {};
   }
 
   // Events lost would leave the bench waiting forever: give up loudly instead.

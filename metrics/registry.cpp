@@ -37,6 +37,8 @@ registry::registry(mode m)
                                         "Events consumers finished or tried, by consumer and outcome.")),
       consumer_restarts_(counter_family(*registry_, "consumer_restarts_total",
                                         "Consumer restarts by their supervisor.")),
+      consumer_failures_(counter_family(*registry_, "consumer_failures_total",
+                                        "Failed tries and polls of a consumer, by the error's kind.")),
       consumer_consecutive_errors_(gauge_family(*registry_, "consumer_consecutive_errors",
                                                 "Failures in a row of each consumer.")),
       consumer_state_(gauge_family(*registry_, "consumer_state",
@@ -91,6 +93,10 @@ histogram_handle registry::publish_duration(const std::string& transport) {
 
 counter registry::consumer_messages(const std::string& consumer, const std::string& outcome) {
   return counter(enabled_ ? &consumer_messages_.Add({{"consumer", consumer}, {"outcome", outcome}}) : nullptr);
+}
+
+counter registry::consumer_failures(const std::string& consumer, const std::string& kind) {
+  return counter(enabled_ ? &consumer_failures_.Add({{"consumer", consumer}, {"kind", kind}}) : nullptr);
 }
 
 counter registry::consumer_restarts(const std::string& consumer) {

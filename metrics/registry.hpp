@@ -47,6 +47,8 @@ class registry {
   // Events a consumer finished or tried, by outcome (ok, retried, dead_lettered, failed, malformed).
   counter consumer_messages(const std::string& consumer, const std::string& outcome);
   counter consumer_restarts(const std::string& consumer);
+  // A consumer's failed tries and polls by the error's kind (topic_full, sink_failed, ...).
+  counter consumer_failures(const std::string& consumer, const std::string& kind);
   gauge consumer_consecutive_errors(const std::string& consumer);
   // 1 for the consumer's current state (running, restarting, failed, stopped), 0 for the others.
   gauge consumer_state(const std::string& consumer, const std::string& state);
@@ -78,6 +80,7 @@ class registry {
   prometheus::Family<prometheus::Counter>& published_;
   prometheus::Family<prometheus::Counter>& consumer_messages_;
   prometheus::Family<prometheus::Counter>& consumer_restarts_;
+  prometheus::Family<prometheus::Counter>& consumer_failures_;
   prometheus::Family<prometheus::Gauge>& consumer_consecutive_errors_;
   prometheus::Family<prometheus::Gauge>& consumer_state_;
   prometheus::Family<prometheus::Gauge>& consumer_lag_;

@@ -44,7 +44,7 @@ class slow_sink final : public sink {
         --at_once_;
         ends_[id] = clock_type::now();
       }
-      done(fail ? delivery_result{delivery_failure{"scripted failure"}} : std::nullopt);
+      done(fail ? delivery_result{failure(errc::sink_failed, "scripted failure")} : delivery_result{});
     });
   }
 

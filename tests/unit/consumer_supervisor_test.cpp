@@ -2,6 +2,7 @@
 // supervisor, and sinks scripted to fail.
 
 #include "actors/consumer_supervisor.hpp"
+#include "actors/failure.hpp"
 #include "actors/memory_topic.hpp"
 
 #include <gtest/gtest.h>
@@ -28,10 +29,10 @@ class scripted_sink final : public immediate_sink {
     std::lock_guard lock{mutex_};
     if (fail_next_ > 0) {
       --fail_next_;
-      return delivery_failure{"scripted failure"};
+      return failure(errc::sink_failed, "scripted failure");
     }
     delivered_.push_back(std::string(d.consumer) + ":" + d.item.ev->id);
-    return std::nullopt;
+    return {};
   }
 
   std::vector<std::string> delivered() const {
@@ -130,6 +131,8 @@ TEST_F(supervision, a_consumer_failing_up_to_its_limit_is_restarted_and_then_del
   EXPECT_EQ(sink_->delivered(), (std::vector<std::string>{"c:e0", "c:e1"}));
   EXPECT_NE(metrics.serialize().find("eventrouter_consumer_restarts_total{consumer=\"c\"} 1"),
             std::string::npos);
+  EXPECT_NE(metrics.serialize().find("eventrouter_consumer_failures_total{consumer=\"c\",kind=\"sink_failed\"} 3"),
+            std::string::npos);
 }
 
 TEST_F(supervision, a_sink_that_recovers_below_the_limit_resets_the_count_without_restart) {
@@ -185,6 +188,45 @@ TEST_F(supervision, drain_delivers_everything_published_then_stops_every_consume
   ASSERT_TRUE(drained);
   EXPECT_EQ(sink_->delivered().size(), 50u);
   EXPECT_EQ(status()[0].state, "stopped");
+}
+
+// A sink factory that refuses one consumer's settings, as an http sink refuses a URL it cannot use.
+sink_factory refusing(const std::string& refused, std::shared_ptr<sink> others) {
+  return [=](const config::consumer_settings& c) -> caf::expected<std::shared_ptr<sink>> {
+    if (c.name == refused)
+      return failure(errc::not_built, "consumer '" + c.name + "': its sink refuses its settings: no such URL");
+    return others;
+  };
+}
+
+TEST_F(supervision, a_consumer_that_cannot_be_built_is_failed_with_its_reason_and_the_others_deliver) {
+  supervise({consumer_named("bad", "group-a"), consumer_named("good", "group-b")}, refusing("bad", sink_));
+  publish(3);
+  ASSERT_TRUE(eventually([](const consumer_statuses& s) { return s[1].delivered == 3; }));
+  ASSERT_TRUE(eventually([](const consumer_statuses& s) { return s[0].state == "failed"; }));
+  auto bad = status()[0];
+  EXPECT_EQ(bad.delivered, 0u);
+  EXPECT_NE(bad.last_error.find("not_built"), std::string::npos) << bad.last_error;
+  EXPECT_NE(bad.last_error.find("no such URL"), std::string::npos) << bad.last_error;
+  EXPECT_EQ(status()[1].state, "running");
+}
+
+TEST_F(supervision, a_reload_after_a_consumer_that_cannot_be_built_is_applied_and_can_mend_it) {
+  supervise({consumer_named("bad", "group-a")}, refusing("bad", sink_));
+  ASSERT_TRUE(eventually([](const consumer_statuses& s) { return s[0].state == "failed"; }));
+  // The next configuration's consumer comes with a sink its reload built.
+  auto next = std::make_shared<consumer_set>();
+  auto mended = consumer_named("bad", "group-a", 4);
+  next->consumers.push_back({mended, "t", shared_source(topic), {}, {topic}, sink_});
+  next->make_sink = refusing("bad", sink_);
+  std::optional<consumer_changes> changes;
+  self->request(supervisor, 5s, reload_atom::value, consumer_set_ptr{next})
+    .receive([&](consumer_changes& c) { changes = std::move(c); }, [&](caf::error&) {});
+  ASSERT_TRUE(changes);
+  EXPECT_EQ(changes->restarted, std::vector<std::string>{"bad"});
+  publish(2);
+  ASSERT_TRUE(eventually([](const consumer_statuses& s) { return s[0].delivered == 2; }));
+  EXPECT_EQ(status()[0].state, "running");
 }
 
 }  // namespace
