@@ -78,6 +78,15 @@ Reply ask(caf::actor_system& sys, const caf::actor& whom, const char* what, Ts&&
   return std::move(*reply);
 }
 
+// librdkafka's log lines, at the service log's level for their syslog level.
+void log_librdkafka(int syslog_level, std::string_view message) {
+  auto level = syslog_level <= 3   ? log_level::error
+               : syslog_level <= 4 ? log_level::warn
+               : syslog_level <= 6 ? log_level::info
+                                   : log_level::debug;
+  log_line(level, "librdkafka " + std::string(message));
+}
+
 void append_list(std::string& out, const char* label, const std::vector<std::string>& items) {
   if (items.empty())
     return;
@@ -112,6 +121,7 @@ service::service(caf::actor_system& sys, const config::settings& settings, metri
       routing_(std::make_shared<const routing>(
         routing{0, std::make_shared<const routing_table>(config::settings{}), {}})),
       settings_(std::make_shared<const config::settings>()) {
+  kafka::set_log_handler(log_librdkafka);  // before apply makes the first Kafka client
   router_ = spawn_router(sys, routing_, metrics);
   supervisor_ = spawn_consumer_supervisor(sys, {}, {}, metrics);
   producer_ = spawn_producer(sys, "http", router_, settings.http.max_in_flight_events, metrics);
@@ -181,13 +191,6 @@ applied_changes service::apply(const config::settings& next) {
   bool kafka_replaced = before.kafka != next.kafka;
   auto kafka_producer = kafka_producer_;
   if (kafka_replaced && next.kafka) {
-    kafka::set_log_handler([](int syslog_level, std::string_view message) {
-      auto level = syslog_level <= 3   ? log_level::error
-                   : syslog_level <= 4 ? log_level::warn
-                   : syslog_level <= 6 ? log_level::info
-                                       : log_level::debug;
-      log_line(level, "librdkafka " + std::string(message));
-    });
     kafka_producer = std::make_shared<kafka::producer>(*next.kafka);
   } else if (kafka_replaced) {
     kafka_producer = nullptr;
