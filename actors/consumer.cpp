@@ -268,8 +268,9 @@ bool on_outcome(consumer_actor self, std::size_t i, std::uint64_t generation, co
   return true;
 }
 
-// An answer given while deliver() is still running, on the consumer's own thread (a log
-// sink): taken at once, without a message round trip per event.
+// An answer given while deliver() is still running, on the consumer's own thread (a sink that
+// knows at once, an immediate_sink; the log sink when stdout is not keeping up): taken at once,
+// without a message round trip per event.
 struct inline_answer {
   std::thread::id thread = std::this_thread::get_id();
   std::atomic<bool> open{true};

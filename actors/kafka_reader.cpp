@@ -23,6 +23,11 @@ struct kafka_reader_state {
   std::set<std::pair<std::int32_t, std::int64_t>> malformed;            // reported once per incarnation
   metrics::counter malformed_counter;
   metrics::gauge lag;
+
+  // The client goes first: closing it leaves the group, and librdkafka calls on_revoked then,
+  // which erases from in_flight. Members are destroyed in reverse order, so without this the
+  // client would outlive in_flight and that call would touch a destroyed map.
+  ~kafka_reader_state() { client.reset(); }
 };
 
 using kafka_reader_actor = caf::stateful_actor<kafka_reader_state>*;
@@ -105,6 +110,7 @@ std::map<std::pair<std::string, std::int32_t>, std::vector<std::int64_t>> take(k
 }
 
 caf::behavior kafka_reader(kafka_reader_actor self, kafka_reader_args args) {
+  exit_on_exception(self, "the kafka reader of consumer '" + args.consumer.name + "'");
   auto& st = self->state;
   st.args = std::move(args);
   st.decoder = st.args.decoder();

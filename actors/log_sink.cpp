@@ -5,8 +5,7 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/string.hpp>
 
-#include <cerrno>
-#include <cstring>
+#include <memory>
 
 namespace eventrouter {
 
@@ -18,7 +17,7 @@ void append_json_string(std::string& out, std::string_view s) {
 
 }  // namespace
 
-delivery_result log_sink::deliver_now(const delivery& d) {
+void log_sink::deliver(caf::event_based_actor*, const delivery& d, delivery_done done) {
   std::string line;
   line.reserve(256);
   line += "{\"consumer\":";
@@ -30,11 +29,13 @@ delivery_result log_sink::deliver_now(const delivery& d) {
   line += ",\"event\":";
   append_json(line, *d.item.ev);
   line += "}\n";
-  // One fwrite per line: stdio locks the stream per call, so lines from consumers on other
-  // threads never interleave.
-  if (std::fwrite(line.data(), 1, line.size(), out_) != line.size() || std::fflush(out_) != 0)
-    return failure(errc::sink_failed, std::string("cannot write the log line: ") + std::strerror(errno));
-  return {};
+  auto answer = std::make_shared<delivery_done>(std::move(done));
+  auto queued = out_.write(std::move(line), [answer](std::optional<std::string> error) {
+    (*answer)(error ? delivery_result{failure(errc::sink_failed, std::move(*error))} : delivery_result{});
+  });
+  if (!queued)
+    (*answer)(failure(errc::sink_failed, "stdout is not keeping up: " + std::to_string(out_.max_queued_bytes() >> 20) +
+                                           " MiB of log lines wait to be written"));
 }
 
 }  // namespace eventrouter

@@ -116,6 +116,15 @@ bool uses_redis(const config::settings& s) {
                      [](const auto& t) { return t.second.transport == config::transport_kind::redis; });
 }
 
+// librdkafka's log lines, at the service log's level for their syslog level.
+void log_librdkafka(int syslog_level, std::string_view message) {
+  auto level = syslog_level <= 3   ? log_level::error
+               : syslog_level <= 4 ? log_level::warn
+               : syslog_level <= 6 ? log_level::info
+                                   : log_level::debug;
+  log_line(level, "librdkafka " + std::string(message));
+}
+
 void append_list(std::string& out, const char* label, const std::vector<std::string>& items) {
   if (items.empty())
     return;
@@ -158,6 +167,7 @@ service::service(caf::actor_system& sys, const config::settings& settings, metri
       routing_(std::make_shared<const routing>(
         routing{0, std::make_shared<const routing_table>(config::settings{}), {}})),
       settings_(std::make_shared<const config::settings>()) {
+  kafka::set_log_handler(log_librdkafka);  // before apply makes the first Kafka client
   watchdog_ = spawn_watchdog(sys, [this](const std::string& name, const caf::error& reason) { died(name, reason); });
   router_ = spawn_router(sys, routing_, metrics);
   supervisor_ = spawn_consumer_supervisor(sys, {}, {}, metrics);
@@ -269,13 +279,6 @@ caf::expected<service::next_generation> service::prepare(const config::settings&
   bool kafka_replaced = before.kafka != next.kafka;
   gen.kafka_producer = kafka_producer_;
   if (kafka_replaced && next.kafka) {
-    kafka::set_log_handler([](int syslog_level, std::string_view message) {
-      auto level = syslog_level <= 3   ? log_level::error
-                   : syslog_level <= 4 ? log_level::warn
-                   : syslog_level <= 6 ? log_level::info
-                                       : log_level::debug;
-      log_line(level, "librdkafka " + std::string(message));
-    });
     auto producer = built_or(errc::not_built, [&] { return std::make_shared<kafka::producer>(*next.kafka); });
     if (!producer)
       return producer.error();

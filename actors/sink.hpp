@@ -1,8 +1,9 @@
 #pragma once
 // Where a consumer delivers events. A sink is given one event at a time and reports, once,
 // from any thread, whether it was delivered; the consumer acknowledges the event only then.
-// A sink may answer at once (log), later from an IO thread (http), or through the consumer's
-// own actor context (topic: it asks a topic actor).
+// A sink may answer at once (an immediate_sink), later from another thread (http: the webhook
+// client's IO thread; log: the line writer's thread), or through the consumer's own actor
+// context (topic: it asks a topic actor).
 
 #include "actors/failure.hpp"
 #include "config/settings.hpp"

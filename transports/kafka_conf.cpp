@@ -1,5 +1,6 @@
 #include "transports/kafka_conf.hpp"
 
+#include <atomic>
 #include <memory>
 #include <stdexcept>
 
@@ -7,18 +8,16 @@ namespace eventrouter::kafka {
 
 namespace {
 
-log_handler& handler() {
-  static log_handler h;
-  return h;
-}
+std::atomic<log_handler> installed_handler{nullptr};
 
 void forward_log(const rd_kafka_t* client, int level, const char* facility, const char* message) {
-  handler()(level, std::string(rd_kafka_name(client)) + " " + facility + ": " + message);
+  if (auto handler = installed_handler.load(std::memory_order_acquire))
+    handler(level, std::string(rd_kafka_name(client)) + " " + facility + ": " + message);
 }
 
 }  // namespace
 
-void set_log_handler(log_handler h) { handler() = std::move(h); }
+void set_log_handler(log_handler handler) { installed_handler.store(handler, std::memory_order_release); }
 
 rd_kafka_conf_t* make_conf(const config::kafka_settings& settings,
                            const std::vector<std::pair<std::string, std::string>>& own) {
@@ -34,7 +33,7 @@ rd_kafka_conf_t* make_conf(const config::kafka_settings& settings,
     set(name, value);
   for (const auto& [name, value] : settings.properties)
     set(name, value);
-  if (handler())
+  if (installed_handler.load(std::memory_order_acquire) != nullptr)
     rd_kafka_conf_set_log_cb(conf.get(), forward_log);
   return conf.release();
 }

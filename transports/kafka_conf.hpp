@@ -7,7 +7,6 @@
 
 #include <librdkafka/rdkafka.h>
 
-#include <functional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -15,9 +14,11 @@
 
 namespace eventrouter::kafka {
 
-// Where librdkafka's own log lines go (by default its stderr format): set once, before the
-// first client is created, so that they join the service's log.
-using log_handler = std::function<void(int syslog_level, std::string_view message)>;
+// Where librdkafka's own log lines go (by default its stderr format), so that they join the
+// service's log. librdkafka's own threads call it at any time, so it is a plain function held in
+// an atomic: installing one never rewrites anything a running client reads. Only clients made
+// after it is installed use it: install it once at start-up, before the first client.
+using log_handler = void (*)(int syslog_level, std::string_view message);
 void set_log_handler(log_handler handler);
 
 // The caller owns the result (rd_kafka_new takes it). Throws std::invalid_argument with

@@ -14,7 +14,9 @@
 
 namespace eventrouter::testing {
 
-service_process::service_process(const std::string& binary, const std::vector<std::string>& args) {
+service_process::service_process(const std::string& binary, const std::vector<std::string>& args,
+                                 stdout_reading reading)
+    : stdout_held_(reading == stdout_reading::held) {
   int out[2], err[2];
   if (pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0)
     throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
@@ -34,11 +36,18 @@ service_process::service_process(const std::string& binary, const std::vector<st
   }
   close(out[1]);
   close(err[1]);
-  out_reader_ = std::thread([this, fd = out[0]] { read_lines(fd, out_); });
+  out_reader_ = std::thread([this, fd = out[0]] {
+    {
+      std::unique_lock lock{mutex_};
+      changed_.wait(lock, [&] { return !stdout_held_; });
+    }
+    read_lines(fd, out_);
+  });
   err_reader_ = std::thread([this, fd = err[0]] { read_lines(fd, err_); });
 }
 
 service_process::~service_process() {
+  read_stdout();  // so that its reader ends
   if (!wait_exit(std::chrono::milliseconds(0))) {
     ::kill(pid_, SIGKILL);
     wait_exit(std::chrono::seconds(10));
@@ -119,6 +128,12 @@ std::optional<std::string> service_process::wait_for_stderr(
     return found.has_value() || err_.closed;
   });
   return found;
+}
+
+void service_process::read_stdout() {
+  std::lock_guard lock{mutex_};
+  stdout_held_ = false;
+  changed_.notify_all();
 }
 
 std::vector<std::string> service_process::stdout_lines() const {

@@ -15,10 +15,15 @@
 
 namespace eventrouter::testing {
 
+// Whether the child's stdout is read from its start, or held unread — a pipe nobody reads, which
+// fills and then blocks the child's writes — until read_stdout().
+enum class stdout_reading { at_once, held };
+
 class service_process {
  public:
   // Starts `binary` with `args`; throws std::runtime_error if it cannot be started.
-  service_process(const std::string& binary, const std::vector<std::string>& args);
+  service_process(const std::string& binary, const std::vector<std::string>& args,
+                  stdout_reading reading = stdout_reading::at_once);
   ~service_process();  // SIGKILLs the process if it still runs
 
   service_process(const service_process&) = delete;
@@ -32,6 +37,9 @@ class service_process {
   // Waits until at least `n` stdout lines match; returns them all (fewer at the deadline).
   std::vector<std::string> wait_for_stdout_count(const std::function<bool(const std::string&)>& match,
                                                  std::size_t n, std::chrono::milliseconds timeout);
+
+  // Starts reading a held stdout (what the child wrote meanwhile included).
+  void read_stdout();
 
   std::vector<std::string> stdout_lines() const;
   std::string stderr_text() const;
@@ -50,6 +58,7 @@ class service_process {
 
   pid_t pid_ = -1;
   std::optional<int> exit_status_;
+  bool stdout_held_;
   mutable std::mutex mutex_;
   std::condition_variable changed_;
   stream out_;

@@ -33,10 +33,10 @@ std::string write_temp(const std::string& name, const std::string& text) {
 }
 
 service_under_test::service_under_test(const std::string& config_text, const std::string& file_name,
-                                       const std::vector<std::string>& run_options) {
+                                       const std::vector<std::string>& run_options, stdout_reading reading) {
   std::vector<std::string> args{"run", "--config", write_temp(file_name, config_text)};
   args.insert(args.end(), run_options.begin(), run_options.end());
-  process_ = std::make_unique<service_process>(EVENTROUTER_BINARY, args);
+  process_ = std::make_unique<service_process>(EVENTROUTER_BINARY, args, reading);
   auto line = process_->wait_for_stderr(
     [](const std::string& l) { return l.find("listening on http://") != std::string::npos; }, 20s);
   std::smatch m;

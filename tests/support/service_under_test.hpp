@@ -35,7 +35,8 @@ class service_under_test {
   // (`run --config FILE` and `run_options`); throws std::runtime_error with its stderr when it
   // does not come up. It must log at info level, which says where it listens.
   explicit service_under_test(const std::string& config_text, const std::string& file_name = "service.json",
-                              const std::vector<std::string>& run_options = {});
+                              const std::vector<std::string>& run_options = {},
+                              stdout_reading reading = stdout_reading::at_once);
 
   std::uint16_t port() const { return port_; }
   service_process& process() { return *process_; }
