@@ -23,6 +23,7 @@ struct redis_reader_state {
   redis_reader_args args;
   std::unique_ptr<payload_decoder> decoder;
   std::unique_ptr<redis::client> client;
+  bool group_ready = false;  // the group was created on the current connection
   bool read_own_pending = true;
   std::string own_cursor = "0";
   std::string claim_cursor = "0-0";
@@ -38,11 +39,16 @@ struct redis_reader_state {
 using redis_reader_actor = caf::stateful_actor<redis_reader_state>*;
 
 // Connects if needed; a new connection re-creates the group and re-reads own pending entries.
+// Until the group was created on it (a Redis still loading its data refuses XGROUP CREATE),
+// the connection is not ready, so a later poll tries again rather than skip the pending entries.
 void ensure_ready(redis_reader_actor self) {
   auto& st = self->state;
-  if (!st.client->ensure_connected())
+  if (st.client->ensure_connected())
+    st.group_ready = false;
+  if (st.group_ready)
     return;
   redis::create_group(*st.client, st.args.stream, st.args.consumer.group_id, start_id_of(st.args.consumer));
+  st.group_ready = true;
   st.read_own_pending = true;
   st.own_cursor = "0";
 }

@@ -13,6 +13,7 @@ namespace {
 
 struct redis_topic_state {
   std::unique_ptr<redis::client> client;
+  bool groups_ready = false;  // every group was created on the current connection
   std::string stream;
   config::topic_format format = config::topic_format::json;
   std::vector<redis_group> groups;
@@ -27,9 +28,15 @@ caf::result<publish_receipt> publish(redis_topic_actor self, const topic_batch& 
   std::string first_id;
   try {
     if (st.client->ensure_connected()) {
+      st.groups_ready = false;
+      log_line(log_level::info, "redis topic '" + st.stream + "': connected to " + st.client->address());
+    }
+    // Not ready until every group was created on this connection (a Redis still loading its
+    // data refuses XGROUP CREATE): the next publish tries again.
+    if (!st.groups_ready) {
       for (const auto& g : st.groups)
         redis::create_group(*st.client, st.stream, g.name, g.start_id);
-      log_line(log_level::info, "redis topic '" + st.stream + "': connected to " + st.client->address());
+      st.groups_ready = true;
     }
     first_id = redis::append_events(*st.client, st.stream, st.client->settings().stream_max_len, *batch, st.format);
   } catch (const redis::connection_error& e) {

@@ -4,6 +4,8 @@
 //   caf-chain    a bare 3-actor CAF chain, one message per event: the ceiling for actors here
 //   router       batches sent straight to the router actor -> memory topic -> consumer -> sink
 //   http         batches POSTed over keep-alive HTTP connections -> the same path
+//   log          the router path with the configured log sink (to /dev/null, through its line
+//                writer thread) instead of a sink that only counts: what printing each event costs
 // Latency is per event, from the moment its batch is handed over until the sink has it.
 //
 // What metrics cost: the paths through eventrouter (produce, router, http) run with the
@@ -18,6 +20,8 @@
 #include "actors/messages.hpp"
 #include "actors/service.hpp"
 #include "actors/http_api.hpp"
+#include "actors/line_writer.hpp"
+#include "actors/log_sink.hpp"
 #include "config/loader.hpp"
 #include "metrics/registry.hpp"
 #include "router/cloudevents.hpp"
@@ -45,6 +49,7 @@
 #include <chrono>
 #include <cstdio>
 #include <future>
+#include <memory>
 #include <iostream>
 #include <string>
 #include <thread>
@@ -107,6 +112,27 @@ class timing_sink final : public immediate_sink {
   std::atomic<std::size_t> done_;
   std::promise<void> finished_;
 };
+
+// The configured log sink, writing through a line writer of its own, timed when each line was
+// written (its delivery done), as the consumer sees it.
+class timed_log_sink final : public sink {
+ public:
+  timed_log_sink(line_writer& out, std::shared_ptr<timing_sink> timing) : log_(out), timing_(std::move(timing)) {}
+
+  void deliver(caf::event_based_actor* consumer, const delivery& d, delivery_done done) override {
+    log_.deliver(consumer, d, [timing = timing_, item = d.item, done = std::move(done)](delivery_result written) {
+      if (written)
+        timing->deliver_now({item, {}, {}});
+      done(std::move(written));
+    });
+  }
+
+ private:
+  log_sink log_;
+  std::shared_ptr<timing_sink> timing_;
+};
+
+enum class bench_sink { counting, log };
 
 // One route to one topic on the chosen transport; with a consumer unless only producing.
 // Each pipeline gets a topic prefix of its own, so runs on Redis never share a stream.
@@ -171,21 +197,29 @@ config::settings settings_for_bench(const options& o, bool with_consumer) {
   return *loaded.value;
 }
 
-// A service whose one consumer reports into a timing_sink, with its metrics on or off.
+// A service whose one consumer reports into a timing_sink (directly, or once the log sink wrote
+// its line), with its metrics on or off.
 struct pipeline {
   options opts;
   std::vector<clock_type::time_point> sent;
   std::shared_ptr<timing_sink> sink_;
   metrics::registry metrics;
+  // The log sink's output; declared before the actor system, so that it outlives every sink.
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> dev_null{std::fopen("/dev/null", "w"), std::fclose};
+  line_writer log_out{dev_null.get(), 4 << 20};
   caf::actor_system_config cfg;
   caf::actor_system sys{cfg};
   config::settings settings;
   service svc;
 
-  pipeline(const options& o, metrics_mode m, bool with_consumer = true)
+  pipeline(const options& o, metrics_mode m, bool with_consumer = true, bench_sink kind = bench_sink::counting)
       : opts(o), sent(o.events), sink_(std::make_shared<timing_sink>(o.events, sent)), metrics(m),
         settings(settings_for_bench(o, with_consumer)),
-        svc(sys, settings, metrics, [this](const config::consumer_settings&) { return sink_; }) {}
+        svc(sys, settings, metrics, [this, kind](const config::consumer_settings&) -> std::shared_ptr<sink> {
+          if (kind == bench_sink::log)
+            return std::make_shared<timed_log_sink>(log_out, sink_);
+          return sink_;
+        }) {}
 };
 
 // Sends the batches straight to the router, `window` at a time; returns once all are answered.
@@ -215,15 +249,19 @@ void drive_router(pipeline& p, const std::vector<event_batch>& batches, std::siz
   }
 }
 
-figures run_router_direct(const options& o, metrics_mode m) {
+figures run_router(const options& o, metrics_mode m, bench_sink kind) {
   auto batches = make_batches(o);
-  pipeline p{o, m};
+  pipeline p{o, m, true, kind};
   auto start = clock_type::now();
   drive_router(p, batches, o.window);
   p.sink_->wait();
   auto seconds = std::chrono::duration<double>(clock_type::now() - start).count();
   return summarize(std::move(p.sink_->latencies()), seconds);
 }
+
+figures run_router_direct(const options& o, metrics_mode m) { return run_router(o, m, bench_sink::counting); }
+
+figures run_router_to_log(const options& o, metrics_mode m) { return run_router(o, m, bench_sink::log); }
 
 // Publishing alone: batches to the router until the transport confirmed them all.
 figures run_produce(const options& o, metrics_mode m) {
@@ -536,8 +574,14 @@ int main(int argc, char** argv) {
     report(o, "router", direct = repeat(o, run_router_direct));
   if (wanted("http"))
     report(o, "http", repeat(o, run_http));
+  measured to_log;
+  if (wanted("log"))
+    report(o, "log", to_log = repeat(o, run_router_to_log));
   const auto& compared = (std::string(base.compared) == "produce" ? produce : direct).shown;
   if (!baseline.shown.empty() && !compared.empty())
     std::printf("\n%s path at %.0f %% of %s\n", base.compared,
                 100.0 * median_rate(compared) / median_rate(baseline.shown), base.describe);
+  if (!to_log.shown.empty() && !direct.shown.empty())
+    std::printf("log path at %.0f %% of the router path (a sink that only counts)\n",
+                100.0 * median_rate(to_log.shown) / median_rate(direct.shown));
 }
