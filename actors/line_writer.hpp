@@ -1,11 +1,12 @@
 #pragma once
-// Writes lines to a stdio stream on a thread of its own, so that nobody who hands it a line waits
-// for the reader at the other end: a stdout pipe nobody reads stalls this thread only, never an
-// actor's scheduler thread. What waits is bounded (bytes of queued lines): past it a line is
+// Writes lines to a stdio stream so that nobody who hands it a line waits for the reader at the
+// other end: a line the stream takes at once (nothing queued, and it polls writable) is written
+// by the caller; otherwise the writer's own thread writes it, so a stdout pipe nobody reads
+// stalls that thread only, never an actor's scheduler thread. What waits is bounded (bytes of queued lines): past it a line is
 // refused at once, and its writer tries again later; a line is never dropped.
 //
-// Each user writes through a channel of its own and is told of each of its lines, in order, on
-// the writer's thread, once the line was written (or failed). A channel's owner that ends closes
+// Each user writes through a channel of its own and is told of each of its lines, in order, once
+// the line was written (or failed): before write() returns, or later on the writer's thread. A channel's owner that ends closes
 // it: from then on nothing is called, so what its callbacks hold (an actor) never outlives it.
 
 #include <condition_variable>
@@ -65,6 +66,7 @@ class line_writer {
     std::shared_ptr<channel::waiting> from;
   };
   void run();
+  bool takes_without_waiting(std::size_t bytes) const;
   std::optional<std::string> write_out(const std::string& text);
 
   std::FILE* out_;
