@@ -19,7 +19,10 @@ struct config_manager_state {
   metrics::gauge generation;
   metrics::gauge last_success;
 
-  void loaded(std::uint64_t serving) const {
+  void loaded(std::uint64_t serving) const { show_loaded(generation, last_success, serving); }
+
+  static void show_loaded(const metrics::gauge& generation, const metrics::gauge& last_success,
+                          std::uint64_t serving) {
     generation.set(static_cast<double>(serving));
     last_success.set(std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count());
   }
@@ -84,11 +87,6 @@ caf::behavior config_manager(config_manager_actor self, std::string path, servic
   st.failed = m->reloads("failed");
   st.generation = m->config_generation();
   st.last_success = m->last_reload_success();
-  // The file the service started with was good.
-  auto serving = svc->routing_now()->generation;
-  st.loaded(serving);
-  svc->reloads().record({"start-up", std::chrono::system_clock::now(),
-                         {reload_result::outcome::ok, serving, {}, "the configuration the service started with"}});
   return {
     [=](reload_atom, const std::string& trigger) { return reload(self, trigger); },
   };
@@ -97,6 +95,12 @@ caf::behavior config_manager(config_manager_actor self, std::string path, servic
 }  // namespace
 
 caf::actor spawn_config_manager(caf::actor_system& sys, std::string path, service& svc, metrics::registry& metrics) {
+  // The file the service started with was good. Recorded here, before the actor's thread runs,
+  // so that /v1/reloads and /metrics show the start-up as soon as the service answers.
+  auto serving = svc.routing_now()->generation;
+  config_manager_state::show_loaded(metrics.config_generation(), metrics.last_reload_success(), serving);
+  svc.reloads().record({"start-up", std::chrono::system_clock::now(),
+                        {reload_result::outcome::ok, serving, {}, "the configuration the service started with"}});
   return sys.spawn<caf::detached>(config_manager, std::move(path), &svc, &metrics);
 }
 
