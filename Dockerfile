@@ -20,6 +20,7 @@ RUN apt-get update -q \
 WORKDIR /src
 COPY CMakeLists.txt ./
 COPY cmake cmake
+COPY avro avro
 COPY config config
 COPY router router
 COPY metrics metrics
