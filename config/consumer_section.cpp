@@ -2,6 +2,7 @@
 // options of its group on a broker transport.
 
 #include "config/sections.hpp"
+#include "config/wire_text.hpp"
 
 #include <algorithm>
 #include <set>
@@ -81,6 +82,9 @@ void read_consumers(object_reader& r, settings& out) {
     if (auto name = c.string("name", true)) {
       if (name->empty())
         problems.add(c.path_of("name"), "is empty; expected a name for metrics and /v1/consumers");
+      else if (auto control = find_control_character(*name))
+        problems.add(c.path_of("name"), "holds " + *control + "; expected a name on one line, for metrics, logs and "
+                                        "the Redis consumer name");
       else if (!names.insert(*name).second)
         problems.add(c.path_of("name"), quoted(*name) + " is used by an earlier consumer; expected a unique name");
       consumer.name = *name;
@@ -94,6 +98,8 @@ void read_consumers(object_reader& r, settings& out) {
     if (auto group = c.string("group_id", true)) {
       if (group->empty())
         problems.add(c.path_of("group_id"), "is empty; expected a consumer group name");
+      else if (auto control = find_control_character(*group))
+        problems.add(c.path_of("group_id"), "holds " + *control + "; expected a consumer group name on one line");
       consumer.group_id = *group;
     }
     read_sink(c, consumer, out);

@@ -732,6 +732,15 @@ TEST(config_loader, openedx_topics_need_a_schema_folder) {
   EXPECT_THAT(message_at(r, "$.producer_config[\"a.b\"].u"), HasSubstr("schemas.directory is not set"));
 }
 
+// A consumer's name and group reach the wire (Redis consumer names, Kafka's group.id) and the logs.
+TEST(config_loader, a_consumer_name_or_group_with_a_control_character_is_refused) {
+  auto r = parse_settings(R"({ "topics": { "t": {} }, "consumers": [
+    { "name": "a\r\nb", "topic": "t", "group_id": "g", "sink": { "type": "log" } },
+    { "name": "c", "topic": "t", "group_id": "g\u0000", "sink": { "type": "log" } } ] })");
+  EXPECT_THAT(message_at(r, "$.consumers[0].name"), HasSubstr("CR"));
+  EXPECT_THAT(message_at(r, "$.consumers[1].group_id"), HasSubstr("NUL"));
+}
+
 // --- the kafka transport ----------------------------------------------------------------------
 
 TEST(config_loader, kafka_properties_pass_through_as_strings) {
