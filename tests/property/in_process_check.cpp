@@ -2,10 +2,10 @@
 
 #include "actors/failure.hpp"
 #include "actors/service.hpp"
+#include "eventually.hpp"
 
 #include <algorithm>
 #include <optional>
-#include <thread>
 
 namespace eventrouter::testing {
 
@@ -69,19 +69,20 @@ std::vector<std::string> in_process_check::disagreements(const config::settings&
     }
   }
   // Watched together: a consumer that fails soon after its start fails within this window.
-  auto until = std::chrono::steady_clock::now() + watched;
-  do {
-    for (auto* svc : {started.get(), reloaded.get()}) {
-      if (svc == nullptr)
-        continue;
-      if (auto wrong = consumers_wrong(sys_, *svc, next)) {
-        auto when = svc == started.get() ? "after starting it (in-process): " : "after a reload to it (in-process): ";
-        out.push_back(when + *wrong);
-        return out;
+  eventually(
+    [&] {
+      for (auto* svc : {started.get(), reloaded.get()}) {
+        if (svc == nullptr)
+          continue;
+        if (auto wrong = consumers_wrong(sys_, *svc, next)) {
+          auto when = svc == started.get() ? "after starting it (in-process): " : "after a reload to it (in-process): ";
+          out.push_back(when + *wrong);
+          return true;
+        }
       }
-    }
-    std::this_thread::sleep_for(20ms);  // the polling interval of the watch
-  } while (std::chrono::steady_clock::now() < until);
+      return false;
+    },
+    watched);
   return out;
 }
 
