@@ -10,10 +10,38 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
 namespace eventrouter {
+
+// An event's payload: a JSON value whose copies own their memory. Ingest parses the events of a
+// request into one monotonic memory resource they share (router/cloudevents.cpp), which is not
+// thread-safe. Reading or moving such a value allocates nothing from it, but a plain copy of a
+// boost::json::value allocates from the resource of the value it copies — on the copying thread,
+// while consumers on other threads copy the same request's events (dead-letter copies). Copies
+// made here get the default resource instead.
+class event_payload : public boost::json::value {
+ public:
+  using boost::json::value::value;
+  event_payload() = default;
+  event_payload(boost::json::value&& v) noexcept : boost::json::value(std::move(v)) {}
+  event_payload(const event_payload& other) : boost::json::value(other, boost::json::storage_ptr()) {}
+  event_payload(event_payload&&) noexcept = default;
+  event_payload& operator=(const event_payload& other) {
+    boost::json::value::operator=(boost::json::value(other, boost::json::storage_ptr()));
+    return *this;
+  }
+  event_payload& operator=(event_payload&&) noexcept = default;
+  // Anything a boost::json::value takes (a value, an object, a string...), as the value would.
+  template <class T>
+    requires(!std::is_same_v<std::remove_cvref_t<T>, event_payload>)
+  event_payload& operator=(T&& v) {
+    boost::json::value::operator=(std::forward<T>(v));
+    return *this;
+  }
+};
 
 struct event {
   std::string id;               // unique id, a UUID in practice
@@ -25,7 +53,7 @@ struct event {
   std::string sourcehost;
   std::string sourcelib;
   std::string datacontenttype = "application/json";
-  boost::json::value data;      // the payload; always a JSON object once ingested
+  event_payload data;           // the payload; always a JSON object once ingested
   // CloudEvents extension attributes carried along: extra Redis fields and Kafka headers, and
   // what a dead-letter topic adds (dlq_reason, dlq_attempts, ...). Names are lower case.
   std::vector<std::pair<std::string, std::string>> extensions;

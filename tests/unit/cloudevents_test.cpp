@@ -112,6 +112,21 @@ TEST(cloudevents, a_structured_event_keeps_its_data_as_a_json_object) {
   EXPECT_EQ(events[0]->data.at("user").at("id").to_number<int>(), 42);
 }
 
+// The events of a request share the memory their data was parsed into, which is not thread-safe:
+// a copy (a consumer's dead-letter copy, on its own thread) must not allocate from it.
+TEST(cloudevents, a_copy_of_an_event_owns_the_memory_of_its_data) {
+  auto events = events_of(parse_batch("[" + body_of(full_event("a")) + "," + body_of(full_event("b")) + "]", 10));
+  ASSERT_EQ(events.size(), 2u);
+  const json::storage_ptr default_resource;
+  ASSERT_NE(events[0]->data.storage().get(), default_resource.get());  // else this test shows nothing
+  event copy = *events[0];
+  EXPECT_EQ(copy.data.storage().get(), default_resource.get());
+  EXPECT_EQ(copy.data, events[0]->data);
+  copy = *events[1];
+  EXPECT_EQ(copy.data.storage().get(), default_resource.get());
+  EXPECT_EQ(copy.data, events[1]->data);
+}
+
 TEST(cloudevents, a_structured_event_without_time_is_stamped_now_in_utc) {
   auto obj = full_event();
   obj.erase("time");
