@@ -30,7 +30,8 @@ bool line_writer::channel::write(std::string line, written done) {
   if (writer_.queued_bytes_ == 0 && writer_.takes_without_waiting(line.size())) {
     auto error = writer_.write_out(line);
     lock.unlock();
-    done(std::move(error));
+    if (done)
+      done(std::move(error));
     return true;
   }
   if (writer_.queued_bytes_ != 0 && writer_.queued_bytes_ + line.size() > writer_.max_queued_bytes_)
@@ -63,6 +64,11 @@ line_writer& line_writer::of_stdout() {
   return *writer;
 }
 
+bool line_writer::drain(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mutex_);
+  return drained_.wait_for(lock, timeout, [&] { return queued_bytes_ == 0; });
+}
+
 void line_writer::run() {
   std::unique_lock lock(mutex_);
   for (;;) {
@@ -77,13 +83,16 @@ void line_writer::run() {
       // A closed channel has no callbacks left: its line was written for nobody.
       std::lock_guard callbacks(next.from->mutex);
       if (!next.from->callbacks.empty()) {
-        next.from->callbacks.front()(std::move(error));
+        if (next.from->callbacks.front())
+          next.from->callbacks.front()(std::move(error));
         next.from->callbacks.pop_front();
       }
     }
     lock.lock();
     // Counted until written, so that a stalled stream holds no more than the limit.
     queued_bytes_ -= next.text.size();
+    if (queued_bytes_ == 0)
+      drained_.notify_all();
   }
 }
 

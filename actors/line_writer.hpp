@@ -8,7 +8,10 @@
 // Each user writes through a channel of its own and is told of each of its lines, in order, once
 // the line was written (or failed): before write() returns, or later on the writer's thread. A channel's owner that ends closes
 // it: from then on nothing is called, so what its callbacks hold (an actor) never outlives it.
+// The service's own log writes through one too, without being told: a log line it cannot queue
+// is dropped and counted instead (actors/service_log).
 
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdio>
@@ -34,8 +37,8 @@ class line_writer {
     channel(const channel&) = delete;
     channel& operator=(const channel&) = delete;
 
-    // Queues `line` (which ends in '\n'); `done` is called once it was written. False, and `done`
-    // is never called, when the writer already holds its limit of queued bytes.
+    // Queues `line` (which ends in '\n'); `done`, unless empty, is called once it was written.
+    // False, and `done` is never called, when the writer already holds its limit of queued bytes.
     bool write(std::string line, written done);
     std::size_t max_queued_bytes() const { return writer_.max_queued_bytes_; }
 
@@ -60,6 +63,9 @@ class line_writer {
   // may still be blocked on a stalled pipe, which must not hold the exit up.
   static line_writer& of_stdout();
 
+  // Waits until every queued line is written, or `timeout` passed; false then.
+  bool drain(std::chrono::milliseconds timeout);
+
  private:
   struct line {
     std::string text;
@@ -72,7 +78,8 @@ class line_writer {
   std::FILE* out_;
   const std::size_t max_queued_bytes_;
   std::mutex mutex_;
-  std::condition_variable changed_;
+  std::condition_variable changed_;  // a line queued, or stopping: for the writer's thread
+  std::condition_variable drained_;  // nothing queued any more: for drain()
   std::deque<line> lines_;
   std::size_t queued_bytes_ = 0;
   bool stopping_ = false;

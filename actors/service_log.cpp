@@ -1,11 +1,14 @@
 #include "actors/service_log.hpp"
 
+#include "actors/line_writer.hpp"
 #include "config/secrets.hpp"
+#include "metrics/process_collector.hpp"
 
 #include <array>
 #include <atomic>
 #include <chrono>
 #include <ctime>
+#include <memory>
 #include <string>
 
 namespace eventrouter {
@@ -15,7 +18,33 @@ namespace {
 // Set once at start-up and read by every line: relaxed, as nothing else is ordered by them.
 std::atomic<log_level> lowest_level{log_level::info};
 std::atomic<log_format> current_format{log_format::json};
-std::atomic<std::FILE*> output{nullptr};  // nullptr: stderr (not a constant, so not an initializer)
+
+// Thousands of lines: what a burst of failures logs while the reader of stderr (a terminal,
+// journald, a container runtime) catches up.
+constexpr std::size_t queued_bytes_limit = 1 << 20;
+
+struct destination {
+  explicit destination(std::FILE* out) : writer(out, queued_bytes_limit) {}
+  line_writer writer;
+  line_writer::channel channel{writer};
+};
+
+// stderr's is made at first use and never destroyed, as line_writer::of_stdout() (its thread may
+// be blocked at exit); a test's is owned here until the next set_log_output.
+destination& standard_error() {
+  static auto* d = new destination(stderr);
+  return *d;
+}
+std::unique_ptr<destination> test_destination;
+std::atomic<destination*> current_destination{nullptr};  // nullptr: stderr
+
+destination& output() {
+  auto* d = current_destination.load(std::memory_order_acquire);
+  return d != nullptr ? *d : standard_error();
+}
+
+// Lines dropped since the last warning about them was written.
+std::atomic<std::uint64_t> unreported_drops{0};
 
 // By log_level and log_format, in the order of their enumerators.
 constexpr std::array<std::string_view, 4> level_names{"debug", "info", "warn", "error"};
@@ -133,6 +162,25 @@ std::string text_line(log_level level, std::string_view message, std::span<const
   return line;
 }
 
+std::string entry(log_level level, std::string_view message, std::span<const log_field> fields) {
+  return current_format.load(std::memory_order_relaxed) == log_format::json ? json_line(level, message, fields)
+                                                                             : text_line(level, message, fields);
+}
+
+void write(std::string line) {
+  auto& out = output();
+  if (auto dropped = unreported_drops.exchange(0, std::memory_order_relaxed); dropped != 0) {
+    auto number = std::to_string(dropped);
+    const log_field count[] = {{"dropped", number}};
+    if (!out.channel.write(entry(log_level::warn, "log lines were dropped: stderr did not take them", count), {}))
+      unreported_drops.fetch_add(dropped, std::memory_order_relaxed);
+  }
+  if (!out.channel.write(std::move(line), {})) {
+    unreported_drops.fetch_add(1, std::memory_order_relaxed);
+    metrics::count_dropped_log_line();
+  }
+}
+
 }  // namespace
 
 bool log_enabled(log_level level) { return level >= lowest_level.load(std::memory_order_relaxed); }
@@ -140,11 +188,7 @@ bool log_enabled(log_level level) { return level >= lowest_level.load(std::memor
 void log_line(log_level level, std::string_view message, std::span<const log_field> fields) {
   if (!log_enabled(level))
     return;
-  auto line = current_format.load(std::memory_order_relaxed) == log_format::json ? json_line(level, message, fields)
-                                                                                  : text_line(level, message, fields);
-  auto* out = output.load(std::memory_order_relaxed);
-  // One write per line: stdio locks the stream for it, so lines of several threads never mix.
-  std::fwrite(line.data(), 1, line.size(), out != nullptr ? out : stderr);
+  write(entry(level, message, fields));
 }
 
 void log_line(log_level level, std::string_view message, std::initializer_list<log_field> fields) {
@@ -155,7 +199,13 @@ void log_line(log_level level, std::string_view message) { log_line(level, messa
 
 void set_log_level(log_level lowest) { lowest_level.store(lowest, std::memory_order_relaxed); }
 void set_log_format(log_format format) { current_format.store(format, std::memory_order_relaxed); }
-void set_log_output(std::FILE* out) { output.store(out, std::memory_order_relaxed); }
+void flush_log(std::chrono::milliseconds timeout) { output().writer.drain(timeout); }
+
+void set_log_output(std::FILE* out) {
+  current_destination.store(nullptr, std::memory_order_release);
+  test_destination = out != nullptr ? std::make_unique<destination>(out) : nullptr;
+  current_destination.store(test_destination.get(), std::memory_order_release);
+}
 
 std::optional<log_level> log_level_named(std::string_view name) { return named<log_level>(level_names, name); }
 std::optional<log_format> log_format_named(std::string_view name) { return named<log_format>(format_names, name); }

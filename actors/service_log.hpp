@@ -5,8 +5,13 @@
 // set are dropped. Secrets (URL passwords, Bearer and Basic credentials) are masked in the
 // message and every field value (config/secrets.hpp).
 //
-// Any thread may log: a line is one write, and nothing but stdio's own lock is taken.
+// Any thread may log, and no thread waits for the reader of stderr: lines go through a
+// line_writer (actors/line_writer.hpp), written by the caller while stderr takes them at once,
+// else queued for the writer's thread. A stderr nobody reads stalls that thread only; past 1 MiB
+// queued, lines are dropped, counted (eventrouter_log_lines_dropped_total), and the next line
+// written is preceded by a warning saying how many.
 
+#include <chrono>
 #include <cstdio>
 #include <initializer_list>
 #include <optional>
@@ -41,7 +46,11 @@ void set_log_format(log_format format);
 std::optional<log_level> log_level_named(std::string_view name);
 std::optional<log_format> log_format_named(std::string_view name);
 
-// Tests only: where lines go (nullptr: back to stderr).
+// Waits until the queued lines are written, or `timeout` passed: what a command logged last
+// (why it failed) reaches stderr before the process exits, unless stderr is stalled.
+void flush_log(std::chrono::milliseconds timeout);
+
+// Tests only: where lines go (nullptr: back to stderr). Not while other threads log.
 void set_log_output(std::FILE* out);
 
 }  // namespace eventrouter

@@ -1,6 +1,7 @@
 // eventrouter: the command line. Each subcommand lives in its own file (commands.hpp); this one
 // finds it and prints the overview.
 
+#include "actors/service_log.hpp"
 #include "commands.hpp"
 
 #include <array>
@@ -68,5 +69,9 @@ int main(int argc, char** argv) {
     std::cout << c->help;
     return cli::exit_ok;
   }
-  return c->run(rest);
+  auto code = c->run(rest);
+  // The log's last lines (why a command failed) may wait for a slow stderr: given a moment,
+  // never an unbounded wait on a reader that stopped.
+  flush_log(std::chrono::seconds(2));
+  return code;
 }

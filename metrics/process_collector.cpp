@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <charconv>
 #include <cstddef>
 #include <filesystem>
@@ -19,6 +20,8 @@
 namespace eventrouter::metrics {
 
 namespace {
+
+std::atomic<std::uint64_t> dropped_log_lines{0};
 
 // In /proc's own units (clock ticks, bytes, pages); converting needs sysconf.
 struct self_stat {
@@ -172,7 +175,12 @@ std::vector<prometheus::MetricFamily> collect_process_metrics() {
         MetricType::Gauge,
         static_cast<double>(*boot) +
             static_cast<double>(stat->starttime) / static_cast<double>(ticks_per_second));
+  add(out, "eventrouter_log_lines_dropped_total",
+      "Lines of the service's own log dropped because stderr did not take them (a reader that stopped reading).",
+      MetricType::Counter, static_cast<double>(dropped_log_lines.load(std::memory_order_relaxed)));
   return out;
 }
+
+void count_dropped_log_line() { dropped_log_lines.fetch_add(1, std::memory_order_relaxed); }
 
 }  // namespace eventrouter::metrics

@@ -15,8 +15,8 @@
 namespace eventrouter::testing {
 
 service_process::service_process(const std::string& binary, const std::vector<std::string>& args,
-                                 stdout_reading reading)
-    : stdout_held_(reading == stdout_reading::held) {
+                                 stdout_reading reading) {
+  out_.held = reading == stdout_reading::held;
   int out[2], err[2];
   if (pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0)
     throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
@@ -36,18 +36,13 @@ service_process::service_process(const std::string& binary, const std::vector<st
   }
   close(out[1]);
   close(err[1]);
-  out_reader_ = std::thread([this, fd = out[0]] {
-    {
-      std::unique_lock lock{mutex_};
-      changed_.wait(lock, [&] { return !stdout_held_; });
-    }
-    read_lines(fd, out_);
-  });
+  out_reader_ = std::thread([this, fd = out[0]] { read_lines(fd, out_); });
   err_reader_ = std::thread([this, fd = err[0]] { read_lines(fd, err_); });
 }
 
 service_process::~service_process() {
-  read_stdout();  // so that its reader ends
+  read_stdout();  // so that the readers end
+  read_stderr();
   if (!wait_exit(std::chrono::milliseconds(0))) {
     ::kill(pid_, SIGKILL);
     wait_exit(std::chrono::seconds(10));
@@ -60,6 +55,10 @@ void service_process::read_lines(int fd, stream& into) {
   std::string partial;
   char buf[65536];
   for (;;) {
+    {
+      std::unique_lock lock{mutex_};
+      changed_.wait(lock, [&] { return !into.held; });
+    }
     auto n = ::read(fd, buf, sizeof buf);
     if (n < 0 && errno == EINTR)
       continue;
@@ -132,7 +131,18 @@ std::optional<std::string> service_process::wait_for_stderr(
 
 void service_process::read_stdout() {
   std::lock_guard lock{mutex_};
-  stdout_held_ = false;
+  out_.held = false;
+  changed_.notify_all();
+}
+
+void service_process::hold_stderr() {
+  std::lock_guard lock{mutex_};
+  err_.held = true;
+}
+
+void service_process::read_stderr() {
+  std::lock_guard lock{mutex_};
+  err_.held = false;
   changed_.notify_all();
 }
 

@@ -40,6 +40,10 @@ class service_process {
 
   // Starts reading a held stdout (what the child wrote meanwhile included).
   void read_stdout();
+  // Stops reading stderr after what the child wrote so far, so that its pipe fills and blocks the
+  // child's writes, until read_stderr().
+  void hold_stderr();
+  void read_stderr();
 
   std::vector<std::string> stdout_lines() const;
   std::string stderr_text() const;
@@ -51,6 +55,7 @@ class service_process {
  private:
   struct stream {
     std::vector<std::string> lines;
+    bool held = false;  // not read until released
     bool closed = false;
   };
   void read_lines(int fd, stream& into);
@@ -58,7 +63,6 @@ class service_process {
 
   pid_t pid_ = -1;
   std::optional<int> exit_status_;
-  bool stdout_held_;
   mutable std::mutex mutex_;
   std::condition_variable changed_;
   stream out_;

@@ -45,7 +45,7 @@ void burn_cpu(double seconds) {
       sink = sink + static_cast<std::size_t>(i);
 }
 
-TEST(process_metrics, exposes_the_six_families_with_their_types) {
+TEST(process_metrics, exposes_the_six_standard_families_and_the_dropped_log_lines_with_their_types) {
   const std::map<std::string, prometheus::MetricType> expected{
       {"process_cpu_seconds_total", prometheus::MetricType::Counter},
       {"process_resident_memory_bytes", prometheus::MetricType::Gauge},
@@ -53,6 +53,7 @@ TEST(process_metrics, exposes_the_six_families_with_their_types) {
       {"process_open_fds", prometheus::MetricType::Gauge},
       {"process_max_fds", prometheus::MetricType::Gauge},
       {"process_start_time_seconds", prometheus::MetricType::Gauge},
+      {"eventrouter_log_lines_dropped_total", prometheus::MetricType::Counter},
   };
   const auto families = collect_process_metrics();
   ASSERT_EQ(families.size(), expected.size());
@@ -70,6 +71,9 @@ TEST(process_metrics, exposes_the_six_families_with_their_types) {
   for (const char* name : {"process_resident_memory_bytes", "process_virtual_memory_bytes",
                            "process_open_fds", "process_max_fds", "process_start_time_seconds"})
     EXPECT_GT(*value_of(name), 0.0) << name;
+  const auto dropped = *value_of("eventrouter_log_lines_dropped_total");
+  count_dropped_log_line();
+  EXPECT_EQ(*value_of("eventrouter_log_lines_dropped_total"), dropped + 1);
   EXPECT_GE(*value_of("process_virtual_memory_bytes"), *value_of("process_resident_memory_bytes"));
   EXPECT_GE(*value_of("process_max_fds"), *value_of("process_open_fds"));
 }
