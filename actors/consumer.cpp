@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <deque>
 #include <map>
 #include <random>
 #include <thread>
@@ -19,32 +20,45 @@ namespace {
 
 // A poll waits at most poll_timeout on the topic; past this much more, the topic is not answering.
 constexpr auto poll_grace = std::chrono::seconds(5);
-constexpr std::size_t none = static_cast<std::size_t>(-1);
+constexpr std::uint64_t none = static_cast<std::uint64_t>(-1);
 
-// One event of the batch on its way through the sink.
-struct slot {
+// One event read and not yet acknowledged: waiting for its turn, on its way through the sink,
+// or done and waiting for the events before it to be done too.
+struct in_flight {
   enum class phase { waiting, trying, backing_off, dead_lettering, done, failed };
+  log_entry entry;
   phase at = phase::waiting;
   unsigned tries = 0;
   std::string first_failure_time;
-  std::uint64_t generation = 0;    // of the current try: tells late answers of earlier tries apart
-  std::size_t previous_same_key = none;  // the event of the same key before it, when ordered
-  bool delivered = false;  // by the sink (not dead-lettered)
+  std::uint64_t generation = 0;      // of the current try: tells late answers of earlier tries apart
+  std::uint64_t next_same_key = none;  // the event of the same key after it, which waits for it (ordered)
+  bool delivered = false;            // by the sink (not dead-lettered)
 };
 
+// Events are numbered in the order they were read (their sequence number); the window holds
+// them from the oldest not acknowledged on. Messages about an event (a sink's answer, a retry)
+// name it by number, so an answer for an event no longer in the window is recognized as stale.
 struct consumer_state {
   consumer_args args;
-  caf::actor source;  // what this consumer polls: a memory topic or its own broker reader
+  caf::actor source;      // what this consumer polls: a memory topic or its own broker reader
   bool draining = false;  // finish what the topic holds, then stop
-  bool stopping = false;  // finish the batch in hand, then stop
+  bool drained = false;   // draining, and a poll found nothing more
+  bool stopping = false;  // finish what is under way, give back the rest, then stop
   bool polling = false;   // a poll is waiting for its answer
-  log_entries batch;
-  std::vector<slot> slots;
-  std::size_t active = 0;        // events trying, backing off or being dead-lettered
-  std::size_t first_undone = 0;  // every event before it is done
+  bool poll_paused = false;  // after a failure, until the backoff's retry message
+  std::deque<in_flight> window;
+  std::uint64_t first_seq = 0;        // the number of window.front()
+  std::deque<std::uint64_t> ready;    // waiting events free to start, in the order they became free
+  // Hash of a key -> the number of the newest event with it in the window. Two keys with one hash
+  // share an order: stricter than needed, never wrong.
+  std::unordered_map<std::size_t, std::uint64_t> last_of_key;
+  std::size_t active = 0;  // events trying, backing off or being dead-lettered
   std::uint64_t next_generation = 1;
-  caf::error giving_up;  // why the batch stops: set when an event failed for good
-  std::size_t giving_up_event = none;  // the event that failed for good
+  caf::error giving_up;               // why the consumer stops starting events: one failed for good
+  std::uint64_t giving_up_event = none;
+  std::vector<std::uint64_t> to_ack;  // offsets of events acknowledged this round, sent at its end
+  std::size_t delivered_to_ack = 0;   // of those, delivered by the sink (the others dead-lettered)
+  std::vector<std::chrono::system_clock::time_point> ages_to_ack;  // their `occurred`, when known
   std::minstd_rand jitter{std::random_device{}()};
   metrics::counter ok;
   metrics::counter retried;
@@ -54,6 +68,14 @@ struct consumer_state {
   metrics::histogram_handle end_to_end;
   std::map<errc, metrics::counter> failures_by_kind;  // looked up at a kind's first failure: off the hot path
 };
+
+in_flight* find(consumer_state& st, std::uint64_t seq) {
+  if (seq < st.first_seq || seq - st.first_seq >= st.window.size())
+    return nullptr;
+  return &st.window[static_cast<std::size_t>(seq - st.first_seq)];
+}
+
+std::size_t key_hash(const in_flight& e) { return std::hash<std::string_view>{}(e.entry.item.key); }
 
 using consumer_actor = caf::stateful_actor<consumer_state>*;
 
@@ -68,9 +90,8 @@ struct next_step {
   std::string next;
 };
 
-// Counts a failure of a batch or a poll toward consecutive_errors_limit. Below the limit the
-// consumer polls again after restart_backoff_ms[0]; at the limit it quits, and its supervisor
-// restarts it.
+// Counts a failure toward consecutive_errors_limit. Below the limit the consumer polls again
+// after restart_backoff_ms[0]; at the limit it quits, and its supervisor restarts it.
 next_step count_failure(consumer_actor self, const caf::error& why) {
   auto& st = self->state;
   auto& cfg = st.args.settings;
@@ -79,6 +100,7 @@ next_step count_failure(consumer_actor self, const caf::error& why) {
   auto errors = ++st.args.stats->consecutive_errors;
   st.consecutive.set(errors);
   if (errors < cfg.consecutive_errors_limit) {
+    st.poll_paused = true;
     self->delayed_send(self, cfg.restart_backoff_min, retry_atom::value);
     return {log_level::warn, "poll again in " + in_ms(cfg.restart_backoff_min)};
   }
@@ -101,8 +123,8 @@ void log_delivery_failure(const consumer_state& st, const next_step& step, const
             {"next", step.next}});
 }
 
-void log_delivery_failure(const consumer_state& st, const next_step& step, std::size_t i, const caf::error& why) {
-  log_delivery_failure(st, step, *st.batch[i].item.ev, st.slots[i].tries, why);
+void log_delivery_failure(const consumer_state& st, const next_step& step, const in_flight& e, const caf::error& why) {
+  log_delivery_failure(st, step, *e.entry.item.ev, e.tries, why);
 }
 
 void count_kind(consumer_state& st, const caf::error& why) {
@@ -120,50 +142,70 @@ void reset_errors(consumer_actor self) {
     self->state.consecutive.set(0);
 }
 
-// The metrics of the events a batch acknowledges, once per batch: one clock reading for
-// all (the end of the journey is the acknowledgement) and one add per counter. From the
-// producer's clock to ours: skewed clocks can make an age negative, which is kept (the lowest
-// bucket shows it) rather than hidden.
-void count_acknowledged(consumer_state& st, std::size_t acknowledged) {
-  std::size_t delivered = 0;
-  for (std::size_t i = 0; i < acknowledged; ++i)
-    delivered += st.slots[i].delivered ? 1 : 0;
-  st.ok.add(static_cast<double>(delivered));
-  if (!st.end_to_end || delivered == 0)
+// Sends the acknowledgements of the round, with their metrics: one ack message, one add per
+// counter, one clock reading for all end-to-end ages (the end of the journey is the
+// acknowledgement). From the producer's clock to ours: skewed clocks can make an age negative,
+// which is kept (the lowest bucket shows it) rather than hidden.
+void send_acks(consumer_actor self) {
+  auto& st = self->state;
+  if (st.to_ack.empty())
     return;
-  auto now = std::chrono::system_clock::now();
-  metrics::histogram::batch ages(*st.end_to_end.series());
-  for (std::size_t i = 0; i < acknowledged; ++i) {
-    const auto& occurred = st.batch[i].item.ev->occurred;
-    if (st.slots[i].delivered && occurred)
-      ages.observe(std::chrono::duration<double>(now - *occurred).count());
+  st.ok.add(static_cast<double>(st.delivered_to_ack));
+  if (st.end_to_end && !st.ages_to_ack.empty()) {
+    auto now = std::chrono::system_clock::now();
+    metrics::histogram::batch ages(*st.end_to_end.series());
+    for (auto occurred : st.ages_to_ack)
+      ages.observe(std::chrono::duration<double>(now - occurred).count());
+  }
+  self->send(st.source, ack_atom::value, st.args.settings.group_id, std::exchange(st.to_ack, {}));
+  st.delivered_to_ack = 0;
+  st.ages_to_ack.clear();
+}
+
+// Acknowledges the done events at the front of the window: never one past an event that is not
+// done, so a Kafka commit never skips an undelivered event.
+void acknowledge_done_prefix(consumer_state& st) {
+  while (!st.window.empty() && st.window.front().at == in_flight::phase::done) {
+    auto& e = st.window.front();
+    st.to_ack.push_back(e.entry.offset);
+    if (e.delivered) {
+      st.delivered_to_ack++;
+      if (e.entry.item.ev->occurred)
+        st.ages_to_ack.push_back(*e.entry.item.ev->occurred);
+    }
+    if (auto newest = st.last_of_key.find(key_hash(e)); newest != st.last_of_key.end() && newest->second == st.first_seq)
+      st.last_of_key.erase(newest);
+    st.window.pop_front();
+    st.first_seq++;
   }
 }
 
-// Acknowledges the events done before the first one that is not, and gives back that one and
-// everything after it (delivered or not: acknowledging past an undone event would let a Kafka
-// commit skip it). Redelivering what was delivered is what at-least-once allows.
-void settle_batch(consumer_actor self) {
+// Gives back every event of the window (the source delivers them again) and empties it: after
+// an event failed for good, or when the consumer stops. Redelivering what was delivered but not
+// yet acknowledged is what at-least-once allows.
+void give_back_window(consumer_actor self) {
   auto& st = self->state;
-  const auto& group = st.args.settings.group_id;
-  std::vector<std::uint64_t> done, rest;
-  for (std::size_t i = 0; i < st.batch.size(); ++i)
-    (i < st.first_undone ? done : rest).push_back(st.batch[i].offset);
-  count_acknowledged(st, std::min(st.first_undone, st.slots.size()));
-  if (!done.empty())
-    self->send(st.source, ack_atom::value, group, std::move(done));
+  send_acks(self);
+  std::vector<std::uint64_t> rest;
+  rest.reserve(st.window.size());
+  for (const auto& e : st.window)
+    rest.push_back(e.entry.offset);
   if (!rest.empty())
-    self->send(st.source, nack_atom::value, group, std::move(rest));
-  st.batch.clear();
-  st.slots.clear();
+    self->send(st.source, nack_atom::value, st.args.settings.group_id, std::move(rest));
+  st.first_seq += st.window.size();
+  st.window.clear();
+  st.ready.clear();
+  st.last_of_key.clear();
 }
 
-void finish(consumer_actor self, std::size_t i, slot::phase how) {
+void finish(consumer_actor self, std::uint64_t seq, in_flight::phase how) {
   auto& st = self->state;
-  st.slots[i].at = how;
+  auto& e = *find(st, seq);
+  e.at = how;
   st.active--;
-  while (st.first_undone < st.slots.size() && st.slots[st.first_undone].at == slot::phase::done)
-    st.first_undone++;
+  if (how == in_flight::phase::done && e.next_same_key != none)
+    st.ready.push_back(e.next_same_key);
+  acknowledge_done_prefix(st);
 }
 
 // Exponential backoff with full jitter between the retry bounds.
@@ -177,99 +219,101 @@ std::chrono::milliseconds retry_delay(consumer_state& st, unsigned tries) {
 
 // The event with what a dead-letter topic records about its failure. An event dead-lettered
 // before (replayed, failing again) has its dlq_* attributes replaced, never repeated.
-event_ptr dead_letter_copy(const consumer_state& st, const keyed_event& item, const slot& s, const std::string& reason) {
-  auto copy = std::make_shared<event>(*item.ev);
+event_ptr dead_letter_copy(const consumer_state& st, const in_flight& e, const std::string& reason) {
+  auto copy = std::make_shared<event>(*e.entry.item.ev);
   carry_extension(*copy, "dlq_reason", reason);
-  carry_extension(*copy, "dlq_attempts", std::to_string(s.tries));
+  carry_extension(*copy, "dlq_attempts", std::to_string(e.tries));
   carry_extension(*copy, "dlq_source_topic", st.args.full_topic);
   carry_extension(*copy, "dlq_consumer", st.args.settings.name);
-  carry_extension(*copy, "dlq_first_failure_time", s.first_failure_time);
+  carry_extension(*copy, "dlq_first_failure_time", e.first_failure_time);
   return copy;
 }
 
 // An event failed for good: no new event starts, and once those under way are finished the
-// batch is settled and the failure counts toward the consumer's limit.
-void give_up(consumer_actor self, std::size_t i, const caf::error& why) {
+// window is given back and the failure counts toward the consumer's limit.
+void give_up(consumer_actor self, std::uint64_t seq, const caf::error& why) {
   auto& st = self->state;
-  finish(self, i, slot::phase::failed);
+  finish(self, seq, in_flight::phase::failed);
   if (!st.giving_up) {
     st.giving_up = why;
-    st.giving_up_event = i;
+    st.giving_up_event = seq;
   }
 }
 
-void dead_letter(consumer_actor self, std::size_t i, const caf::error& why) {
+void dead_letter(consumer_actor self, std::uint64_t seq, const caf::error& why) {
   auto& st = self->state;
   if (!st.args.dead_letter) {
-    give_up(self, i, why);
+    give_up(self, seq, why);
     return;
   }
-  auto& s = st.slots[i];
-  s.at = slot::phase::dead_lettering;
-  const auto& item = st.batch[i].item;
+  auto& e = *find(st, seq);
+  e.at = in_flight::phase::dead_lettering;
   auto letter = std::make_shared<std::vector<keyed_event>>();
-  letter->push_back({dead_letter_copy(st, item, s, describe(why)), item.key});
-  auto generation = s.generation;
+  letter->push_back({dead_letter_copy(st, e, describe(why)), e.entry.item.key});
+  auto generation = e.generation;
   self->request(st.args.dead_letter, publish_timeout, publish_atom::value, topic_batch{letter})
     .then(
       [=](const publish_receipt&) {
         auto& st = self->state;
-        if (i >= st.slots.size() || st.slots[i].generation != generation)
+        auto* e = find(st, seq);
+        if (e == nullptr || e->generation != generation)
           return;
         st.dead_lettered.add();
         auto to = "dead-lettered to topic '" + st.args.settings.dead_letter_topic + "'";
-        log_delivery_failure(st, {log_level::error, std::move(to)}, i, why);
+        log_delivery_failure(st, {log_level::error, std::move(to)}, *e, why);
         reset_errors(self);
-        finish(self, i, slot::phase::done);
+        finish(self, seq, in_flight::phase::done);
         schedule(self);
       },
-      [=](caf::error& e) {
+      [=](caf::error& err) {
         auto& st = self->state;
-        if (i >= st.slots.size() || st.slots[i].generation != generation)
+        auto* e = find(st, seq);
+        if (e == nullptr || e->generation != generation)
           return;
-        auto refused = describe(why) + "; and the dead-letter topic refused it: " + describe(e);
-        give_up(self, i, failure(kind_of(why), std::move(refused)));
+        auto refused = describe(why) + "; and the dead-letter topic refused it: " + describe(err);
+        give_up(self, seq, failure(kind_of(why), std::move(refused)));
         schedule(self);
       });
 }
 
-// Takes the answer of try `generation` of event `i`; false for a stale answer.
-bool on_outcome(consumer_actor self, std::size_t i, std::uint64_t generation, const delivery_result& outcome) {
+// Takes the answer of try `generation` of event `seq`; false for a stale answer.
+bool on_outcome(consumer_actor self, std::uint64_t seq, std::uint64_t generation, const delivery_result& outcome) {
   auto& st = self->state;
-  if (i >= st.slots.size() || st.slots[i].generation != generation || st.slots[i].at != slot::phase::trying)
+  auto* found = find(st, seq);
+  if (found == nullptr || found->generation != generation || found->at != in_flight::phase::trying)
     return false;
-  auto& s = st.slots[i];
+  auto& e = *found;
   if (outcome) {
     st.args.stats->delivered++;
-    s.delivered = true;
+    e.delivered = true;
     reset_errors(self);
-    finish(self, i, slot::phase::done);
+    finish(self, seq, in_flight::phase::done);
     return true;
   }
-  if (s.tries == 1)
-    s.first_failure_time = format_rfc3339(std::chrono::system_clock::now());
+  if (e.tries == 1)
+    e.first_failure_time = format_rfc3339(std::chrono::system_clock::now());
   const auto& why = outcome.error();
   count_kind(st, why);
-  if (st.giving_up) {  // the batch stops anyway: given back with the rest
-    log_delivery_failure(st, {log_level::warn, "given back with the batch, which stops"}, i, why);
-    finish(self, i, slot::phase::failed);
+  if (st.giving_up || st.stopping) {  // the window is given back anyway: this event with it
+    log_delivery_failure(st, {log_level::warn, "given back, as the consumer stops starting events"}, e, why);
+    finish(self, seq, in_flight::phase::failed);
     return true;
   }
-  if (kind_of(why) != errc::rejected && s.tries < st.args.settings.retry.max_attempts) {
+  if (kind_of(why) != errc::rejected && e.tries < st.args.settings.retry.max_attempts) {
     st.retried.add();
-    s.at = slot::phase::backing_off;
-    s.generation = st.next_generation++;
-    auto delay = retry_delay(st, s.tries);
-    log_delivery_failure(st, {log_level::warn, "retry in " + in_ms(delay)}, i, why);
-    self->delayed_send(self, delay, redeliver_atom::value, static_cast<std::uint64_t>(i), s.generation);
+    e.at = in_flight::phase::backing_off;
+    e.generation = st.next_generation++;
+    auto delay = retry_delay(st, e.tries);
+    log_delivery_failure(st, {log_level::warn, "retry in " + in_ms(delay)}, e, why);
+    self->delayed_send(self, delay, redeliver_atom::value, seq, e.generation);
     return true;
   }
-  dead_letter(self, i, why);
+  dead_letter(self, seq, why);
   return true;
 }
 
 // An answer given while deliver() is still running, on the consumer's own thread (a sink that
-// knows at once, an immediate_sink; the log sink when stdout is not keeping up): taken at once,
+// knows at once, an immediate_sink; the log sink when stdout takes the line): taken at once,
 // without a message round trip per event.
 struct inline_answer {
   std::thread::id thread = std::this_thread::get_id();
@@ -278,123 +322,130 @@ struct inline_answer {
   delivery_result result;
 };
 
-// One try of event `i`; its answer is applied here when the sink gave it at once.
-void try_event(consumer_actor self, std::size_t i) {
+// One try of event `seq`; its answer is applied here when the sink gave it at once.
+void try_event(consumer_actor self, std::uint64_t seq) {
   auto& st = self->state;
-  auto& s = st.slots[i];
-  s.at = slot::phase::trying;
-  s.tries++;
-  s.generation = st.next_generation++;
-  auto generation = s.generation;
+  auto& e = *find(st, seq);
+  e.at = in_flight::phase::trying;
+  e.tries++;
+  e.generation = st.next_generation++;
+  auto generation = e.generation;
   auto answer = std::make_shared<inline_answer>();
-  const auto& entry = st.batch[i];
-  st.args.out->deliver(self, {entry.item, st.args.full_topic, st.args.settings.name},
-                       [me = caf::actor_cast<caf::actor>(self), i, generation, answer](delivery_result outcome) {
+  st.args.out->deliver(self, {e.entry.item, st.args.full_topic, st.args.settings.name},
+                       [me = caf::actor_cast<caf::actor>(self), seq, generation, answer](delivery_result outcome) {
                          if (answer->open && std::this_thread::get_id() == answer->thread) {
                            answer->given = true;
                            answer->result = std::move(outcome);
                            return;
                          }
                          // From another thread, or later: the answer comes back as a message.
-                         caf::anon_send(me, delivered_atom::value, static_cast<std::uint64_t>(i), generation,
-                                        std::move(outcome));
+                         caf::anon_send(me, delivered_atom::value, seq, generation, std::move(outcome));
                        });
   answer->open = false;
   if (answer->given)
-    on_outcome(self, i, generation, answer->result);
+    on_outcome(self, seq, generation, answer->result);
 }
 
-// Starts what may start — up to sink.concurrency events at once, and with sink.ordered an
-// event only after the one of the same key before it is done — and settles the batch when
-// nothing is left to do.
+// The window after an event failed for good, or once the consumer stops: nothing under way and
+// no poll to wait for, it is given back; then the consumer polls again after the backoff, or quits.
+void settle_stop(consumer_actor self) {
+  auto& st = self->state;
+  if (!st.giving_up) {
+    give_back_window(self);
+    self->quit();
+    return;
+  }
+  auto why = std::move(st.giving_up);
+  st.giving_up = caf::error{};
+  const auto& failed = *find(st, st.giving_up_event);
+  auto ev = failed.entry.item.ev;  // the window is gone once given back
+  auto tries = failed.tries;
+  give_back_window(self);
+  std::string next = "the consumer stops (reload or shutdown)";
+  if (st.stopping)
+    self->quit();
+  else
+    next = count_failure(self, why).next;
+  log_delivery_failure(st, {log_level::error, "given back with the rest of the window; " + next}, *ev, tries, why);
+}
+
+// Starts what may start — up to sink.concurrency events at once, and with sink.ordered an event
+// only after the one of the same key before it is done — acknowledges what is done, and polls
+// ahead while the window has room.
 void schedule(consumer_actor self) {
   auto& st = self->state;
   const auto limit = st.args.settings.sink.concurrency;
-  for (auto i = st.first_undone; i < st.slots.size() && st.active < limit && !st.giving_up; ++i) {
-    auto& s = st.slots[i];
-    if (s.at != slot::phase::waiting)
-      continue;
-    if (s.previous_same_key != none && st.slots[s.previous_same_key].at != slot::phase::done)
-      continue;
+  while (!st.ready.empty() && st.active < limit && !st.giving_up && !st.stopping) {
+    auto seq = st.ready.front();
+    st.ready.pop_front();
     st.active++;
-    try_event(self, i);
-    if (st.giving_up)
-      break;
+    try_event(self, seq);
   }
   st.args.out->flush(self);
-  if (st.active > 0)
-    return;  // answers to come
-  if (st.giving_up) {
-    auto why = std::move(st.giving_up);
-    st.giving_up = caf::error{};
-    auto failed = st.batch[st.giving_up_event].item.ev;  // the batch is gone once settled
-    auto tries = st.slots[st.giving_up_event].tries;
-    settle_batch(self);
-    std::string next = "the consumer stops (reload or shutdown)";
-    if (st.stopping)
-      self->quit();
-    else
-      next = count_failure(self, why).next;
-    log_delivery_failure(st, {log_level::error, "given back with the rest of the batch; " + next}, *failed, tries, why);
+  send_acks(self);
+  if (st.giving_up || st.stopping) {
+    if (st.active == 0 && !st.polling)
+      settle_stop(self);
     return;
   }
-  if (st.first_undone == st.slots.size()) {
-    settle_batch(self);
-    if (st.stopping)
-      self->quit();
-    else
-      poll(self);
+  if (st.drained && st.window.empty()) {
+    self->quit();
+    return;
   }
+  poll(self);
 }
 
-void start_batch(consumer_actor self, log_entries&& entries) {
-  auto& st = self->state;
-  st.batch = std::move(entries);
-  st.slots.assign(st.batch.size(), slot{});
-  st.active = 0;
-  st.first_undone = 0;
-  if (st.args.settings.sink.ordered) {
-    std::unordered_map<std::string_view, std::size_t> last_of_key;
-    for (std::size_t i = 0; i < st.batch.size(); ++i) {
-      auto [it, first] = last_of_key.try_emplace(st.batch[i].item.key, i);
-      if (!first) {
-        st.slots[i].previous_same_key = it->second;
-        it->second = i;
+// Takes a poll's entries into the window, each after the newest event of its key (ordered).
+void take(consumer_state& st, log_entries&& entries) {
+  auto keys = st.args.keys ? st.args.keys->get() : nullptr;
+  for (auto& entry : entries) {
+    if (entry.item.key.empty() && keys)
+      entry.item.key = keys->key_of(*entry.item.ev);
+    auto seq = st.first_seq + st.window.size();
+    st.window.emplace_back().entry = std::move(entry);
+    if (!st.args.settings.sink.ordered) {
+      st.ready.push_back(seq);
+      continue;
+    }
+    auto [newest, first] = st.last_of_key.try_emplace(key_hash(st.window.back()), seq);
+    if (!first) {
+      auto* before = find(st, std::exchange(newest->second, seq));
+      if (before != nullptr && before->at != in_flight::phase::done) {
+        before->next_same_key = seq;
+        continue;
       }
     }
+    st.ready.push_back(seq);
   }
-  schedule(self);
 }
 
+// Polls for as much as the window has room for, unless a poll is under way, the backoff after a
+// failure runs, or nothing more is wanted.
 void poll(consumer_actor self) {
   auto& st = self->state;
   const auto& cfg = st.args.settings;
+  if (st.polling || st.poll_paused || st.stopping || st.giving_up || st.drained || st.window.size() >= cfg.window)
+    return;
+  auto max = std::min(cfg.batch_size, cfg.window - st.window.size());
   auto wait = static_cast<std::uint32_t>(st.draining ? 0 : cfg.poll_timeout.count());
   st.polling = true;
-  self->request(st.source, cfg.poll_timeout + poll_grace, poll_atom::value, cfg.group_id, cfg.name, cfg.batch_size,
-                wait)
+  self->request(st.source, cfg.poll_timeout + poll_grace, poll_atom::value, cfg.group_id, cfg.name, max, wait)
     .then(
       [=](log_entries& entries) {
         auto& st = self->state;
         st.polling = false;
-        if (st.stopping) {  // polled before the stop arrived: nothing of it was started
-          st.batch = std::move(entries);
-          st.first_undone = 0;
-          settle_batch(self);
-          self->quit();
-          return;
-        }
-        if (entries.empty() && st.draining) {
-          self->quit();
-          return;
-        }
-        start_batch(self, std::move(entries));
+        if (entries.empty() && st.draining)
+          st.drained = true;
+        take(st, std::move(entries));  // when stopping, to be given back
+        schedule(self);
       },
       [=](caf::error& e) {
         auto& st = self->state;
         st.polling = false;
-        if (st.stopping)
-          return self->quit();
+        if (st.stopping || st.giving_up) {
+          schedule(self);
+          return;
+        }
         count_kind(st, e);
         auto why = "polling topic '" + st.args.full_topic + "': " + describe(e);
         auto step = count_failure(self, failure(kind_of(e), std::move(why)));
@@ -425,32 +476,28 @@ caf::behavior consumer_behavior(consumer_actor self, consumer_args args) {
           [=](caf::error& e) { self->quit(failure(kind_of(e), "joining topic: " + describe(e))); });
   return {
     [=](retry_atom) {
-      if (self->state.stopping)
-        return self->quit();
-      poll(self);
+      self->state.poll_paused = false;
+      schedule(self);
     },
-    [=](delivered_atom, std::uint64_t i, std::uint64_t generation, const delivery_result& outcome) {
-      if (on_outcome(self, static_cast<std::size_t>(i), generation, outcome))
+    [=](delivered_atom, std::uint64_t seq, std::uint64_t generation, const delivery_result& outcome) {
+      if (on_outcome(self, seq, generation, outcome))
         schedule(self);
     },
-    [=](redeliver_atom, std::uint64_t i, std::uint64_t generation) {
+    [=](redeliver_atom, std::uint64_t seq, std::uint64_t generation) {
       auto& st = self->state;
-      auto index = static_cast<std::size_t>(i);
-      if (index >= st.slots.size() || st.slots[index].generation != generation ||
-          st.slots[index].at != slot::phase::backing_off)
+      auto* e = find(st, seq);
+      if (e == nullptr || e->generation != generation || e->at != in_flight::phase::backing_off)
         return;
-      if (!st.giving_up)
-        try_event(self, index);
+      if (!st.giving_up && !st.stopping)
+        try_event(self, seq);
       else
-        finish(self, index, slot::phase::failed);  // the batch stops: given back with the rest
+        finish(self, seq, in_flight::phase::failed);  // the window is given back: this event with it
       schedule(self);
     },
     [=](drain_atom) { self->state.draining = true; },
     [=](stop_atom) {
-      auto& st = self->state;
-      st.stopping = true;
-      if (!st.polling && st.batch.empty())
-        self->quit();
+      self->state.stopping = true;
+      schedule(self);
     },
   };
 }

@@ -1,24 +1,31 @@
 #pragma once
-// A consumer: one member of a consumer group on one topic. It loops poll -> sink -> ack, one
-// event at a time and in order (so events of one key never overtake each other). An event is
-// acknowledged only after its sink succeeded or it was written to the dead-letter topic:
+// A consumer: one member of a consumer group on one topic. It polls ahead while it delivers: up to
+// `window` events read and not yet acknowledged, across polls, of which up to sink.concurrency
+// are under way at once; with sink.ordered (the default) an event starts only once the one of
+// the same key before it is done, so events of one key never overtake each other while other
+// keys flow in parallel. Events read without a key (a Redis stream's) get the one their route
+// gave them (router/topic_keys.hpp). Acknowledgements go in read order, never past an event that
+// is not done. An event is done only after its sink succeeded or it was written to the
+// dead-letter topic:
 //   - a failed try is retried up to retry.max_attempts, after an exponential backoff with
 //     jitter between retry.backoff_ms bounds (a non-retryable failure is not retried);
 //   - then, with a dead-letter topic, the event goes there with dlq_reason, dlq_attempts,
 //     dlq_source_topic, dlq_consumer and dlq_first_failure_time, and is acknowledged;
-//   - without one (or if it refuses), the event and the rest of the batch are given back and
-//     the failure counts toward consecutive_errors_limit.
+//   - without one (or if it refuses), nothing more starts; once what is under way finished, the
+//     event and the rest of the window are given back, and the failure counts toward
+//     consecutive_errors_limit.
 // At the limit the consumer stops with the last failure as its exit reason, and its
 // supervisor decides when to start it again.
 //
 //   (drain_atom) -> finish what the topic holds for the group, then stop normally
-//   (stop_atom)  -> finish the batch in hand (acknowledging what was delivered, giving back
-//                   the rest), then stop normally: how a reload retires a consumer
+//   (stop_atom)  -> start nothing more, finish what is under way, acknowledge the done prefix,
+//                   give back the rest, then stop normally: how a reload retires a consumer
 
 #include "actors/messages.hpp"
 #include "actors/sink.hpp"
 #include "config/settings.hpp"
 #include "metrics/registry.hpp"
+#include "router/topic_keys.hpp"
 
 #include <caf/all.hpp>
 
@@ -56,11 +63,25 @@ inline source_opener shared_source(caf::actor topic) {
   return [topic = std::move(topic)](caf::event_based_actor*, const std::shared_ptr<consumer_stats>&) { return topic; };
 }
 
+// The keys of a consumer's events read without one, as the routing table serving gives them. A
+// reload that moves routes stores new ones once it is applied (service::apply), and a running
+// consumer takes them at its next poll: a route's key is no reason to restart a consumer.
+class current_keys {
+ public:
+  explicit current_keys(std::shared_ptr<const topic_keys> keys) : keys_(std::move(keys)) {}
+  std::shared_ptr<const topic_keys> get() const { return keys_.load(std::memory_order_acquire); }
+  void set(std::shared_ptr<const topic_keys> keys) { keys_.store(std::move(keys), std::memory_order_release); }
+
+ private:
+  std::atomic<std::shared_ptr<const topic_keys>> keys_;
+};
+
 struct consumer_args {
   config::consumer_settings settings;
   std::string full_topic;
   source_opener open_source;
   std::shared_ptr<sink> out;
+  std::shared_ptr<const current_keys> keys;  // for events read without a key; none: they keep none
   caf::actor dead_letter;  // the dead-letter topic's actor; none without dead_letter_topic
   std::shared_ptr<consumer_stats> stats;
   metrics::registry* metrics;

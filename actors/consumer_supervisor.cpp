@@ -87,7 +87,7 @@ void start(supervisor_actor self, child& c) {
     return;
   }
   c.current = spawn_consumer(self, {c.spec.settings, c.spec.full_topic, c.spec.open_source, std::move(*out),
-                                    c.spec.dead_letter, c.stats, self->state.metrics});
+                                    c.spec.keys, c.spec.dead_letter, c.stats, self->state.metrics});
   c.state = child_state::running;
   c.show_state();
 }

@@ -41,6 +41,8 @@ struct supervised_consumer {
   // The sink the reload that asked for this consumer built (and so knew it could build), for
   // its first incarnation; later incarnations get fresh ones from the factory.
   std::shared_ptr<sink> first_sink = nullptr;
+  // The keys of events read without one; not compared by same_as: a reload updates them in place.
+  std::shared_ptr<current_keys> keys = nullptr;
 
   bool same_as(const supervised_consumer& other) const {
     return settings == other.settings && full_topic == other.full_topic && dead_letter == other.dead_letter &&

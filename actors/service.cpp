@@ -156,6 +156,8 @@ struct service::next_generation {
   std::shared_ptr<const routing_table> table;
   std::map<std::string, running_topic> topics;  // by full name
   consumer_set consumers;
+  // Keys of consumers that keep running, stored once the reload is applied.
+  std::vector<std::pair<std::shared_ptr<current_keys>, std::shared_ptr<const topic_keys>>> keys;
 };
 
 service::service(caf::actor_system& sys, const config::settings& settings, metrics::registry& metrics,
@@ -342,13 +344,20 @@ caf::expected<void> service::build_consumers(const config::settings& next, next_
   errc kind = errc::not_built;
   for (const auto& c : next.consumers) {
     const auto& topic = next.topics.at(c.topic);
-    supervised_consumer spec{c, topic.full_name, source_for(next, c, topic, actor_of(c.topic), metrics_),
+    supervised_consumer spec{c,
+                             topic.full_name,
+                             source_for(next, c, topic, actor_of(c.topic), metrics_),
                              c.dead_letter_topic.empty() ? caf::actor{} : actor_of(c.dead_letter_topic),
                              {actor_of(c.topic)}};
+    auto keys = std::make_shared<const topic_keys>(*gen.table, topic.full_name, c.event_key_field);
     if (c.sink.type == config::sink_kind::topic)
       spec.depends_on.push_back(actor_of(c.sink.topic));
     auto running = consumers_.find(c.name);
-    if (running == consumers_.end() || !spec.same_as(running->second)) {
+    if (running != consumers_.end() && spec.same_as(running->second)) {
+      spec.keys = running->second.keys;
+      gen.keys.emplace_back(spec.keys, std::move(keys));
+    } else {
+      spec.keys = std::make_shared<current_keys>(std::move(keys));
       auto built = gen.consumers.make_sink(c);
       if (!built && reloading) {
         kind = kind_of(built.error());
@@ -397,6 +406,8 @@ caf::expected<applied_changes> service::apply(const config::settings& next) {
                                      consumer_set_ptr{consumers});
   if (moved)
     changes.consumers = std::move(*moved);
+  for (auto& [running, keys] : gen.keys)
+    running->set(std::move(keys));
 
   // Groups no consumer reads any more must not hold a memory topic full.
   auto groups_now = groups_of(next);

@@ -108,6 +108,12 @@ void read_consumers(object_reader& r, settings& out) {
       consumer.consecutive_errors_limit = static_cast<unsigned>(*n);
     if (auto n = c.number("batch_size", 1, 100000))
       consumer.batch_size = *n;
+    if (auto n = c.number("window", 1, 100000))
+      consumer.window = *n;
+    if (auto key = c.string("event_key_field")) {
+      check_key_path(*key, c.path_of("event_key_field"), problems);
+      consumer.event_key_field = *key;
+    }
     if (auto t = c.millis("poll_timeout_ms", 1, 600000))
       consumer.poll_timeout = *t;
     if (auto range = c.millis_range("restart_backoff_ms")) {

@@ -41,6 +41,8 @@ void read_producer_config(object_reader& root, settings& out);
 std::optional<transport_kind> read_transport(object_reader& r, std::string_view key);
 std::string full_name(const std::string& prefix, const std::string& name);
 void check_topic_name(const std::string& name, const std::string& path, problems_list& problems);
+// An event_key_field: a period-separated path into the event data.
+void check_key_path(const std::string& key, const std::string& path, problems_list& problems);
 
 // consumers[] (consumer_section.cpp), after the topics; each consumer's sink (sink_section.cpp),
 // an http sink's own keys (http_sink_section.cpp).

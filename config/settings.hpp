@@ -19,6 +19,13 @@ enum class transport_kind { memory, redis, kafka };
 enum class topic_format { json, openedx };
 enum class sink_kind { log, http, topic, route };
 
+// Events a sink has under way at once unless `sink.concurrency` says otherwise. An http sink
+// holds a kept-alive connection per event under way: 64, as many as a receiver behind a common
+// web server takes without tuning. The others hold nothing per event (a log line; a share of one
+// batch to a topic or the router): a whole default window (consumer_settings::window), so a
+// bridge moves what it polled as one batch.
+constexpr std::size_t default_concurrency(sink_kind kind) { return kind == sink_kind::http ? 64 : 1000; }
+
 struct http_settings {
   std::string host = "127.0.0.1";
   std::uint16_t port = 8080;
@@ -105,9 +112,9 @@ struct sink_settings {
   std::vector<std::pair<std::string, std::string>> headers;  // added to every request
   // topic: publish each event to this topic (name as in the file), on any transport.
   std::string topic;
-  // Any sink: events of a batch under way at once, and whether events of one key wait for
-  // each other (their order kept) — the default — or not.
-  std::size_t concurrency = 1;
+  // Any sink: events under way at once (at most the consumer's window), and whether events of one
+  // key wait for each other (their order kept) — the default — or not.
+  std::size_t concurrency = default_concurrency(sink_kind::log);
   bool ordered = true;
 
   bool operator==(const sink_settings&) const = default;
@@ -130,7 +137,13 @@ struct consumer_settings {
   retry_settings retry;
   std::string dead_letter_topic;  // name as in the file; empty: no dead-lettering
   unsigned consecutive_errors_limit = 5;
-  std::size_t batch_size = 100;                                 // events per poll
+  std::size_t batch_size = 100;                                 // events per poll, at most
+  // Events read and not yet acknowledged, at most: the consumer polls ahead while it delivers, as
+  // long as the window has room. Bounds its memory and what a crash delivers again.
+  std::size_t window = 1000;
+  // The key of an event read without one (a Redis stream's entries carry none) whose type no
+  // route to its topic gives a key: a period-separated path into its data. Empty: none.
+  std::string event_key_field;
   std::chrono::milliseconds poll_timeout{500};                  // how long an empty poll waits
   std::chrono::milliseconds restart_backoff_min{100};           // first restart delay
   std::chrono::milliseconds restart_backoff_max{30000};         // delay doubles up to this

@@ -33,6 +33,7 @@ void read_sink(object_reader& r, consumer_settings& c, const settings& out) {
     if (!type)
       return;
     c.sink.type = *type;
+    c.sink.concurrency = default_concurrency(*type);
     for (auto [key, kind] : {std::pair{"url", sink_kind::http}, {"timeout_ms", sink_kind::http},
                              {"headers", sink_kind::http}, {"topic", sink_kind::topic}})
       if (s.find(key) != nullptr && *type != kind)

@@ -30,6 +30,11 @@ std::string full_name(const std::string& prefix, const std::string& name) {
   return prefix.empty() ? name : prefix + "-" + name;
 }
 
+void check_key_path(const std::string& key, const std::string& path, problems_list& problems) {
+  if (key.empty() || key.front() == '.' || key.back() == '.' || key.find("..") != std::string::npos)
+    problems.add(path, "is \"" + key + "\"; expected a period-separated path into the event data, e.g. xblock_info.usage_key");
+}
+
 void check_topic_name(const std::string& name, const std::string& path, problems_list& problems) {
   if (!is_topic_name(name))
     problems.add(path,
@@ -82,9 +87,7 @@ void read_producer_config(object_reader& r, settings& out) {
       object_reader route_reader(value.get_object(), path, problems);
       route rt{std::string(event_type), std::string(topic), "", true};
       if (auto key = route_reader.string("event_key_field", true)) {
-        if (key->empty() || key->front() == '.' || key->back() == '.' || key->find("..") != std::string::npos)
-          problems.add(route_reader.path_of("event_key_field"),
-                       "is \"" + *key + "\"; expected a period-separated path into the event data, e.g. xblock_info.usage_key");
+        check_key_path(*key, route_reader.path_of("event_key_field"), problems);
         rt.event_key_field = *key;
       }
       if (auto enabled = route_reader.boolean("enabled"))

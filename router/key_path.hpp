@@ -28,6 +28,7 @@ class key_path {
   std::variant<const boost::json::value*, key_error> find(const boost::json::value& data) const;
 
   const std::string& text() const { return text_; }
+  bool operator==(const key_path& other) const { return text_ == other.text_; }
 
  private:
   std::string text_;

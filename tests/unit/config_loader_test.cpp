@@ -223,6 +223,34 @@ TEST(config_loader, the_documented_consumer_defaults_are_the_ones_in_settings) {
   EXPECT_EQ(defaults.poll_timeout, std::chrono::milliseconds(500));
   EXPECT_EQ(defaults.restart_backoff_min, std::chrono::milliseconds(100));
   EXPECT_EQ(defaults.restart_backoff_max, std::chrono::milliseconds(30000));
+  EXPECT_EQ(defaults.window, 1000u);
+  EXPECT_EQ(defaults.event_key_field, "");
+}
+
+TEST(config_loader, a_sink_without_concurrency_gets_its_kinds_default) {
+  auto s = parse_valid(R"({ "topics": { "t": {}, "u": {} }, "consumers": [
+      { "name": "a", "topic": "t", "group_id": "a", "sink": { "type": "http", "url": "http://h/x" } },
+      { "name": "b", "topic": "t", "group_id": "b", "sink": { "type": "log" } },
+      { "name": "c", "topic": "t", "group_id": "c", "sink": { "type": "topic", "topic": "u" } },
+      { "name": "d", "topic": "t", "group_id": "d", "sink": { "type": "http", "url": "http://h/x", "concurrency": 3 } } ] })");
+  ASSERT_EQ(s.consumers.size(), 4u);
+  EXPECT_EQ(s.consumers[0].sink.concurrency, 64u);  // a connection each
+  EXPECT_EQ(s.consumers[1].sink.concurrency, 1000u);
+  EXPECT_EQ(s.consumers[2].sink.concurrency, 1000u);
+  EXPECT_EQ(s.consumers[3].sink.concurrency, 3u);
+}
+
+TEST(config_loader, a_consumer_reads_its_window_and_event_key_field) {
+  auto s = parse_valid(with_topic_t(R"(, "window": 50, "event_key_field": "user.id")"));
+  ASSERT_EQ(s.consumers.size(), 1u);
+  EXPECT_EQ(s.consumers[0].window, 50u);
+  EXPECT_EQ(s.consumers[0].event_key_field, "user.id");
+}
+
+TEST(config_loader, a_bad_window_or_event_key_field_is_a_problem) {
+  auto r = parse_settings(with_topic_t(R"(, "window": 0, "event_key_field": "user..id")"));
+  EXPECT_THAT(message_at(r, "$.consumers[0].window"), HasSubstr("is 0;"));
+  EXPECT_THAT(message_at(r, "$.consumers[0].event_key_field"), HasSubstr("period-separated path"));
 }
 
 TEST(config_loader, an_empty_object_yields_every_default) {

@@ -1,6 +1,7 @@
 // The consumer's delivery on real actors (a memory topic, the supervisor) with a sink that
 // answers from another thread after a while: at most sink.concurrency events at once, events
-// of one key one after the other, and retries that end in the dead-letter topic.
+// of one key one after the other, polling ahead across polls, acknowledgements in read order,
+// and retries that end in the dead-letter topic.
 
 #include "actors/consumer_supervisor.hpp"
 #include "actors/memory_topic.hpp"
@@ -20,12 +21,13 @@ namespace {
 using namespace std::chrono_literals;
 using clock_type = std::chrono::steady_clock;
 
-// Answers each event from a thread of its own after `delay`; records when each started and
-// ended, and the most events it held at once.
+// Answers each event from a thread of its own after `delay` (or the delay given for its id);
+// records when each started and ended, and the most events it held at once.
 class slow_sink final : public sink {
  public:
-  explicit slow_sink(std::chrono::milliseconds delay, int fail_first_tries = 0)
-      : delay_(delay), fail_left_(fail_first_tries) {}
+  explicit slow_sink(std::chrono::milliseconds delay, int fail_first_tries = 0,
+                     std::map<std::string, std::chrono::milliseconds> delay_of = {})
+      : delay_(delay), fail_left_(fail_first_tries), delay_of_(std::move(delay_of)) {}
   ~slow_sink() override {
     for (auto& t : threads_)
       t.join();
@@ -37,8 +39,9 @@ class slow_sink final : public sink {
     starts_[id] = clock_type::now();
     max_at_once_ = std::max(max_at_once_, ++at_once_);
     bool fail = fail_left_ > 0 && fail_left_-- > 0;
-    threads_.emplace_back([this, id, fail, done = std::move(done)] {
-      std::this_thread::sleep_for(delay_);  // the slow webhook this sink stands for
+    auto delay = delay_of_.count(id) != 0 ? delay_of_.at(id) : delay_;
+    threads_.emplace_back([this, id, fail, delay, done = std::move(done)] {
+      std::this_thread::sleep_for(delay);  // the slow webhook this sink stands for
       {
         std::lock_guard lock{mutex_};
         --at_once_;
@@ -67,6 +70,7 @@ class slow_sink final : public sink {
   int at_once_ = 0;
   int max_at_once_ = 0;
   int fail_left_;
+  const std::map<std::string, std::chrono::milliseconds> delay_of_;
   std::map<std::string, clock_type::time_point> starts_, ends_;
   std::vector<std::thread> threads_;
 };
@@ -114,6 +118,14 @@ class consumer_delivery : public ::testing::Test {
     return letters;
   }
 
+  // Entries of group "g" not acknowledged.
+  std::uint64_t lag() {
+    std::uint64_t out = 0;
+    self->request(topic, 5s, status_atom::value, std::string("g")).receive([&](std::uint64_t l) { out = l; },
+                                                                            [](caf::error&) {});
+    return out;
+  }
+
   consumer_status status() {
     consumer_status out;
     self->request(supervisor, 5s, status_atom::value)
@@ -157,6 +169,42 @@ TEST_F(consumer_delivery, at_most_concurrency_events_are_under_way_and_one_key_w
   // e2 has e0's key, e5 has e1's: each started only after the earlier one ended.
   EXPECT_GE(starts["e2"], ends["e0"]);
   EXPECT_GE(starts["e5"], ends["e1"]);
+}
+
+TEST_F(consumer_delivery, it_polls_ahead_so_events_of_later_polls_are_under_way_with_earlier_ones) {
+  auto out = std::make_shared<slow_sink>(100ms);
+  auto c = settings(8, true);
+  c.batch_size = 2;
+  c.window = 8;
+  supervise(c, out);
+  publish({"a", "b", "c", "d", "e", "f", "g", "h", "i", "j"});
+  ASSERT_TRUE(eventually([&] { return status().delivered == 10; })) << status().delivered;
+  EXPECT_EQ(out->max_at_once(), 8);  // the window, across four polls of two
+}
+
+TEST_F(consumer_delivery, one_key_keeps_its_order_across_polls) {
+  auto out = std::make_shared<slow_sink>(20ms);
+  auto c = settings(8, true);
+  c.batch_size = 1;
+  supervise(c, out);
+  publish({"a", "b", "a", "a", "b"});
+  ASSERT_TRUE(eventually([&] { return status().delivered == 5; })) << status().delivered;
+  auto starts = out->starts();
+  auto ends = out->ends();
+  EXPECT_GE(starts["e2"], ends["e0"]);
+  EXPECT_GE(starts["e3"], ends["e2"]);
+  EXPECT_GE(starts["e4"], ends["e1"]);
+  EXPECT_LT(starts["e1"], ends["e0"]);  // another key did not wait
+}
+
+TEST_F(consumer_delivery, nothing_is_acknowledged_past_an_event_still_under_way) {
+  auto out = std::make_shared<slow_sink>(1ms, 0, std::map<std::string, std::chrono::milliseconds>{{"e0", 400ms}});
+  supervise(settings(8, true), out);
+  publish({"a", "b", "c", "d", "e"});
+  ASSERT_TRUE(eventually([&] { return status().delivered == 4; })) << status().delivered;
+  EXPECT_EQ(lag(), 5u);  // e1..e4 are delivered, but e0 is not: a commit must not pass it
+  ASSERT_TRUE(eventually([&] { return lag() == 0; })) << lag();
+  EXPECT_EQ(status().delivered, 5u);
 }
 
 TEST_F(consumer_delivery, unordered_events_of_one_key_may_overlap) {

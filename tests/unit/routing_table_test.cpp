@@ -5,6 +5,7 @@
 #include "router/batch_plan.hpp"
 #include "router/key_path.hpp"
 #include "router/routing_table.hpp"
+#include "router/topic_keys.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -529,6 +530,45 @@ TEST(batch_plan, data_that_does_not_fit_the_schema_refuses_the_batch_naming_the_
   EXPECT_EQ(plan.schema_mismatches, 2u);  // once per route
   ASSERT_FALSE(plan.errors.empty());
   EXPECT_THAT(plan.errors[0], AllOf(HasSubstr("event 0 (id 'e0')"), HasSubstr("xblock_info.block_type")));
+}
+
+}  // namespace
+}  // namespace eventrouter
+
+// ---- the keys of events read without one (router/topic_keys) ---------------------------------
+
+namespace eventrouter {
+namespace {
+
+event typed(const std::string& type, json::value data) {
+  event ev;
+  ev.type = type;
+  ev.data = std::move(data);
+  return ev;
+}
+
+TEST(topic_keys, an_event_gets_the_key_of_the_route_of_its_type_to_the_topic_disabled_or_not) {
+  routing_table table(settings_from(config_text));
+  topic_keys keys(table, "prod-xblock-lifecycle", "");
+  json::value xblock = {{"xblock_info", {{"usage_key", "block-v1:x"}}}};
+  EXPECT_EQ(keys.key_of(typed(published, xblock)), "block-v1:x");
+  EXPECT_EQ(keys.key_of(typed(deleted, xblock)), "block-v1:x");
+  topic_keys archive(table, "prod-xblock-archive", "");  // its only route is disabled
+  EXPECT_EQ(archive.key_of(typed(deleted, xblock)), "block-v1:x");
+}
+
+TEST(topic_keys, a_type_no_route_knows_gets_the_consumers_key_field_or_none) {
+  routing_table table(settings_from(config_text));
+  json::value data = {{"user", {{"id", 42}}}};
+  EXPECT_EQ(topic_keys(table, "prod-xblock-lifecycle", "user.id").key_of(typed("other.v1", data)), "42");
+  EXPECT_EQ(topic_keys(table, "prod-xblock-lifecycle", "").key_of(typed("other.v1", data)), "");
+  EXPECT_EQ(topic_keys().key_of(typed(published, data)), "");
+}
+
+TEST(topic_keys, data_without_the_key_gives_none) {
+  routing_table table(settings_from(config_text));
+  topic_keys keys(table, "prod-xblock-lifecycle", "");
+  EXPECT_EQ(keys.key_of(typed(published, json::object{{"xblock_info", json::object{}}})), "");
 }
 
 }  // namespace
