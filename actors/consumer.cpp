@@ -10,6 +10,7 @@
 #include <chrono>
 #include <deque>
 #include <map>
+#include <mutex>
 #include <random>
 #include <thread>
 #include <unordered_map>
@@ -33,6 +34,34 @@ struct in_flight {
   std::uint64_t generation = 0;      // of the current try: tells late answers of earlier tries apart
   std::uint64_t next_same_key = none;  // the event of the same key after it, which waits for it (ordered)
   bool delivered = false;            // by the sink (not dead-lettered)
+};
+
+// The sink's answers from other threads, gathered until the consumer takes them: the first
+// answer into an empty inbox sends the consumer one message, and that message takes every answer
+// there by then. Under load a consumer thus handles a round of answers per message — one
+// schedule, one flush, one ack — rather than a message, a flush and an ack per event.
+class answer_inbox {
+ public:
+  struct answer {
+    std::uint64_t seq;
+    std::uint64_t generation;
+    delivery_result outcome;
+  };
+
+  // True when the inbox was empty: the caller wakes the consumer.
+  bool put(answer a) {
+    std::lock_guard lock(mutex_);
+    answers_.push_back(std::move(a));
+    return answers_.size() == 1;
+  }
+  std::vector<answer> take() {
+    std::lock_guard lock(mutex_);
+    return std::exchange(answers_, {});
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<answer> answers_;
 };
 
 // Events are numbered in the order they were read (their sequence number); the window holds
@@ -59,6 +88,7 @@ struct consumer_state {
   std::vector<std::uint64_t> to_ack;  // offsets of events acknowledged this round, sent at its end
   std::size_t delivered_to_ack = 0;   // of those, delivered by the sink (the others dead-lettered)
   std::vector<std::chrono::system_clock::time_point> ages_to_ack;  // their `occurred`, when known
+  std::shared_ptr<answer_inbox> inbox = std::make_shared<answer_inbox>();
   std::minstd_rand jitter{std::random_device{}()};
   metrics::counter ok;
   metrics::counter retried;
@@ -332,14 +362,16 @@ void try_event(consumer_actor self, std::uint64_t seq) {
   auto generation = e.generation;
   auto answer = std::make_shared<inline_answer>();
   st.args.out->deliver(self, {e.entry.item, st.args.full_topic, st.args.settings.name},
-                       [me = caf::actor_cast<caf::actor>(self), seq, generation, answer](delivery_result outcome) {
+                       [me = caf::actor_cast<caf::actor>(self), inbox = st.inbox, seq, generation,
+                        answer](delivery_result outcome) {
                          if (answer->open && std::this_thread::get_id() == answer->thread) {
                            answer->given = true;
                            answer->result = std::move(outcome);
                            return;
                          }
-                         // From another thread, or later: the answer comes back as a message.
-                         caf::anon_send(me, delivered_atom::value, seq, generation, std::move(outcome));
+                         // From another thread, or later: through the inbox.
+                         if (inbox->put({seq, generation, std::move(outcome)}))
+                           caf::anon_send(me, delivered_atom::value);
                        });
   answer->open = false;
   if (answer->given)
@@ -479,8 +511,11 @@ caf::behavior consumer_behavior(consumer_actor self, consumer_args args) {
       self->state.poll_paused = false;
       schedule(self);
     },
-    [=](delivered_atom, std::uint64_t seq, std::uint64_t generation, const delivery_result& outcome) {
-      if (on_outcome(self, seq, generation, outcome))
+    [=](delivered_atom) {
+      bool changed = false;
+      for (auto& a : self->state.inbox->take())
+        changed = on_outcome(self, a.seq, a.generation, a.outcome) || changed;
+      if (changed)
         schedule(self);
     },
     [=](redeliver_atom, std::uint64_t seq, std::uint64_t generation) {
