@@ -96,6 +96,16 @@ struct route {
   bool operator==(const route&) const = default;
 };
 
+// http sinks: CloudEvents batch mode (application/cloudevents-batch+json), several events per
+// POST. README.md explains each default.
+struct batch_settings {
+  std::size_t max_events = 100;                 // events in one POST
+  std::size_t max_bytes = 1 << 20;              // body of one POST, unless one event alone is larger
+  std::chrono::milliseconds max_wait{5};        // a batch not full waits this long for more events
+
+  bool operator==(const batch_settings&) const = default;
+};
+
 struct sink_settings {
   sink_kind type = sink_kind::log;
   // http: POST each event in CloudEvents binary mode; 2xx is success. Credentials in the URL
@@ -103,6 +113,7 @@ struct sink_settings {
   config::url url;                                          // http://[user:password@]host[:port]/path
   std::chrono::milliseconds timeout{10000};                 // per request, connecting included
   std::vector<std::pair<std::string, std::string>> headers;  // added to every request
+  std::optional<batch_settings> batch;                      // unset: one event per POST, binary mode
   // topic: publish each event to this topic (name as in the file), on any transport.
   std::string topic;
   // Any sink: events of a batch under way at once, and whether events of one key wait for
