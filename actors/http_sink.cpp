@@ -121,8 +121,11 @@ class batch_sender final : public http_sink::sender {
     auto batch = under_way_.take(tag);
     auto result = outcome(url_, r);
     if (!result && kind_of(result.error()) == errc::rejected && batch.size() > 1) {
-      for (auto& d : batch)
-        send({std::move(d)});
+      for (auto& d : batch) {
+        std::vector<webhook_delivery> alone;
+        alone.push_back(std::move(d));  // moved: a braced list would copy
+        send(std::move(alone));
+      }
       return;
     }
     held_ -= batch.size();
