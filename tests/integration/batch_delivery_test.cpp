@@ -100,6 +100,24 @@ TEST(batch_delivery, a_receiver_gets_batches_within_max_events_and_max_bytes_and
   EXPECT_EQ(first.at("data").at("xblock_info").at("block_type").as_string(), "problem");
 }
 
+TEST(batch_delivery, a_batch_does_not_wait_for_company_when_the_consumer_has_no_more) {
+  webhook_server hook([](std::size_t) { return 200u; });
+  service_under_test service{batch_config(hook, R"({ "max_events": 10, "max_wait_ms": 1000 })")};
+  // Nothing under way, nothing more to come: each goes at once, not after max_wait_ms.
+  for (int i = 0; i < 3; ++i) {
+    auto posted = std::chrono::steady_clock::now();
+    ASSERT_EQ(post_events(service, "lone-" + std::to_string(i) + "-", 1).size(), 1u);
+    ASSERT_TRUE(hook.await_events(i + 1, 10s));
+    EXPECT_LT(hook.arrivals().back() - posted, 500ms) << "event " << i << " waited for a batch to fill";
+  }
+  // 15 events in one poll: a full batch, and 5 that may wait while it is under way — until the
+  // consumer, answered, has nothing more to start.
+  auto posted = std::chrono::steady_clock::now();
+  ASSERT_EQ(post_events(service, "poll-", 15, 15).size(), 15u);
+  ASSERT_TRUE(hook.await_events(18, 10s));
+  EXPECT_LT(hook.arrivals().back() - posted, 500ms) << "the last 5 waited for max_wait_ms";
+}
+
 TEST(batch_delivery, a_batch_that_failed_with_500_is_delivered_whole_on_the_next_try) {
   webhook_server hook([](std::size_t call) { return call == 0 ? 500u : 200u; });
   service_under_test service{batch_config(hook, R"({ "max_events": 10 })")};
