@@ -2,7 +2,7 @@
 // connects with; the timeout; the headers added to every request. What reaches the wire is
 // checked here: a header name is an HTTP token, no value holds a control character (a CR LF
 // would start a header of its own), and credentials in the URL become the Authorization header,
-// so the headers may not set one too.
+// so the headers may not set one too. `batch` turns on CloudEvents batch mode.
 
 #include "config/sections.hpp"
 #include "config/url.hpp"
@@ -49,6 +49,22 @@ void read_headers(object_reader& s, sink_settings& out) {
   }
 }
 
+// Bounds: a batch of one event is plain delivery in batch mode; more than 10 000 events or
+// 64 MiB in one POST is past what receivers take (nginx's default body limit is 1 MiB); a batch
+// waiting more than a second for company adds latency no receiver's throughput repays.
+void read_batch(object_reader& s, sink_settings& out) {
+  s.read_object("batch", [&](object_reader& b) {
+    batch_settings batch;
+    if (auto n = b.number("max_events", 1, 10000))
+      batch.max_events = *n;
+    if (auto n = b.number("max_bytes", 1024, 64 << 20))
+      batch.max_bytes = *n;
+    if (auto t = b.millis("max_wait_ms", 0, 1000))
+      batch.max_wait = *t;
+    out.batch = batch;
+  });
+}
+
 }  // namespace
 
 void read_http_sink(object_reader& s, sink_settings& out) {
@@ -63,6 +79,7 @@ void read_http_sink(object_reader& s, sink_settings& out) {
   if (auto t = s.millis("timeout_ms", 1, 600000))
     out.timeout = *t;
   read_headers(s, out);
+  read_batch(s, out);
 }
 
 }  // namespace eventrouter::config

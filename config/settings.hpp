@@ -22,9 +22,11 @@ enum class sink_kind { log, http, topic, route };
 // Events a sink has under way at once unless `sink.concurrency` says otherwise. An http sink
 // holds a kept-alive connection per event under way: 64, as many as a receiver behind a common
 // web server takes without tuning. The others hold nothing per event (a log line; a share of one
-// batch to a topic or the router): a whole default window (consumer_settings::window), so a
-// bridge moves what it polled as one batch.
-constexpr std::size_t default_concurrency(sink_kind kind) { return kind == sink_kind::http ? 64 : 1000; }
+// batch to a topic, the router or a batched webhook's POST): a whole default window
+// (consumer_settings::window), so what a consumer polled moves in as few requests as it can.
+constexpr std::size_t default_concurrency(sink_kind kind, bool batched = false) {
+  return kind == sink_kind::http && !batched ? 64 : 1000;
+}
 
 struct http_settings {
   std::string host = "127.0.0.1";
@@ -103,6 +105,16 @@ struct route {
   bool operator==(const route&) const = default;
 };
 
+// http sinks: CloudEvents batch mode (application/cloudevents-batch+json), several events per
+// POST. README.md explains each default.
+struct batch_settings {
+  std::size_t max_events = 100;                 // events in one POST
+  std::size_t max_bytes = 1 << 20;              // body of one POST, unless one event alone is larger
+  std::chrono::milliseconds max_wait{5};        // a batch not full waits this long for more events
+
+  bool operator==(const batch_settings&) const = default;
+};
+
 struct sink_settings {
   sink_kind type = sink_kind::log;
   // http: POST each event in CloudEvents binary mode; 2xx is success. Credentials in the URL
@@ -110,6 +122,7 @@ struct sink_settings {
   config::url url;                                          // http://[user:password@]host[:port]/path
   std::chrono::milliseconds timeout{10000};                 // per request, connecting included
   std::vector<std::pair<std::string, std::string>> headers;  // added to every request
+  std::optional<batch_settings> batch;                      // unset: one event per POST, binary mode
   // topic: publish each event to this topic (name as in the file), on any transport.
   std::string topic;
   // Any sink: events under way at once (at most the consumer's window), and whether events of one

@@ -33,17 +33,24 @@ void read_sink(object_reader& r, consumer_settings& c, const settings& out) {
     if (!type)
       return;
     c.sink.type = *type;
-    c.sink.concurrency = default_concurrency(*type);
     for (auto [key, kind] : {std::pair{"url", sink_kind::http}, {"timeout_ms", sink_kind::http},
-                             {"headers", sink_kind::http}, {"topic", sink_kind::topic}})
+                             {"headers", sink_kind::http}, {"batch", sink_kind::http},
+                             {"topic", sink_kind::topic}})
       if (s.find(key) != nullptr && *type != kind)
         s.problems().add(s.path_of(key), "applies to sinks of type \"" + to_string(kind) + "\"");
-    if (auto n = s.number("concurrency", 1, 1000))
-      c.sink.concurrency = *n;
+    auto concurrency = s.number("concurrency", 1, 1000);
     if (auto ordered = s.boolean("ordered"))
       c.sink.ordered = *ordered;
     if (*type == sink_kind::http)
       read_http_sink(s, c.sink);
+    c.sink.concurrency = concurrency ? *concurrency : default_concurrency(*type, c.sink.batch.has_value());
+    // The consumer starts at most `concurrency` events at once, so no batch can hold more.
+    if (c.sink.batch && c.sink.batch->max_events > c.sink.concurrency)
+      s.problems().add(s.path_of("batch") + ".max_events",
+                       "is " + std::to_string(c.sink.batch->max_events) + ", more than sink.concurrency (" +
+                         std::to_string(c.sink.concurrency) +
+                         "): a batch holds at most the events under way at once; expected a concurrency of at "
+                         "least max_events (a multiple of it keeps several batches under way)");
     if (*type == sink_kind::topic)
       read_topic_sink(s, c, out);
   }, true);

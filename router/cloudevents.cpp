@@ -317,7 +317,9 @@ json::object to_json(const event& ev) {
   return out;
 }
 
-void append_json(std::string& out, const event& ev) {
+namespace {
+
+void append_with_key(std::string& out, const event& ev, std::string_view key) {
   auto field = [&](std::string_view name, std::string_view value, bool first = false) {
     if (!first)
       out += ',';
@@ -337,10 +339,19 @@ void append_json(std::string& out, const event& ev) {
   field("sourcelib", ev.sourcelib);
   field("datacontenttype", ev.datacontenttype);
   for (const auto& [name, value] : ev.extensions)
-    field(name, value);
+    if (key.empty() || name != "partitionkey")
+      field(name, value);
+  if (!key.empty())
+    field("partitionkey", key);
   out += ",\"data\":";
   out += json::serialize(ev.data);
   out += '}';
 }
+
+}  // namespace
+
+void append_json(std::string& out, const event& ev) { append_with_key(out, ev, {}); }
+
+void append_json(std::string& out, const keyed_event& item) { append_with_key(out, *item.ev, item.key); }
 
 }  // namespace eventrouter

@@ -57,5 +57,9 @@ void carry_extension(event& ev, std::string_view name, std::string_view value);
 
 boost::json::object to_json(const event& ev);
 void append_json(std::string& out, const event& ev);  // to_json, serialized, appended
+// The same with the event's key (when it has one) as the partitionkey extension attribute of
+// CloudEvents' partitioning extension, as a webhook's batch carries it (ce-partitionkey in
+// binary mode); an extension of that name gives way to it.
+void append_json(std::string& out, const keyed_event& item);
 
 }  // namespace eventrouter

@@ -1,13 +1,13 @@
 #include "transports/webhook_client.hpp"
 
-#include "transports/basic_auth.hpp"
-
+#include <boost/asio/buffer.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/json/serialize.hpp>
 
 #include <algorithm>
 #include <deque>
@@ -21,60 +21,11 @@ namespace beast = boost::beast;
 namespace bhttp = beast::http;
 using tcp = net::ip::tcp;
 
-namespace {
-
-// Header values carry printable ASCII; the rest, '"' and '%' are percent-encoded
-// (CloudEvents HTTP binding, 3.1.3.2).
-std::string header_value(std::string_view in) {
-  static constexpr char hex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : in) {
-    if (c < 0x20 || c > 0x7e || c == '"' || c == '%') {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 0xf];
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out;
-}
-
-using request = bhttp::request<bhttp::string_body>;
-
-std::shared_ptr<request> make_request(const config::sink_settings& sink, const keyed_event& item) {
-  const auto& ev = *item.ev;
-  const auto& where = sink.url;
-  auto req = std::make_shared<request>(bhttp::verb::post, where.path, 11);
-  req->set(bhttp::field::host, where.authority());
-  // The loader refuses an authorization header beside credentials in the URL.
-  if (where.has_credentials())
-    req->set(bhttp::field::authorization, basic_authorization(where));
-  req->set(bhttp::field::content_type, "application/json");
-  req->set(bhttp::field::user_agent, "eventrouter");
-  for (auto [name, value] : {std::pair{"ce-specversion", &ev.specversion}, {"ce-type", &ev.type}, {"ce-id", &ev.id},
-                             {"ce-source", &ev.source}, {"ce-time", &ev.time}, {"ce-minorversion", &ev.minorversion},
-                             {"ce-sourcehost", &ev.sourcehost}, {"ce-sourcelib", &ev.sourcelib}})
-    if (!value->empty())
-      req->set(name, header_value(*value));
-  for (const auto& [name, value] : ev.extensions)
-    req->set("ce-" + name, header_value(value));
-  if (!item.key.empty())
-    req->set("ce-partitionkey", header_value(item.key));
-  for (const auto& [name, value] : sink.headers)
-    req->set(name, value);
-  req->body() = boost::json::serialize(ev.data);
-  req->keep_alive(true);
-  req->prepare_payload();
-  return req;
-}
-
-}  // namespace
 
 struct webhook_client::impl : std::enable_shared_from_this<impl> {
   struct pending {
-    std::shared_ptr<request> req;
-    std::function<void(webhook_result)> done;
+    std::uint64_t tag;
+    std::string request;
   };
 
   // One kept-alive connection, carrying one request at a time.
@@ -88,17 +39,15 @@ struct webhook_client::impl : std::enable_shared_from_this<impl> {
   };
 
   config::sink_settings sink;
+  answer answered;
   net::io_context io;
+  net::steady_timer timer{io};
   net::executor_work_guard<net::io_context::executor_type> work = net::make_work_guard(io);
   tcp::resolver resolver{io};
   std::vector<std::unique_ptr<lane>> lanes;  // as many as sink.concurrency
   std::deque<pending> queue;                 // waiting for a free lane
   std::thread thread;
 
-  void enqueue(pending p) {
-    queue.push_back(std::move(p));
-    dispatch();
-  }
 
   void dispatch() {
     for (auto& l : lanes) {
@@ -113,9 +62,9 @@ struct webhook_client::impl : std::enable_shared_from_this<impl> {
   }
 
   void finish(lane& l, webhook_result result) {
-    auto done = std::move(l.current->done);
+    auto tag = l.current->tag;
     l.current.reset();
-    done(std::move(result));
+    answered(tag, std::move(result));
     dispatch();
   }
 
@@ -153,8 +102,9 @@ struct webhook_client::impl : std::enable_shared_from_this<impl> {
 
   void send(lane& l, bool reused) {
     l.stream.expires_after(sink.timeout);
-    auto req = l.current->req;
-    bhttp::async_write(l.stream, *req, [self = shared_from_this(), &l, req, reused](beast::error_code ec, std::size_t) {
+    // The request stays in l.current until its answer came.
+    net::async_write(l.stream, net::buffer(l.current->request), [self = shared_from_this(), &l, reused](
+                                                                   beast::error_code ec, std::size_t) {
       if (ec)
         return self->fail(l, "sending", ec, reused);
       l.response.emplace();
@@ -174,8 +124,10 @@ struct webhook_client::impl : std::enable_shared_from_this<impl> {
   }
 };
 
-webhook_client::webhook_client(const config::sink_settings& sink) : impl_(std::make_shared<impl>()) {
+webhook_client::webhook_client(const config::sink_settings& sink, answer answered)
+    : impl_(std::make_shared<impl>()) {
   impl_->sink = sink;
+  impl_->answered = std::move(answered);
   for (std::size_t i = 0; i < std::max<std::size_t>(1, sink.concurrency); ++i)
     impl_->lanes.push_back(std::make_unique<impl::lane>(impl_->io));
   impl_->thread = std::thread([i = impl_.get()] { i->io.run(); });
@@ -187,11 +139,21 @@ webhook_client::~webhook_client() {
   impl_->thread.join();
 }
 
-void webhook_client::post(const keyed_event& item, std::function<void(webhook_result)> done) {
-  auto req = make_request(impl_->sink, item);
-  net::post(impl_->io, [i = impl_, p = impl::pending{std::move(req), std::move(done)}]() mutable {
-    i->enqueue(std::move(p));
+void webhook_client::post(std::function<void()> work) { net::post(impl_->io, std::move(work)); }
+
+void webhook_client::send(std::uint64_t tag, std::string request) {
+  impl_->queue.push_back({tag, std::move(request)});
+  impl_->dispatch();
+}
+
+void webhook_client::arm_timer(std::chrono::milliseconds delay, std::function<void()> fire) {
+  impl_->timer.expires_after(delay);
+  impl_->timer.async_wait([fire = std::move(fire)](beast::error_code ec) {
+    if (!ec)
+      fire();
   });
 }
+
+void webhook_client::cancel_timer() { impl_->timer.cancel(); }
 
 }  // namespace eventrouter::http

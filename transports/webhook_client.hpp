@@ -1,18 +1,17 @@
 #pragma once
-// An HTTP client that POSTs events to one webhook URL in CloudEvents binary mode: attributes
-// in ce-* headers (percent-encoded where the binding says), the data as the JSON body. It runs
-// on an IO thread of its own with sink.concurrency kept-alive connections, each carrying one
-// request at a time; requests start in the order posted.
-//
-// The Host header carries the URL's port when it is not 80; credentials in the URL are sent as
-// Basic authorization.
+// An HTTP client that sends requests written whole (transports/webhook_request) to one webhook
+// over sink.concurrency kept-alive connections, each carrying one request at a time; requests
+// start in the order sent. It runs on an IO thread of its own: a sink hands a round of requests
+// over with one post(), and every answer comes back on that thread, to the one `answered`
+// function, with the tag its request was sent with.
 //
 // A reused connection the server closed meanwhile is retried once on a fresh one, so an idle
 // timeout on the server side is not reported as a failure.
 
 #include "config/settings.hpp"
-#include "router/event.hpp"
 
+#include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -26,14 +25,23 @@ struct webhook_result {
 
 class webhook_client {
  public:
+  using answer = std::function<void(std::uint64_t tag, webhook_result)>;
+
   // `sink.url` as the loader parsed it: any URL it accepted is one this client can use.
-  explicit webhook_client(const config::sink_settings& sink);
+  webhook_client(const config::sink_settings& sink, answer answered);
   ~webhook_client();  // stops the IO thread; requests still in flight get no answer
   webhook_client(const webhook_client&) = delete;
   webhook_client& operator=(const webhook_client&) = delete;
 
-  // `done` runs once, on the client's IO thread.
-  void post(const keyed_event& item, std::function<void(webhook_result)> done);
+  // Runs `work` on the IO thread.
+  void post(std::function<void()> work);
+
+  // On the IO thread only. Sends `request` on a free connection, or once one is free.
+  void send(std::uint64_t tag, std::string request);
+  // On the IO thread only. Runs `fire` there after `delay`; arming it again replaces what
+  // was armed.
+  void arm_timer(std::chrono::milliseconds delay, std::function<void()> fire);
+  void cancel_timer();
 
  private:
   struct impl;

@@ -1,7 +1,8 @@
 #pragma once
 // A webhook for tests: an HTTP server on a free loopback port that records every request and
 // answers as the test scripts it — a status per call, or no answer at all (to make the client
-// time out).
+// time out) — and counts the events it got: each element of a CloudEvents batch body, one for
+// any other request.
 
 #include "transports/http_server.hpp"
 
@@ -21,7 +22,11 @@ class webhook_server {
   // The status for the n-th call (0-based); 0 means: never answer.
   using script = std::function<unsigned(std::size_t call)>;
 
+  // The status for the n-th call, which may depend on what it carries.
+  using request_script = std::function<unsigned(std::size_t call, const http::request& request)>;
+
   explicit webhook_server(script answer);
+  explicit webhook_server(request_script answer);
   ~webhook_server();
 
   std::uint16_t port() const { return server_.port(); }
@@ -40,12 +45,16 @@ class webhook_server {
   std::size_t calls() const;
   // Waits until at least `n` calls arrived; false at the deadline.
   bool await_calls(std::size_t n, std::chrono::milliseconds timeout);
+  // Events in the calls so far, and waiting until at least `n` arrived (false at the deadline).
+  std::size_t events() const;
+  bool await_events(std::size_t n, std::chrono::milliseconds timeout);
 
  private:
-  script answer_;
+  request_script answer_;
   mutable std::mutex mutex_;
   std::condition_variable arrived_;
   std::vector<call> calls_;
+  std::size_t events_ = 0;
   std::vector<http::responder> unanswered_;  // kept until the server stops
   http::server server_;
 };

@@ -878,6 +878,20 @@ TEST(cloudevents, append_json_appends_without_touching_what_is_there) {
   expect_same_event(*events[1], b);
 }
 
+TEST(cloudevents, append_json_of_a_keyed_event_carries_the_key_as_partitionkey_once) {
+  auto ev = std::make_shared<event>(sample_event());
+  ev->extensions.emplace_back("partitionkey", "stale");
+  std::string keyed;
+  append_json(keyed, keyed_event{ev, "block-v1:key"});
+  auto written = json::parse(keyed).as_object();
+  EXPECT_EQ(written.at("partitionkey").as_string(), "block-v1:key");
+  EXPECT_EQ(keyed.find("stale"), std::string::npos) << keyed;
+  // Without a key, the event as it is.
+  std::string plain;
+  append_json(plain, keyed_event{ev, ""});
+  EXPECT_EQ(json::parse(plain), json::value(to_json(*ev)));
+}
+
 TEST(cloudevents, a_parsed_event_written_back_parses_to_itself) {
   auto first = events_of(parse_structured(body_of(full_event())));
   ASSERT_EQ(first.size(), 1u);

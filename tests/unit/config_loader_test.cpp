@@ -1000,6 +1000,45 @@ TEST(config_loader, credentials_in_the_url_and_an_authorization_header_are_refus
   EXPECT_TRUE(with_http_sink(R"("url": "http://user:pw@h/x", "headers": { "x-other": "v" })").value);
 }
 
+TEST(config_loader, an_http_sink_batch_takes_its_documented_defaults_and_what_the_file_sets) {
+  auto absent = with_http_sink(R"("url": "http://h/x")");
+  ASSERT_TRUE(absent.value) << listing(absent);
+  EXPECT_FALSE(absent.value->consumers[0].sink.batch) << "one event per POST unless batch is set";
+
+  auto empty = with_http_sink(R"("url": "http://h/x", "concurrency": 100, "batch": {})");
+  ASSERT_TRUE(empty.value) << listing(empty);
+  const auto& defaults = *empty.value->consumers[0].sink.batch;
+  EXPECT_EQ(defaults.max_events, 100u);
+  EXPECT_EQ(defaults.max_bytes, std::size_t{1} << 20);
+  EXPECT_EQ(defaults.max_wait, std::chrono::milliseconds(5));
+
+  auto set = with_http_sink(
+    R"("url": "http://h/x", "concurrency": 20, "batch": { "max_events": 10, "max_bytes": 4096, "max_wait_ms": 0 })");
+  ASSERT_TRUE(set.value) << listing(set);
+  EXPECT_EQ(set.value->consumers[0].sink.batch, (batch_settings{10, 4096, std::chrono::milliseconds(0)}));
+}
+
+TEST(config_loader, an_http_sink_batch_out_of_bounds_or_misspelt_is_refused_naming_the_key_and_bounds) {
+  auto r = with_http_sink(R"("url": "http://h/x", "concurrency": 1000,
+      "batch": { "max_events": 0, "max_bytes": 100, "max_wait_ms": 2000, "max_event": 5 })");
+  EXPECT_THAT(message_at(r, "$.consumers[0].sink.batch.max_events"), HasSubstr("1 to 10000"));
+  EXPECT_THAT(message_at(r, "$.consumers[0].sink.batch.max_bytes"), HasSubstr("1024 to 67108864"));
+  EXPECT_THAT(message_at(r, "$.consumers[0].sink.batch.max_wait_ms"), HasSubstr("0 to 1000"));
+  EXPECT_THAT(message_at(r, "$.consumers[0].sink.batch.max_event"), HasSubstr("max_events"));
+  EXPECT_EQ(r.problems.size(), 4u) << listing(r);
+}
+
+TEST(config_loader, a_batch_larger_than_the_sinks_concurrency_or_on_another_sink_is_refused) {
+  auto r = with_http_sink(R"("url": "http://h/x", "concurrency": 8, "batch": { "max_events": 10 })");
+  auto message = message_at(r, "$.consumers[0].sink.batch.max_events");
+  EXPECT_THAT(message, HasSubstr("more than sink.concurrency (8)"));
+  EXPECT_THAT(message, HasSubstr("a concurrency of at least max_events"));
+
+  auto log = parse_settings(R"({ "topics": { "t": {} }, "consumers": [
+    { "name": "c", "topic": "t", "group_id": "g", "sink": { "type": "log", "batch": {} } } ] })");
+  EXPECT_THAT(message_at(log, "$.consumers[0].sink.batch"), HasSubstr("applies to sinks of type \"http\""));
+}
+
 TEST(config_loader, a_refused_url_never_shows_its_password) {
   auto r = with_http_sink(R"("url": "http://user:s3cret-pw@h:0/x")");
   EXPECT_THAT(message_at(r, "$.consumers[0].sink.url"), HasSubstr("http://user:***@h:0/x"));
