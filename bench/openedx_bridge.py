@@ -81,7 +81,7 @@ class Run:
     events: int
     seconds: float
     after_first: Optional[float]  # events/s from the first event in Kafka on; None: all came at once
-    peak_rss_kib: int
+    peak_rss_kib: Optional[int]  # None: not read (the librdkafka baseline)
 
     @property
     def rate(self):
@@ -290,7 +290,7 @@ def run_librdkafka(i, env, eventrouter_run):
     if done.returncode != 0:
         raise BenchError(f"kafka_produce_alone failed:\n{done.stderr.decode(errors='replace')}")
     figures = json.loads(done.stdout)
-    return Run("librdkafka", figures["events"], figures["seconds"], figures["after_first"], 0)
+    return Run("librdkafka", figures["events"], figures["seconds"], figures["after_first"], None)
 
 
 def report_complaints(log, config):
@@ -321,7 +321,11 @@ def check_eventrouter(env, args):
 def describe(run):
     after = f"{run.after_first:10.0f}" if run.after_first else "         -"
     return (f"{run.path:<12} {run.events:>7} events {run.seconds:8.2f} s {run.rate:10.0f} events/s "
-            f"(after first {after}) peak RSS {run.peak_rss_kib / 1024:7.1f} MiB")
+            f"(after first {after}) peak RSS (MiB) {mib(run.peak_rss_kib):>7}")
+
+
+def mib(kib):
+    return "-" if kib is None else f"{kib / 1024:.1f}"
 
 
 def median_of(runs, field):
@@ -337,7 +341,7 @@ def print_table(openedx, eventrouter, librdkafka, args):
     rows = [("Open edX: edx-event-bus-redis consumer -> edx-event-bus-kafka producer", openedx),
             ("eventrouter: redis consumer, sink route -> kafka topic", eventrouter)]
     if librdkafka:
-        rows.append(("librdkafka alone: the same records, same producer settings (peak RSS not read)", librdkafka))
+        rows.append(("librdkafka alone: the same records, same producer settings", librdkafka))
     print(f"\nMedians of {args.runs} runs (same machine, {os.cpu_count()} CPUs, one Kafka broker, "
           f"redis-server, registry double); eventrouter: {settings_used(args)}:\n")
     print("| path | events | seconds | events/s | events/s after first | peak RSS (MiB) |")
@@ -345,7 +349,7 @@ def print_table(openedx, eventrouter, librdkafka, args):
     for name, runs in rows:
         after = median_of(runs, "after_first")
         print(f"| {name} | {runs[0].events} | {median_of(runs, 'seconds'):.2f} | {median_of(runs, 'rate'):.0f} | "
-              f"{f'{after:.0f}' if after else '-'} | {median_of(runs, 'peak_rss_kib') / 1024:.1f} |")
+              f"{f'{after:.0f}' if after else '-'} | {mib(median_of(runs, 'peak_rss_kib'))} |")
     speed = median_of(eventrouter, "rate") / median_of(openedx, "rate")
     after = ratio(median_of(eventrouter, "after_first"), median_of(openedx, "after_first"))
     memory = median_of(eventrouter, "peak_rss_kib") / median_of(openedx, "peak_rss_kib")
