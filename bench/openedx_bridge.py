@@ -60,7 +60,8 @@ import redis
 from confluent_kafka import Consumer, KafkaException, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
-from bench_support import BenchError, argument_parser, free_port, peak_rss_kib, run_in_workdir, spawn, tail
+from bench_support import (BenchError, argument_parser, free_port, peak_rss_kib, run_in_workdir, spawn, stop,
+                           tail)
 
 REPO = Path(__file__).resolve().parent.parent
 SERVICE = Path(__file__).resolve().parent / "openedx_service.py"
@@ -123,11 +124,20 @@ def first_line(proc, what, log, seconds):
     raise BenchError(f"{what} gave no address within {seconds} s:\n{tail(log)}")
 
 
-def start_kafka(stack, workdir):
-    log = workdir / "kafka-broker.log"
-    proc = spawn(stack, [str(REPO / "scripts" / "kafka-broker")], log, stdout=subprocess.PIPE)
-    stack.callback(proc.stdout.close)
-    return first_line(proc, "scripts/kafka-broker", log, 240)  # the first start may fetch the jars
+def start_kafka(stack, workdir, tries=3):
+    """scripts/kafka-broker picks ports that nothing answers on, which another program on this
+    shared machine may bind before the broker does: a broker that fails to start is tried again."""
+    for attempt in range(1, tries + 1):
+        log = workdir / f"kafka-broker-{attempt}.log"
+        proc = spawn(stack, [str(REPO / "scripts" / "kafka-broker")], log, stdout=subprocess.PIPE)
+        stack.callback(proc.stdout.close)
+        try:
+            return first_line(proc, "scripts/kafka-broker", log, 240)  # the first start may fetch the jars
+        except BenchError:
+            if attempt == tries:
+                raise
+            say(f"the Kafka broker did not start (log: {log}); trying again")
+            stop(proc)
 
 
 def start_registry(stack, workdir):
