@@ -350,7 +350,10 @@ def print_report(args, bridge_figures, http_runs, latency_runs, batch, batch_sup
           f"-d{args.seconds}s per HTTP run\n")
     print("| row | settings | figure | baseline (same run) | ratio | target |")
     print("|-----|----------|-------:|---------------------|------:|--------|")
-    if bridge_figures:
+    if bridge_figures and "failed" in bridge_figures:
+        print("| bridge Redis -> Kafka, from process start | - | not measured (bench/openedx_bridge failed: "
+              "its messages above) | - | - | >= 50x Open edX, >= 80 % librdkafka |")
+    elif bridge_figures:
         er, ox, rk = (bridge_figures[k]["rate"] for k in ("eventrouter", "Open edX", "librdkafka"))
         after = {k: bridge_figures[k]["after_first"] or 0 for k in ("eventrouter", "Open edX", "librdkafka")}
         settings = bridge_figures["settings"]
@@ -455,7 +458,13 @@ def measure_all(args, workdir):
     bridge_figures, http_runs, latency_runs = None, [], []
     check_binaries(args)
     if "bridge" in args.only:
-        bridge_figures = bridge(args, workdir)
+        # The bridge needs a Kafka broker and Open edX's consumer on this shared machine: when it
+        # fails, the other rows are still worth their minutes, and the table says what is missing.
+        try:
+            bridge_figures = bridge(args, workdir)
+        except BenchError as e:
+            say(f"{e}; going on with the other rows")
+            bridge_figures = {"failed": str(e)}
     batch_supported = accepts(workdir, eventrouter_config(free_port(), "http://127.0.0.1:1/", batch))
     with contextlib.ExitStack() as stack:
         if "http" in args.only:
@@ -472,6 +481,8 @@ def measure_all(args, workdir):
                 latency_runs.append(latency_round(env, args))
                 say(f"  {json.dumps(latency_runs[-1])}")
     print_report(args, bridge_figures, http_runs, latency_runs, batch, batch_supported)
+    if bridge_figures and "failed" in bridge_figures:
+        raise BenchError("the bridge rows were not measured")
 
 
 if __name__ == "__main__":
