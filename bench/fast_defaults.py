@@ -441,9 +441,10 @@ def check_binaries(args):
     if missing:
         raise BenchError(f"missing {', '.join(missing)}: cmake --build build --target eventrouter paced_latency "
                          "kafka_produce_alone")
-    for tool in ("nginx", "wrk", "go"):
+    tools = ["nginx", "wrk"] + ([] if (BENTHOS_DIR / "benthos").exists() else ["go"])
+    for tool in tools if "http" in args.only else []:
         if not shutil.which(tool):
-            raise BenchError(f"{tool} is not installed (apt-get install -y nginx-light wrk; Go for Benthos)")
+            raise BenchError(f"{tool} is not installed (apt-get install -y nginx-light wrk; Go builds Benthos)")
 
 
 def main():
