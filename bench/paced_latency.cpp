@@ -64,17 +64,12 @@ double micros(clock_type::duration d) { return std::chrono::duration<double, std
 
 int main(int argc, char** argv) {
   options o;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    std::string flag = argv[i];
-    double value = std::stod(argv[i + 1]);
-    if (flag == "--rate") o.rate = value;
-    else if (flag == "--seconds") o.seconds = value;
-    else if (flag == "--connections") o.connections = static_cast<std::size_t>(value);
-    else {
-      std::cerr << "paced_latency: unknown flag " << flag << "\n";
-      return 2;
-    }
-  }
+  if (!bench::read_number_flags(argc, argv,
+                                {{"--rate", [&](double v) { o.rate = v; }},
+                                 {"--seconds", [&](double v) { o.seconds = v; }},
+                                 {"--connections", [&](double v) { o.connections = static_cast<std::size_t>(v); }}},
+                                "paced_latency"))
+    return 2;
   // 200, not 204: the harness answers with a body, which a 204 must not have.
   testing::webhook_server receiver([](std::size_t) { return 200u; });
   std::cout << "receiver " << receiver.url() << std::endl;
