@@ -4,6 +4,9 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <functional>
+#include <iostream>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -37,6 +40,21 @@ inline double median(std::vector<double> v) {
 // The value at quantile q of sorted samples.
 inline double quantile(const std::vector<double>& sorted, double q) {
   return sorted[static_cast<std::size_t>(q * static_cast<double>(sorted.size() - 1))];
+}
+
+// "--flag number" pairs, each number handed to its flag's setter; false, having said so, for a
+// flag that has none.
+inline bool read_number_flags(int argc, char** argv, const std::map<std::string, std::function<void(double)>>& setters,
+                              const char* program) {
+  for (int i = 1; i + 1 < argc; i += 2) {
+    auto setter = setters.find(argv[i]);
+    if (setter == setters.end()) {
+      std::cerr << program << ": unknown flag " << argv[i] << "\n";
+      return false;
+    }
+    setter->second(std::stod(argv[i + 1]));
+  }
+  return true;
 }
 
 }  // namespace eventrouter::bench

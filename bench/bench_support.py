@@ -1,9 +1,20 @@
-"""What the Python benchmarks share: their command line read from their docstring, and the memory
-of a running process, read from /proc/<pid>/status (Linux)."""
+"""What the Python benchmarks share: their command line read from their docstring, the processes
+they start and stop, and the memory of a running process, read from /proc/<pid>/status (Linux)."""
 
 import argparse
 import contextlib
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
 from pathlib import Path
+
+STOP_GRACE = 15  # seconds a stopped process gets before SIGKILL
+
+
+class BenchError(Exception):
+    """A failure worth a clear message rather than a traceback."""
 
 
 def argument_parser(prog, doc):
@@ -37,3 +48,55 @@ def descendants(pid):
 def peak_rss_kib(pid):
     """VmHWM (the resident high-water mark) of pid and its descendants, in KiB."""
     return sum(status_kib(p, "VmHWM") or 0 for p in descendants(pid))
+
+
+def stop(proc):
+    """SIGTERM, then SIGKILL after STOP_GRACE; each process is only ever ended by its own id."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(STOP_GRACE)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def spawn(stack, argv, log_path, **kwargs):
+    """Starts argv in a session of its own (Ctrl-C reaches only us; we stop it, in order) and
+    registers its stop with the exit stack. Its stderr goes to log_path; stdin is /dev/null
+    unless kwargs say otherwise."""
+    kwargs.setdefault("stdin", subprocess.DEVNULL)
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(argv, stderr=log, start_new_session=True, **kwargs)
+    stack.callback(stop, proc)
+    return proc
+
+
+def tail(path, lines=30):
+    text = Path(path).read_text(errors="replace").splitlines()
+    return "\n".join(text[-lines:])
+
+
+def free_port():
+    # Good enough on loopback for a benchmark: the port could be taken before the server binds it.
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def run_in_workdir(prefix, say, body):
+    """Runs body(workdir) in a new temporary folder and gives the exit status. SIGTERM unwinds like
+    Ctrl-C, so the exit stacks in body stop everything it started; the folder is removed after a
+    success and kept, for its logs, after a failure."""
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    workdir = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        body(workdir)
+    except BenchError as e:
+        say(f"{e}\nlogs and configurations kept in {workdir}")
+        return 1
+    except KeyboardInterrupt:
+        say(f"interrupted; everything started was stopped; logs kept in {workdir}")
+        return 130
+    shutil.rmtree(workdir)
+    return 0

@@ -1,7 +1,8 @@
 """Open edX's own Redis -> Kafka bridge versus eventrouter, on the same machine in one run.
 
 usage: bench/openedx_bridge [--events N] [--openedx-events M] [--runs R] [--batch-size B]
-                            [--concurrency C] [--ordered on|off] [--consumers K] [--timeout S]
+                            [--concurrency C] [--ordered on|off] [--consumers K] [--defaults]
+                            [--librdkafka] [--json FILE] [--timeout S]
 
 Starts its own redis-server, Kafka broker (scripts/kafka-broker) and schema registry test double
 (tests/interop/schema_registry.py), writes the Open edX Avro schemas (scripts/openedx-schemas),
@@ -18,6 +19,16 @@ with N XBLOCK_PUBLISHED events. Then, R times, alternately:
                way, unordered by default: entries read from Redis carry no key, so with ordered on
                every event waits for the one before it, as the Open edX consumer does.
 
+  librdkafka   with --librdkafka, after each eventrouter run: build/bench/kafka_produce_alone
+               reads the records eventrouter bridged in that run and produces the same records
+               (key, value, headers) to a new topic with eventrouter's producer settings
+               (idempotent, acks=all, its linger.ms), timed from the creation of its producer to
+               the last delivery report: what librdkafka alone does with this broker, start-up
+               of a process left out in its favour.
+
+With --defaults, eventrouter runs with the service's default consumer settings (batch_size and
+sink.concurrency / sink.ordered not set) and one consumer, as a new user's configuration would.
+
 The guarantees differ: the Open edX consumer acknowledges each entry as soon as its receiver has
 handed the event to librdkafka; eventrouter only once Kafka has confirmed it.
 
@@ -27,6 +38,7 @@ event seen in Kafka to the last, without start-up. Peak memory is VmHWM of the p
 children) just before it is stopped; the Open edX process loads Django and the event-bus
 packages only, so a real Open edX service (edx-platform) takes more. Prints each run, then the
 medians side by side and the ratios. With M < N the rates are compared, not the totals.
+--json FILE also writes the medians there (bench/fast_defaults reads them).
 
 Run with the Open edX venv's python (bench/openedx_bridge does). Everything started is stopped at
 exit, on errors and on Ctrl-C. EVENTROUTER_BINARY overrides build/app/eventrouter.
@@ -36,13 +48,9 @@ import contextlib
 import json
 import os
 import select
-import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,11 +60,13 @@ import redis
 from confluent_kafka import Consumer, KafkaException, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
-from bench_support import argument_parser, peak_rss_kib
+from bench_support import (BenchError, argument_parser, free_port, peak_rss_kib, run_in_workdir, spawn, stop,
+                           tail)
 
 REPO = Path(__file__).resolve().parent.parent
 SERVICE = Path(__file__).resolve().parent / "openedx_service.py"
 EVENTROUTER = Path(os.environ.get("EVENTROUTER_BINARY", REPO / "build" / "app" / "eventrouter"))
+PRODUCE_ALONE = REPO / "build" / "bench" / "kafka_produce_alone"
 
 PREFIX = "dev"
 SOURCE_TOPIC = "content-authoring-xblock-lifecycle"
@@ -64,11 +74,6 @@ BRIDGED_TOPIC = "content-authoring-xblock-lifecycle-bridged"
 EVENT_TYPE = "org.openedx.content_authoring.xblock.published.v1"
 PARTITIONS = 3          # both paths write to topics made alike beforehand
 POLL_INTERVAL = 0.05    # seconds between two looks at the Kafka end offsets
-STOP_GRACE = 15         # seconds a stopped process gets before SIGKILL
-
-
-class BenchError(Exception):
-    """A failure worth a clear message rather than a traceback."""
 
 
 @dataclass
@@ -77,45 +82,11 @@ class Run:
     events: int
     seconds: float
     after_first: Optional[float]  # events/s from the first event in Kafka on; None: all came at once
-    peak_rss_kib: int
+    peak_rss_kib: Optional[int]  # None: not read (the librdkafka baseline)
 
     @property
     def rate(self):
         return self.events / self.seconds
-
-
-# --- processes -----------------------------------------------------------------------------
-
-def stop(proc):
-    """SIGTERM, then SIGKILL after STOP_GRACE; each process is only ever ended by its own id."""
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(STOP_GRACE)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
-def spawn(stack, argv, log_path, **kwargs):
-    """Starts argv in a session of its own (Ctrl-C reaches only us; we stop it, in order) and
-    registers its stop with the exit stack."""
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stderr=log, start_new_session=True, **kwargs)
-    stack.callback(stop, proc)
-    return proc
-
-
-def tail(path, lines=30):
-    text = Path(path).read_text(errors="replace").splitlines()
-    return "\n".join(text[-lines:])
-
-
-def free_port():
-    # Good enough on loopback for a benchmark: the port could be taken before redis binds it.
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 # --- the services both paths share ---------------------------------------------------------
@@ -153,11 +124,20 @@ def first_line(proc, what, log, seconds):
     raise BenchError(f"{what} gave no address within {seconds} s:\n{tail(log)}")
 
 
-def start_kafka(stack, workdir):
-    log = workdir / "kafka-broker.log"
-    proc = spawn(stack, [str(REPO / "scripts" / "kafka-broker")], log, stdout=subprocess.PIPE)
-    stack.callback(proc.stdout.close)
-    return first_line(proc, "scripts/kafka-broker", log, 240)  # the first start may fetch the jars
+def start_kafka(stack, workdir, tries=3):
+    """scripts/kafka-broker picks ports that nothing answers on, which another program on this
+    shared machine may bind before the broker does: a broker that fails to start is tried again."""
+    for attempt in range(1, tries + 1):
+        log = workdir / f"kafka-broker-{attempt}.log"
+        proc = spawn(stack, [str(REPO / "scripts" / "kafka-broker")], log, stdout=subprocess.PIPE)
+        stack.callback(proc.stdout.close)
+        try:
+            return first_line(proc, "scripts/kafka-broker", log, 240)  # the first start may fetch the jars
+        except BenchError:
+            if attempt == tries:
+                raise
+            say(f"the Kafka broker did not start (log: {log}); trying again")
+            stop(proc)
 
 
 def start_registry(stack, workdir):
@@ -272,10 +252,24 @@ def eventrouter_config(env, topic, group, args):
         # Members of one group share the stream; each has a batch of its own under way.
         "consumers": [{
             "name": f"bridge-{member}", "topic": SOURCE_TOPIC, "group_id": group, "from_beginning": True,
-            "batch_size": args.batch_size,
-            "sink": {"type": "route", "concurrency": args.concurrency, "ordered": args.ordered == "on"},
+            **consumer_tuning(args),
         } for member in range(args.consumers)],
     }
+
+
+def consumer_tuning(args):
+    """The consumer settings this run sets; with --defaults none: the service's own."""
+    if args.defaults:
+        return {"sink": {"type": "route"}}
+    return {"batch_size": args.batch_size,
+            "sink": {"type": "route", "concurrency": args.concurrency, "ordered": args.ordered == "on"}}
+
+
+def settings_used(args):
+    if args.defaults:
+        return "service defaults (no batch_size, sink.concurrency or sink.ordered set), 1 consumer"
+    return (f"batch_size {args.batch_size}, sink.concurrency {args.concurrency}, sink.ordered {args.ordered}, "
+            f"{args.consumers} consumer(s)")
 
 
 def write_eventrouter_config(i, env, args):
@@ -296,6 +290,19 @@ def run_eventrouter(i, env, args):
     return run
 
 
+def run_librdkafka(i, env, eventrouter_run):
+    """librdkafka alone producing the records eventrouter bridged in run i, to a new topic."""
+    source = f"{PREFIX}-{BRIDGED_TOPIC}-eventrouter-{i}"
+    topic = f"{PREFIX}-{BRIDGED_TOPIC}-librdkafka-{i}"
+    env.kafka.create(topic)
+    done = subprocess.run([str(PRODUCE_ALONE), env.bootstrap, source, topic, str(eventrouter_run.events)],
+                          capture_output=True, timeout=600)
+    if done.returncode != 0:
+        raise BenchError(f"kafka_produce_alone failed:\n{done.stderr.decode(errors='replace')}")
+    figures = json.loads(done.stdout)
+    return Run("librdkafka", figures["events"], figures["seconds"], figures["after_first"], None)
+
+
 def report_complaints(log, config):
     """eventrouter's warnings and errors are findings of this benchmark: shown, with the
     configuration when there are errors."""
@@ -310,6 +317,8 @@ def report_complaints(log, config):
 def check_eventrouter(env, args):
     if not os.access(EVENTROUTER, os.X_OK):
         raise BenchError(f"no eventrouter binary at {EVENTROUTER} (build it, or set EVENTROUTER_BINARY)")
+    if args.librdkafka and not os.access(PRODUCE_ALONE, os.X_OK):
+        raise BenchError(f"no {PRODUCE_ALONE} (cmake --build build --target kafka_produce_alone)")
     _, config = write_eventrouter_config(0, env, args)
     done = subprocess.run([str(EVENTROUTER), "check-config", str(config)], capture_output=True, timeout=60)
     if done.returncode != 0:
@@ -322,7 +331,11 @@ def check_eventrouter(env, args):
 def describe(run):
     after = f"{run.after_first:10.0f}" if run.after_first else "         -"
     return (f"{run.path:<12} {run.events:>7} events {run.seconds:8.2f} s {run.rate:10.0f} events/s "
-            f"(after first {after}) peak RSS {run.peak_rss_kib / 1024:7.1f} MiB")
+            f"(after first {after}) peak RSS (MiB) {mib(run.peak_rss_kib):>7}")
+
+
+def mib(kib):
+    return "-" if kib is None else f"{kib / 1024:.1f}"
 
 
 def median_of(runs, field):
@@ -334,22 +347,27 @@ def ratio(a, b):
     return f"{a / b:.1f}x" if a and b else "-"
 
 
-def print_table(openedx, eventrouter, args):
+def print_table(openedx, eventrouter, librdkafka, args):
     rows = [("Open edX: edx-event-bus-redis consumer -> edx-event-bus-kafka producer", openedx),
             ("eventrouter: redis consumer, sink route -> kafka topic", eventrouter)]
+    if librdkafka:
+        rows.append(("librdkafka alone: the same records, same producer settings", librdkafka))
     print(f"\nMedians of {args.runs} runs (same machine, {os.cpu_count()} CPUs, one Kafka broker, "
-          f"redis-server, registry double):\n")
+          f"redis-server, registry double); eventrouter: {settings_used(args)}:\n")
     print("| path | events | seconds | events/s | events/s after first | peak RSS (MiB) |")
     print("|------|-------:|--------:|---------:|---------------------:|---------------:|")
     for name, runs in rows:
         after = median_of(runs, "after_first")
         print(f"| {name} | {runs[0].events} | {median_of(runs, 'seconds'):.2f} | {median_of(runs, 'rate'):.0f} | "
-              f"{f'{after:.0f}' if after else '-'} | {median_of(runs, 'peak_rss_kib') / 1024:.1f} |")
+              f"{f'{after:.0f}' if after else '-'} | {mib(median_of(runs, 'peak_rss_kib'))} |")
     speed = median_of(eventrouter, "rate") / median_of(openedx, "rate")
     after = ratio(median_of(eventrouter, "after_first"), median_of(openedx, "after_first"))
     memory = median_of(eventrouter, "peak_rss_kib") / median_of(openedx, "peak_rss_kib")
     print(f"\neventrouter / Open edX: {speed:.1f}x the events/s (target >= 50x; after the first event: {after}), "
           f"{memory:.2f}x the peak RSS.")
+    if librdkafka:
+        share = median_of(eventrouter, "rate") / median_of(librdkafka, "rate")
+        print(f"eventrouter / librdkafka alone: {100 * share:.1f} % of the events/s (target >= 80 %).")
     if args.openedx_events != args.events:
         print(f"Open edX bridged {args.openedx_events} events and eventrouter {args.events}: the rates are "
               f"compared, not the totals.")
@@ -391,16 +409,26 @@ def parse_args():
     parser.add_argument("--openedx-events", type=int, help="events the Open edX bridge is timed on (the first "
                         "of the stream), for when it is too slow to bridge them all; default: --events")
     parser.add_argument("--runs", type=int, default=3, help="runs of each path, alternately (default 3)")
-    parser.add_argument("--batch-size", type=int, default=500, help="eventrouter consumer batch_size (default 500)")
-    parser.add_argument("--concurrency", type=int, default=500,
+    parser.add_argument("--batch-size", type=int, help="eventrouter consumer batch_size (default 500)")
+    parser.add_argument("--concurrency", type=int,
                         help="eventrouter sink.concurrency: events under way at once (default 500)")
-    parser.add_argument("--ordered", choices=["on", "off"], default="off",
-                        help="eventrouter sink.ordered (default off)")
-    parser.add_argument("--consumers", type=int, default=1,
+    parser.add_argument("--ordered", choices=["on", "off"], help="eventrouter sink.ordered (default off)")
+    parser.add_argument("--consumers", type=int,
                         help="eventrouter consumers in the group, each with a batch under way (default 1)")
+    parser.add_argument("--defaults", action="store_true",
+                        help="eventrouter with the service's default consumer settings and one consumer")
+    parser.add_argument("--librdkafka", action="store_true",
+                        help="also librdkafka alone producing the records eventrouter bridged (the baseline)")
+    parser.add_argument("--json", type=Path, help="also write the medians to this file")
     parser.add_argument("--timeout", type=float, default=300, help="seconds one run may take (default 300)")
     args = parser.parse_args()
     args.openedx_events = args.openedx_events or args.events
+    tuning = {"batch_size": 500, "concurrency": 500, "ordered": "off", "consumers": 1}
+    if args.defaults and any(getattr(args, name) is not None for name in tuning):
+        parser.error("--defaults sets no consumer settings: drop --batch-size, --concurrency, --ordered, --consumers")
+    for name, value in tuning.items():
+        if getattr(args, name) is None:
+            setattr(args, name, value)
     if not 0 < args.openedx_events <= args.events or args.runs < 1 or args.consumers < 1:
         parser.error("need 0 < --openedx-events <= --events, --runs >= 1 and --consumers >= 1")
     return args
@@ -408,30 +436,31 @@ def parse_args():
 
 def main():
     args = parse_args()
-    # SIGTERM unwinds like Ctrl-C, so the exit stack stops everything that was started.
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
-    workdir = Path(tempfile.mkdtemp(prefix="openedx-bridge."))
-    try:
-        with contextlib.ExitStack() as stack:
-            env = start_environment(stack, workdir, args.events)
-            check_eventrouter(env, args)
-            results = {"Open edX": [], "eventrouter": []}
-            for i in range(1, args.runs + 1):
-                # Alternate which path goes first, so neither always meets a warmer broker.
-                order = [run_openedx, run_eventrouter] if i % 2 else [run_eventrouter, run_openedx]
-                for run_path in order:
-                    run = run_path(i, env, args)
-                    results[run.path].append(run)
-                    print(f"run {i}: {describe(run)}", flush=True)
-            print_table(results["Open edX"], results["eventrouter"], args)
-    except BenchError as e:
-        say(f"{e}\nlogs and configurations kept in {workdir}")
-        return 1
-    except KeyboardInterrupt:
-        say(f"interrupted; everything started was stopped; logs kept in {workdir}")
-        return 130
-    shutil.rmtree(workdir)
-    return 0
+    return run_in_workdir("openedx-bridge.", say, lambda workdir: bridge(args, workdir))
+
+
+def bridge(args, workdir):
+    with contextlib.ExitStack() as stack:
+        env = start_environment(stack, workdir, args.events)
+        check_eventrouter(env, args)
+        results = {"Open edX": [], "eventrouter": [], "librdkafka": []}
+        for i in range(1, args.runs + 1):
+            # Alternate which path goes first, so neither always meets a warmer broker.
+            order = [run_openedx, run_eventrouter] if i % 2 else [run_eventrouter, run_openedx]
+            for run_path in order:
+                run = run_path(i, env, args)
+                results[run.path].append(run)
+                print(f"run {i}: {describe(run)}", flush=True)
+                if run.path == "eventrouter" and args.librdkafka:
+                    alone = run_librdkafka(i, env, run)
+                    results[alone.path].append(alone)
+                    print(f"run {i}: {describe(alone)}", flush=True)
+        print_table(results["Open edX"], results["eventrouter"], results["librdkafka"], args)
+        if args.json:
+            args.json.write_text(json.dumps({"settings": settings_used(args), "runs": args.runs, **{
+                path: {"events": runs[0].events, "rate": median_of(runs, "rate"),
+                       "after_first": median_of(runs, "after_first")}
+                for path, runs in results.items() if runs}}))
 
 
 if __name__ == "__main__":

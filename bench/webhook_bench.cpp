@@ -160,17 +160,12 @@ figures medians(const std::vector<figures>& runs) {
 
 int main(int argc, char** argv) {
   options o;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    std::string flag = argv[i];
-    auto value = std::stoul(argv[i + 1]);
-    if (flag == "--events") o.events = value;
-    else if (flag == "--runs") o.runs = value;
-    else if (flag == "--seconds") o.seconds = static_cast<int>(value);
-    else {
-      std::cerr << "unknown flag " << flag << "\n";
-      return 2;
-    }
-  }
+  if (!bench::read_number_flags(argc, argv,
+                                {{"--events", [&](double v) { o.events = static_cast<std::size_t>(v); }},
+                                 {"--runs", [&](double v) { o.runs = static_cast<std::size_t>(v); }},
+                                 {"--seconds", [&](double v) { o.seconds = static_cast<int>(v); }}},
+                                "webhook_bench"))
+    return 2;
   auto body = boost::json::serialize(event_json(1).at("data"));
   std::printf("webhook_bench: %zu runs (medians), %zu events per eventrouter run, wrk %d s per run, %u cores\n\n",
               o.runs, o.events, o.seconds, std::thread::hardware_concurrency());
