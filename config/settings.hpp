@@ -150,7 +150,7 @@ struct consumer_settings {
   retry_settings retry;
   std::string dead_letter_topic;  // name as in the file; empty: no dead-lettering
   unsigned consecutive_errors_limit = 5;
-  std::size_t batch_size = 100;                                 // events per poll, at most
+  std::size_t batch_size = 500;                                 // events per poll, at most
   // Events read and not yet acknowledged, at most: the consumer polls ahead while it delivers, as
   // long as the window has room. Bounds its memory and what a crash delivers again.
   std::size_t window = 1000;

@@ -219,7 +219,7 @@ TEST(config_loader, a_consumer_without_optional_fields_gets_the_defaults) {
 TEST(config_loader, the_documented_consumer_defaults_are_the_ones_in_settings) {
   const consumer_settings defaults;
   EXPECT_EQ(defaults.consecutive_errors_limit, 5u);
-  EXPECT_EQ(defaults.batch_size, 100u);
+  EXPECT_EQ(defaults.batch_size, 500u);
   EXPECT_EQ(defaults.poll_timeout, std::chrono::milliseconds(500));
   EXPECT_EQ(defaults.restart_backoff_min, std::chrono::milliseconds(100));
   EXPECT_EQ(defaults.restart_backoff_max, std::chrono::milliseconds(30000));

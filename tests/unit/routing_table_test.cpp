@@ -565,6 +565,14 @@ TEST(topic_keys, a_type_no_route_knows_gets_the_consumers_key_field_or_none) {
   EXPECT_EQ(topic_keys().key_of(typed(published, data)), "");
 }
 
+// A stream an Open edX service writes, which a bridge reads and forwards along the routes.
+TEST(topic_keys, a_type_routed_only_elsewhere_gets_its_routes_key_unless_the_consumer_names_one) {
+  routing_table table(settings_from(config_text));
+  json::value data = {{"xblock_info", {{"usage_key", "block-v1:x"}}}, {"user", {{"id", 7}}}};
+  EXPECT_EQ(topic_keys(table, "openedx-stream", "").key_of(typed(published, data)), "block-v1:x");
+  EXPECT_EQ(topic_keys(table, "openedx-stream", "user.id").key_of(typed(published, data)), "7");
+}
+
 TEST(topic_keys, data_without_the_key_gives_none) {
   routing_table table(settings_from(config_text));
   topic_keys keys(table, "prod-xblock-lifecycle", "");
