@@ -232,12 +232,14 @@ TEST(config_loader, a_sink_without_concurrency_gets_its_kinds_default) {
       { "name": "a", "topic": "t", "group_id": "a", "sink": { "type": "http", "url": "http://h/x" } },
       { "name": "b", "topic": "t", "group_id": "b", "sink": { "type": "log" } },
       { "name": "c", "topic": "t", "group_id": "c", "sink": { "type": "topic", "topic": "u" } },
-      { "name": "d", "topic": "t", "group_id": "d", "sink": { "type": "http", "url": "http://h/x", "concurrency": 3 } } ] })");
-  ASSERT_EQ(s.consumers.size(), 4u);
+      { "name": "d", "topic": "t", "group_id": "d", "sink": { "type": "http", "url": "http://h/x", "concurrency": 3 } },
+      { "name": "e", "topic": "t", "group_id": "e", "sink": { "type": "http", "url": "http://h/x", "batch": {} } } ] })");
+  ASSERT_EQ(s.consumers.size(), 5u);
   EXPECT_EQ(s.consumers[0].sink.concurrency, 64u);  // a connection each
   EXPECT_EQ(s.consumers[1].sink.concurrency, 1000u);
   EXPECT_EQ(s.consumers[2].sink.concurrency, 1000u);
   EXPECT_EQ(s.consumers[3].sink.concurrency, 3u);
+  EXPECT_EQ(s.consumers[4].sink.concurrency, 1000u);  // batched: ten default batches under way
 }
 
 TEST(config_loader, a_consumer_reads_its_window_and_event_key_field) {
