@@ -32,6 +32,7 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <mutex>
 
 namespace eventrouter {
 
@@ -65,15 +66,24 @@ inline source_opener shared_source(caf::actor topic) {
 
 // The keys of a consumer's events read without one, as the routing table serving gives them. A
 // reload that moves routes stores new ones once it is applied (service::apply), and a running
-// consumer takes them at its next poll: a route's key is no reason to restart a consumer.
+// consumer takes them at its next poll: a route's key is no reason to restart a consumer. A
+// mutex, not std::atomic<std::shared_ptr>: it is taken once per poll, and GCC 12's atomic
+// shared_ptr locks with a bit of its own that ThreadSanitizer does not see as a lock.
 class current_keys {
  public:
   explicit current_keys(std::shared_ptr<const topic_keys> keys) : keys_(std::move(keys)) {}
-  std::shared_ptr<const topic_keys> get() const { return keys_.load(std::memory_order_acquire); }
-  void set(std::shared_ptr<const topic_keys> keys) { keys_.store(std::move(keys), std::memory_order_release); }
+  std::shared_ptr<const topic_keys> get() const {
+    std::lock_guard lock(mutex_);
+    return keys_;
+  }
+  void set(std::shared_ptr<const topic_keys> keys) {
+    std::lock_guard lock(mutex_);
+    keys_ = std::move(keys);
+  }
 
  private:
-  std::atomic<std::shared_ptr<const topic_keys>> keys_;
+  mutable std::mutex mutex_;
+  std::shared_ptr<const topic_keys> keys_;
 };
 
 struct consumer_args {
