@@ -9,8 +9,8 @@
 // affected.
 //
 // A reload hands it the next set of consumers: a consumer the same as before is not touched;
-// a changed one finishes its batch in hand, stops, and starts again as configured now; a
-// removed one finishes its batch and stops; a new one starts.
+// a changed one finishes what it has under way, stops, and starts again as configured now; a
+// removed one finishes what it has under way and stops; a new one starts.
 //
 //   (status_atom)                  -> consumer_statuses
 //   (reload_atom, consumer_set)    -> consumer_changes

@@ -20,7 +20,7 @@ namespace json = boost::json;
 namespace {
 
 constexpr auto status_timeout = std::chrono::seconds(5);
-// A reload waits for consumers to finish their batch in hand.
+// A reload waits for consumers to finish what they have under way.
 constexpr auto reload_timeout = std::chrono::seconds(60);
 
 // Text that came from elsewhere — a broker's or a sink's error, a configuration problem — as the
