@@ -10,6 +10,8 @@
 
 #include <boost/json.hpp>
 
+#include <charconv>
+
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace eventrouter;
   auto input = fuzz::text_of(data, size);
@@ -42,12 +44,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     fuzz::require(text == (*value)->get_string(), "a string key is the string itself", text);
   } else if ((*value)->is_bool()) {
     fuzz::require(text == ((*value)->get_bool() ? "true" : "false"), "a boolean key is true or false", text);
+  } else if ((*value)->is_double()) {
+    // Shortest round-trip form: it may be written as an integer past 64 bits (7.6e19 as
+    // "76666666666666672128"), which a JSON reader of exact numbers refuses, so it is read back
+    // as a double.
+    double read_back = 0;
+    auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), read_back);
+    fuzz::require(error == std::errc{} && end == text.data() + text.size(), "a number key is a number", text);
+    fuzz::require(read_back == (*value)->get_double(), "a number key reads back as the same number", text);
   } else {
-    // A double with an integral value is written as the integer (33.0 as "33"), as the same key.
     auto read_back = parse_exact(text, ec);
-    fuzz::require(!ec && read_back.is_number(), "a number key is a number", text);
-    fuzz::require((*value)->is_double() ? read_back.to_number<double>() == (*value)->get_double() : read_back == **value,
-                  "a number key reads back as the same number", text);
+    fuzz::require(!ec && read_back == **value, "an integer key reads back as the same integer", text);
   }
   return 0;
 }
