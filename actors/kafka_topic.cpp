@@ -22,7 +22,7 @@ struct pending_publish {
 };
 
 struct kafka_topic_state {
-  std::shared_ptr<kafka::producer> producer;
+  std::shared_ptr<kafka::topic> writer;
   std::string topic;
   config::topic_format format = config::topic_format::json;
   std::uint64_t next_batch = 0;
@@ -33,11 +33,11 @@ struct kafka_topic_state {
 
 using kafka_topic_actor = caf::stateful_actor<kafka_topic_state>*;
 
-caf::behavior kafka_topic(kafka_topic_actor self, std::shared_ptr<kafka::producer> producer, std::string topic,
+caf::behavior kafka_topic(kafka_topic_actor self, std::shared_ptr<kafka::topic> writer, std::string topic,
                           config::topic_format format, metrics::registry* metrics) {
   exit_on_exception(self, "kafka topic '" + topic + "'");
   auto& st = self->state;
-  st.producer = std::move(producer);
+  st.writer = std::move(writer);
   st.topic = std::move(topic);
   st.format = format;
   st.meter = publish_meter(*metrics, st.topic, "kafka");
@@ -47,7 +47,7 @@ caf::behavior kafka_topic(kafka_topic_actor self, std::shared_ptr<kafka::produce
       auto id = st.next_batch++;
       auto promise = self->make_response_promise<publish_receipt>();
       st.pending.emplace(id, pending_publish{promise, batch->size(), publish_meter::clock::now()});
-      st.producer->produce(st.topic, *batch, st.format,
+      st.writer->produce(*batch, st.format,
                            [me = caf::actor_cast<caf::actor>(self), id](std::string error, std::string first) {
                              // The producer's empty error means success; actors speak caf::expected.
                              auto position = error.empty()
@@ -86,7 +86,9 @@ caf::behavior kafka_topic(kafka_topic_actor self, std::shared_ptr<kafka::produce
 
 caf::actor spawn_kafka_topic(caf::actor_system& sys, std::shared_ptr<kafka::producer> producer, std::string topic,
                              config::topic_format format, metrics::registry& metrics) {
-  return sys.spawn(kafka_topic, std::move(producer), std::move(topic), format, &metrics);
+  // Made here, where a failure reaches the caller, and before the first event (see kafka::topic).
+  auto writer = std::make_shared<kafka::topic>(std::move(producer), topic);
+  return sys.spawn(kafka_topic, std::move(writer), std::move(topic), format, &metrics);
 }
 
 }  // namespace eventrouter

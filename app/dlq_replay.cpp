@@ -41,10 +41,10 @@ publisher publisher_for(const config::settings& settings, const config::topic_se
       };
     }
     case config::transport_kind::kafka: {
-      auto producer = std::make_shared<kafka::producer>(*settings.kafka);
-      return [producer, to](const std::vector<keyed_event>& batch) -> std::optional<std::string> {
+      auto writer = std::make_shared<kafka::topic>(std::make_shared<kafka::producer>(*settings.kafka), to.full_name);
+      return [writer, to](const std::vector<keyed_event>& batch) -> std::optional<std::string> {
         std::promise<std::string> done;
-        producer->produce(to.full_name, batch, to.format, [&done](std::string error, std::string) { done.set_value(error); });
+        writer->produce(batch, to.format, [&done](std::string error, std::string) { done.set_value(error); });
         auto error = done.get_future().get();
         return error.empty() ? std::nullopt : std::optional<std::string>(error);
       };

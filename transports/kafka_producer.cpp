@@ -90,8 +90,9 @@ producer::~producer() {
   rd_kafka_destroy(handle_);
 }
 
-void producer::produce(const std::string& topic, const std::vector<keyed_event>& batch, config::topic_format format,
+void producer::produce(rd_kafka_topic_t* to, const std::vector<keyed_event>& batch, config::topic_format format,
                        completion done) {
+  const char* topic = rd_kafka_topic_name(to);
   if (batch.empty())
     return done("", "");
   auto* pending = new pending_batch(batch.size(), std::move(done));
@@ -101,7 +102,7 @@ void producer::produce(const std::string& topic, const std::vector<keyed_event>&
     try {
       value = wire_value(item, format);
     } catch (const std::invalid_argument& e) {
-      pending_batch::settle(pending, batch.size() - i, "kafka topic '" + topic + "': " + e.what());
+      pending_batch::settle(pending, batch.size() - i, std::string("kafka topic '") + topic + "': " + e.what());
       return;
     }
     auto key = wire_key(item);
@@ -109,7 +110,7 @@ void producer::produce(const std::string& topic, const std::vector<keyed_event>&
     for (const auto& [name, text] : kafka_headers(*item.ev, format))
       rd_kafka_header_add(headers, name.data(), static_cast<ssize_t>(name.size()), text.data(),
                           static_cast<ssize_t>(text.size()));
-    auto err = rd_kafka_producev(handle_, RD_KAFKA_V_TOPIC(topic.c_str()),
+    auto err = rd_kafka_producev(handle_, RD_KAFKA_V_RKT(to),
                                  RD_KAFKA_V_KEY(key.data(), key.size()),
                                  RD_KAFKA_V_VALUE(value.data(), value.size()), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
                                  RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_OPAQUE(opaque_of(pending, i == 0)),
@@ -119,11 +120,19 @@ void producer::produce(const std::string& topic, const std::vector<keyed_event>&
       // before still get their delivery reports.
       rd_kafka_headers_destroy(headers);
       pending_batch::settle(pending, batch.size() - i,
-                            "kafka topic '" + topic + "': cannot queue event '" + item.ev->id + "': " +
+                            std::string("kafka topic '") + topic + "': cannot queue event '" + item.ev->id + "': " +
                               rd_kafka_err2str(err));
       return;
     }
   }
 }
+
+topic::topic(std::shared_ptr<producer> owner, const std::string& name) : owner_(std::move(owner)) {
+  handle_ = rd_kafka_topic_new(owner_->handle_, name.c_str(), nullptr);
+  if (handle_ == nullptr)
+    throw std::runtime_error("cannot make Kafka topic '" + name + "': " + rd_kafka_err2str(rd_kafka_last_error()));
+}
+
+topic::~topic() { rd_kafka_topic_destroy(handle_); }
 
 }  // namespace eventrouter::kafka

@@ -1,5 +1,6 @@
 // Faults on the Kafka path, with the real binary and a real Apache Kafka broker: eventrouter
-// killed before it committed, the broker restarted mid-load. Every event that got 202 reaches
+// killed before it committed, the broker restarted mid-load, eventrouter started while the
+// broker is down. Every event that got 202 reaches
 // the webhook; the topic holds every one of them.
 
 #include "fault_service.hpp"
@@ -42,6 +43,21 @@ TEST(kafka_faults, broker_restart_mid_load) {
   shared_kafka_broker().start();
   auto restarted = load_producer::clock::now();
   expect_no_loss(settle("kafka: broker restart", c.load, c.sink, restarted, delivery_timeout), c.load);
+  expect_topic_holds_every_accepted_event(c);
+}
+
+// eventrouter starts while the broker is down, as after a power cut where it comes up first.
+// Its producer makes each configured topic at start-up, before it can reach any broker; once
+// the broker is back, events are accepted and delivered (librdkafka keeps asking about the
+// topics), none lost.
+TEST(kafka_faults, a_start_while_the_broker_is_down_delivers_once_it_is_up) {
+  auto config = kafka_service("fk-late");
+  shared_kafka_broker().stop();
+  fault_case c{config, {.prefix = "late-"}};
+  shared_kafka_broker().start();
+  auto up = load_producer::clock::now();
+  ASSERT_TRUE(c.load.await_accepted(c.load.events() / 3, 30s)) << c.load.accepted().size() << " accepted";
+  expect_no_loss(settle("kafka: start while the broker is down", c.load, c.sink, up, delivery_timeout), c.load);
   expect_topic_holds_every_accepted_event(c);
 }
 
