@@ -15,7 +15,7 @@ RUN apt-get update -q \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
       g++ cmake ninja-build pkg-config \
       libcaf-dev libboost1.81-dev libboost-json1.81-dev prometheus-cpp-dev \
-      libhiredis-dev librdkafka-dev libavro-dev \
+      libhiredis-dev librdkafka-dev libavro-dev libjemalloc-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY CMakeLists.txt ./
@@ -34,7 +34,7 @@ RUN cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF
 FROM debian:bookworm-slim
 RUN apt-get update -q \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-      libcaf-core0.17 libboost-json1.81.0 libprometheus-cpp-core1.0 libhiredis0.14 librdkafka1 libavro23 \
+      libcaf-core0.17 libboost-json1.81.0 libprometheus-cpp-core1.0 libhiredis0.14 librdkafka1 libavro23 libjemalloc2 \
       curl ca-certificates \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --no-create-home --shell /usr/sbin/nologin eventrouter \
