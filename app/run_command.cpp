@@ -11,6 +11,7 @@
 #include "config/file_watcher.hpp"
 #include "metrics/registry.hpp"
 #include "transports/http_server.hpp"
+#include "usable_cpus.hpp"
 
 #include <caf/all.hpp>
 
@@ -94,6 +95,9 @@ int serve(const std::string& path) {
   metrics::registry metrics;  // outlives the actor system, whose actors count into it
   caf::actor_system_config caf_config;
   add_error_category(caf_config);
+  // One scheduler thread per CPU the process can use, not CAF's default of at least four: more
+  // threads than CPUs only take turns on them, and each turn is events waiting.
+  caf_config.set("scheduler.max-threads", std::size_t{usable_cpus()});
   caf::actor_system sys{caf_config};
   std::unique_ptr<service> started;
   try {

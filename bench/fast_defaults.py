@@ -2,7 +2,7 @@
 
 usage: bench/fast_defaults [--runs R] [--seconds S] [--connections C] [--only bridge,http,latency]
                            [--bridge-events N] [--openedx-events M] [--latency-rate R]
-                           [--batch MAX_EVENTS,MAX_BYTES,MAX_WAIT_MS]
+                           [--batch MAX_EVENTS,MAX_BYTES,MAX_WAIT_MS] [--cpus split|shared]
 
 Starts what it measures against itself, on free loopback ports, and stops it at the end: nginx
 (Debian's; a configuration of its own in a temporary folder: 2 workers, no access log,
@@ -34,6 +34,15 @@ medians. Rows:
            keep-alive connections, to eventrouter (defaults, memory topic, http sink) whose sink
            posts to the program's own receiver, which timestamps arrivals; beside it the same
            load posted straight to the receiver (the floor). p50/p99/max from POST to arrival.
+
+CPUs (--cpus): with "split" (the default on 2 CPUs or more) the path under test, eventrouter or
+Benthos, runs on the upper half of the CPUs and everything else of the http and latency rows
+(wrk, nginx, paced_latency) on the lower half, the direct baselines included: the path is
+measured on CPUs of its own, as a service runs beside its load in production, not against the
+load generator for the same cores. With "shared" the kernel places them; as each process starts
+in a session of its own, Linux's autogroup then gives each process, not each thread, an equal
+share, so on 2 CPUs the path gets at most a third of them while wrk and nginx are busy (and the
+direct baseline half of them each). The bridge rows run as bench/openedx_bridge places them.
 
 Binaries: build/app/eventrouter (EVENTROUTER_BINARY overrides), build/bench/paced_latency and,
 for the bridge, build/bench/kafka_produce_alone. Every load is bounded in time (S seconds) and
@@ -79,6 +88,21 @@ import (
 
 func main() {{ service.RunCLI(context.Background()) }}
 """
+
+
+CPUS = {}  # "load" and "path": the CPUs of each role under --cpus split; empty under shared
+
+
+def on_cpus(role, argv):
+    """argv, started on the CPUs of its role ("load" or "path") under --cpus split."""
+    return ["taskset", "-c", CPUS[role]] + argv if role in CPUS else argv
+
+
+def split_cpus():
+    """The lower half of this process's CPUs for the load, the upper half for the path."""
+    cpus = sorted(os.sched_getaffinity(0))
+    half = len(cpus) // 2
+    return {"load": ",".join(map(str, cpus[:half])), "path": ",".join(map(str, cpus[half:]))}
 
 
 def say(message):
@@ -131,7 +155,7 @@ http {{
 }}
 """)
     log = folder / "stderr.log"
-    proc = spawn(stack, ["nginx", "-p", str(folder), "-e", str(folder / "error.log"), "-c", str(folder / "nginx.conf")],
+    proc = spawn(stack, on_cpus("load", ["nginx", "-p", str(folder), "-e", str(folder / "error.log"), "-c", str(folder / "nginx.conf")]),
                  log, stdout=subprocess.DEVNULL)
     await_ready(f"http://127.0.0.1:{port}/nginx_status", proc, "nginx", log)
     return port
@@ -194,7 +218,8 @@ def start_eventrouter(stack, workdir, name, sink_url, batch=None):
     port = free_port()
     config = write_config(workdir, name, eventrouter_config(port, sink_url, batch))
     log = workdir / f"{name}.log"
-    proc = spawn(stack, [str(EVENTROUTER), "run", "--config", str(config)], log, stdout=subprocess.DEVNULL)
+    proc = spawn(stack, on_cpus("path", [str(EVENTROUTER), "run", "--config", str(config)]), log,
+                 stdout=subprocess.DEVNULL)
     await_ready(f"http://127.0.0.1:{port}/readyz", proc, "eventrouter", log)
     return port
 
@@ -243,7 +268,8 @@ end
 
 def wrk(url, script, args):
     """wrk's requests/s and non-2xx answers."""
-    done = subprocess.run(["wrk", "-t1", f"-c{args.connections}", f"-d{args.seconds}s", "-s", str(script), url],
+    done = subprocess.run(on_cpus("load", ["wrk", "-t1", f"-c{args.connections}", f"-d{args.seconds}s", "-s",
+                                           str(script), url]),
                           capture_output=True, text=True, timeout=args.seconds + 60)
     rate = re.search(r"Requests/sec:\s+([\d.]+)", done.stdout)
     if not rate:
@@ -294,7 +320,7 @@ def start_benthos(stack, env, sink_url):
     }
     path = write_config(env.workdir, "benthos", config)  # JSON is YAML
     log = env.workdir / "benthos.log"
-    proc = spawn(stack, [str(env.benthos), "-c", str(path)], log, stdout=subprocess.DEVNULL)
+    proc = spawn(stack, on_cpus("path", [str(env.benthos), "-c", str(path)]), log, stdout=subprocess.DEVNULL)
     await_ready(f"http://127.0.0.1:{port}/ready", proc, "Benthos", log)
     return port
 
@@ -304,8 +330,8 @@ def paced(env, args, target):
     The receiver's URL comes first, so eventrouter can be started with it as its sink."""
     with contextlib.ExitStack() as stack:
         log = env.workdir / "paced_latency.log"
-        proc = spawn(stack, [str(PACED_LATENCY), "--rate", str(args.latency_rate), "--seconds", str(args.seconds),
-                             "--connections", str(args.connections)], log, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        proc = spawn(stack, on_cpus("load", [str(PACED_LATENCY), "--rate", str(args.latency_rate), "--seconds",
+                                             str(args.seconds), "--connections", str(args.connections)]), log, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         receiver = proc.stdout.readline().split()[-1]
         url = "direct" if target == "direct" else f"http://127.0.0.1:{start_eventrouter(stack, env.workdir, 'eventrouter-latency', receiver)}/v1/events"
         proc.stdin.write(url + "\n")
@@ -346,8 +372,10 @@ def target_line(name, ok, detail):
 
 
 def print_report(args, bridge_figures, http_runs, latency_runs, batch, batch_supported):
-    print(f"\nfast_defaults: medians of {args.runs} runs, {os.cpu_count()} CPUs, wrk -t1 -c{args.connections} "
-          f"-d{args.seconds}s per HTTP run\n")
+    placement = (f"the path under test on CPU {CPUS['path']}, load and receivers on CPU {CPUS['load']}"
+                 if CPUS else "CPUs shared (each process in an autogroup of its own)")
+    print(f"\nfast_defaults: medians of {args.runs} runs, {os.cpu_count()} CPUs ({placement}), wrk -t1 "
+          f"-c{args.connections} -d{args.seconds}s per HTTP run\n")
     print("| row | settings | figure | baseline (same run) | ratio | target |")
     print("|-----|----------|-------:|---------------------|------:|--------|")
     if bridge_figures and "failed" in bridge_figures:
@@ -424,7 +452,13 @@ def parse_args():
     parser.add_argument("--latency-rate", type=int, default=10000, help="events/s of the latency load (default 10000)")
     parser.add_argument("--batch", default="1000,1048576,5",
                         help="sink.batch max_events,max_bytes,max_wait_ms of the batched row (default 1000,1048576,5)")
+    parser.add_argument("--cpus", choices=["split", "shared"],
+                        help="split: the path on CPUs of its own, the load on the others; shared: the kernel places "
+                             "them (default split on 2 CPUs or more)")
     args = parser.parse_args()
+    args.cpus = args.cpus or ("split" if len(os.sched_getaffinity(0)) >= 2 else "shared")
+    if args.cpus == "split" and len(os.sched_getaffinity(0)) < 2:
+        parser.error("--cpus split needs 2 CPUs or more")
     args.only = set(args.only.split(","))
     args.openedx_events = args.openedx_events or args.bridge_events
     if not args.only <= {"bridge", "http", "latency"} or args.runs < 1:
@@ -453,6 +487,9 @@ def main():
 
 
 def measure_all(args, workdir):
+    if args.cpus == "split":
+        CPUS.update(split_cpus())
+        say(f"CPUs: the path under test on {CPUS['path']}, the load and receivers on {CPUS['load']}")
     env = Environment(workdir)
     max_events, max_bytes, max_wait = (int(x) for x in args.batch.split(","))
     batch = {"max_events": max_events, "max_bytes": max_bytes, "max_wait_ms": max_wait}
