@@ -35,6 +35,7 @@ using reload_atom = caf::atom_constant<caf::atom("reload")>;
 using stop_atom = caf::atom_constant<caf::atom("stop")>;
 using leave_atom = caf::atom_constant<caf::atom("leave")>;
 using watch_atom = caf::atom_constant<caf::atom("watch")>;
+using sweep_atom = caf::atom_constant<caf::atom("sweep")>;
 
 // A batch of ingested events, as one producer request handed them over.
 using event_batch = std::shared_ptr<const std::vector<event_ptr>>;

@@ -3,6 +3,10 @@
 #include "actors/failure.hpp"
 #include "actors/router.hpp"
 
+#include <optional>
+#include <unordered_map>
+#include <utility>
+
 namespace eventrouter {
 
 namespace {
@@ -16,6 +20,9 @@ struct producer_state {
   metrics::gauge in_flight_gauge;
   bool draining = false;
   std::vector<caf::typed_response_promise<bool>> drain_waiters;  // answered when in_flight is 0
+  // Batches the router has, by number: their replies, answered here if the router goes down.
+  std::unordered_map<std::uint64_t, std::pair<std::size_t, ingest_reply>> routing;
+  std::uint64_t next_batch = 0;
 };
 
 using producer_actor = caf::stateful_actor<producer_state>*;
@@ -29,6 +36,18 @@ void settle(producer_actor self, std::size_t events) {
       waiter.deliver(true);
     st.drain_waiters.clear();
   }
+}
+
+// The reply of batch `id`, settled; none if the router's going down answered it already.
+std::optional<ingest_reply> take(producer_actor self, std::uint64_t id) {
+  auto& st = self->state;
+  auto it = st.routing.find(id);
+  if (it == st.routing.end())
+    return std::nullopt;
+  auto [events, reply] = std::move(it->second);
+  st.routing.erase(it);
+  settle(self, events);
+  return std::move(reply);
 }
 
 void ingest(producer_actor self, const event_batch& batch, const ingest_reply& reply) {
@@ -48,16 +67,19 @@ void ingest(producer_actor self, const event_batch& batch, const ingest_reply& r
   }
   st.in_flight += n;
   st.in_flight_gauge.add(static_cast<double>(n));
-  // The router answers within publish_timeout; the margin covers the router's own queue.
-  self->request(st.router, publish_timeout + std::chrono::seconds(5), route_atom::value, batch)
+  auto id = st.next_batch++;
+  st.routing.emplace(id, std::pair{n, reply});
+  // No CAF timeout: the router answers every batch within publish_timeout, and should it go
+  // down, the down handler answers what it had.
+  self->request(st.router, caf::infinite, route_atom::value, batch)
     .then(
       [=](const route_outcome& outcome) {
-        settle(self, n);
-        reply(outcome);
+        if (auto taken = take(self, id))
+          (*taken)(outcome);
       },
       [=](caf::error& e) {
-        settle(self, n);
-        reply({route_outcome::status::unavailable, 0, {"routing failed: " + describe(e)}});
+        if (auto taken = take(self, id))
+          (*taken)({route_outcome::status::unavailable, 0, {"routing failed: " + describe(e)}});
       });
 }
 
@@ -70,6 +92,14 @@ caf::behavior producer(producer_actor self, std::string source, caf::actor route
   st.received = metrics->received(source);
   st.overloaded = metrics->rejected("overloaded");
   st.in_flight_gauge = metrics->in_flight();
+  self->monitor(st.router);
+  self->set_down_handler([=](caf::down_msg& down) {
+    auto& st = self->state;
+    for (auto& [id, pending] : std::exchange(st.routing, {})) {
+      settle(self, pending.first);
+      pending.second({route_outcome::status::unavailable, 0, {"routing failed: the router stopped: " + describe(down.reason)}});
+    }
+  });
   return {
     [=](ingest_atom, const event_batch& batch, const ingest_reply& reply) {
       ingest(self, batch, reply);

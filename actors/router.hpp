@@ -30,7 +30,9 @@ struct routing {
 };
 using routing_ptr = std::shared_ptr<const routing>;
 
-caf::actor spawn_router(caf::actor_system& sys, routing_ptr initial, metrics::registry& metrics);
+// `publish_within`: publish_timeout, shorter in tests.
+caf::actor spawn_router(caf::actor_system& sys, routing_ptr initial, metrics::registry& metrics,
+                        std::chrono::milliseconds publish_within = publish_timeout);
 
 }  // namespace eventrouter
 

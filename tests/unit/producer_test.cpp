@@ -4,6 +4,7 @@
 
 #include "actors/producer.hpp"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <caf/all.hpp>
@@ -33,6 +34,7 @@ caf::behavior holding_router(caf::stateful_actor<held_routes>* self, route_outco
       (void)batch;
       return promise;
     },
+    [=](status_atom) { return self->state.pending.size(); },
     [=](ack_atom) {
       auto released = self->state.pending.size();
       for (auto& p : self->state.pending)
@@ -154,6 +156,30 @@ TEST_F(producer_actor, drain_waits_for_batches_in_flight_then_refuses_new_ones) 
   ASSERT_TRUE(refused);
   EXPECT_EQ(refused->result, route_outcome::status::unavailable);
   EXPECT_NE(refused->errors.at(0).find("shutting down"), std::string::npos);
+}
+
+TEST_F(producer_actor, batches_the_router_held_when_it_went_down_are_answered_and_free_their_room) {
+  ingest(10);
+  // Once the router holds the batch (it answers ack_atom with what it released: nothing yet
+  // would mean the batch is still on its way), it goes down with the batch unanswered.
+  auto deadline = std::chrono::steady_clock::now() + 5s;
+  bool held = false;
+  while (!held && std::chrono::steady_clock::now() < deadline) {
+    std::size_t pending = 0;
+    self->request(router, 5s, status_atom::value).receive([&](std::size_t n) { pending = n; }, [](caf::error&) {});
+    held = pending == 1;
+  }
+  ASSERT_TRUE(held);
+  self->send_exit(router, caf::exit_reason::kill);
+  auto answered = replies.next();
+  ASSERT_TRUE(answered);
+  EXPECT_EQ(answered->result, route_outcome::status::unavailable);
+  EXPECT_THAT(answered->errors, testing::ElementsAre(testing::HasSubstr("the router stopped")));
+  // Its room is free: the next batch is not refused as overloaded (its router is gone).
+  ingest(10);
+  auto next = replies.next();
+  ASSERT_TRUE(next);
+  EXPECT_THAT(next->errors, testing::ElementsAre(testing::Not(testing::HasSubstr("overloaded"))));
 }
 
 }  // namespace
