@@ -5,15 +5,20 @@
 #include "actors/service_log.hpp"
 #include "transports/memory_log.hpp"
 
+#include <algorithm>
+#include <chrono>
 #include <memory>
+#include <optional>
 #include <vector>
 
 namespace eventrouter {
 
 namespace {
 
+using clock = std::chrono::steady_clock;
+
 struct parked_poll {
-  std::uint64_t id;
+  clock::time_point due;  // answered empty then
   std::string group;
   std::string consumer;
   std::size_t max;
@@ -24,7 +29,9 @@ struct memory_topic_state {
   std::string name;
   std::unique_ptr<memory_log> log;
   std::vector<parked_poll> parked;  // polls waiting for entries, oldest first
-  std::uint64_t next_poll_id = 0;
+  // When the sweep_atom on its way arrives: one timer message for every parked poll, not a
+  // CAF timer per poll (deadline_list.hpp says what one costs); none when nothing is parked.
+  std::optional<clock::time_point> sweep_at;
   publish_meter meter;
 };
 
@@ -56,6 +63,17 @@ void end_parked(memory_topic_actor self, Predicate which) {
       ++it;
     }
   }
+}
+
+// A sweep_atom on its way for the earliest parked poll, unless one comes by then already.
+void arm_sweep(memory_topic_actor self) {
+  auto& st = self->state;
+  auto earliest = std::min_element(st.parked.begin(), st.parked.end(),
+                                   [](const parked_poll& a, const parked_poll& b) { return a.due < b.due; });
+  if (earliest == st.parked.end() || (st.sweep_at && *st.sweep_at <= earliest->due))
+    return;
+  st.sweep_at = earliest->due;
+  self->delayed_send(self, std::max(earliest->due - clock::now(), clock::duration{}), sweep_atom::value);
 }
 
 caf::behavior memory_topic(memory_topic_actor self, std::string full_name, std::size_t max_len,
@@ -95,14 +113,17 @@ caf::behavior memory_topic(memory_topic_actor self, std::string full_name, std::
       auto entries = st.log->poll(group, consumer, max);
       if (!entries.empty() || timeout_ms == 0)
         return entries;
-      auto id = st.next_poll_id++;
       auto promise = self->make_response_promise<log_entries>();
-      st.parked.push_back({id, group, consumer, max, promise});
-      self->delayed_send(self, std::chrono::milliseconds(timeout_ms), poll_end_atom::value, id);
+      st.parked.push_back({clock::now() + std::chrono::milliseconds(timeout_ms), group, consumer, max, promise});
+      arm_sweep(self);
       return promise;
     },
-    [=](poll_end_atom, std::uint64_t id) {
-      end_parked(self, [id](const parked_poll& p) { return p.id == id; });
+    [=](sweep_atom) {
+      auto& st = self->state;
+      st.sweep_at.reset();
+      auto now = clock::now();
+      end_parked(self, [now](const parked_poll& p) { return p.due <= now; });
+      arm_sweep(self);
     },
     [=](ack_atom, const std::string& group, const std::vector<std::uint64_t>& offsets) {
       self->state.log->ack(group, offsets);

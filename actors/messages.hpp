@@ -21,7 +21,6 @@ using ingest_atom = caf::atom_constant<caf::atom("ingest")>;
 using route_atom = caf::atom_constant<caf::atom("route")>;
 using publish_atom = caf::atom_constant<caf::atom("publish")>;
 using poll_atom = caf::atom_constant<caf::atom("poll")>;
-using poll_end_atom = caf::atom_constant<caf::atom("poll_end")>;
 using join_atom = caf::atom_constant<caf::atom("join")>;
 using ack_atom = caf::atom_constant<caf::atom("ack")>;
 using nack_atom = caf::atom_constant<caf::atom("nack")>;
