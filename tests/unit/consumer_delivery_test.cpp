@@ -252,5 +252,43 @@ TEST_F(consumer_delivery, an_event_dead_lettered_again_carries_each_dlq_attribut
   EXPECT_EQ(ext.find("trace")->second, "t-1");
 }
 
+// A source that takes joins and holds every poll unanswered, counting them.
+struct held_polls {
+  std::vector<caf::typed_response_promise<log_entries>> pending;
+};
+
+caf::behavior silent_source(caf::stateful_actor<held_polls>* self) {
+  return {
+    [](join_atom, const std::string&, const std::string&) { return true; },
+    [=](poll_atom, const std::string&, const std::string&, std::size_t, std::uint32_t) -> caf::result<log_entries> {
+      auto promise = self->make_response_promise<log_entries>();
+      self->state.pending.push_back(promise);
+      return promise;
+    },
+    [=](status_atom) { return self->state.pending.size(); },
+  };
+}
+
+TEST_F(consumer_delivery, a_poll_its_source_never_answers_fails_as_a_timeout_and_the_consumer_polls_again) {
+  auto source = sys.spawn(silent_source);
+  auto c = settings(1, true);
+  c.restart_backoff_min = 10ms;
+  supervisor = spawn_consumer_supervisor(
+    sys, {{c, "t", shared_source(source), dead_letters, {topic}}},
+    [](const config::consumer_settings&) { return std::make_shared<slow_sink>(0ms); }, metrics);
+  auto polls = [&] {
+    std::size_t n = 0;
+    self->request(source, 5s, status_atom::value).receive([&](std::size_t held) { n = held; }, [](caf::error&) {});
+    return n;
+  };
+  // The poll timeout (50 ms) and the grace after it (5 s) pass: the poll is given up, counted,
+  // and another one sent.
+  ASSERT_TRUE(eventually([&] { return polls() >= 2; }, 15s)) << polls();
+  EXPECT_NE(metrics.serialize().find(R"(eventrouter_consumer_failures_total{consumer="c",kind="timeout"} 1)"),
+            std::string::npos)
+    << metrics.serialize();
+  self->send_exit(source, caf::exit_reason::user_shutdown);
+}
+
 }  // namespace
 }  // namespace eventrouter
