@@ -391,6 +391,12 @@ def print_report(args, bridge_figures, http_runs, latency_runs, batch, batch_sup
         print(f"| bridge Redis -> Kafka, from process start | eventrouter: {settings} | {er:.0f} events/s | "
               f"librdkafka alone, from its producer's creation, {rk:.0f} events/s (after first "
               f"{after['librdkafka']:.0f}) | {100 * er / rk:.1f} % | >= 80 %: {'met' if er / rk >= 0.8 else 'NOT met'} |")
+        first = {k: bridge_figures[k].get("first_seconds") for k in ("eventrouter", "Open edX")}
+        if first["eventrouter"] is not None:
+            print(f"| bridge: first event in Kafka, from process start (seen every 50 ms) | eventrouter: {settings} | "
+                  f"{1000 * first['eventrouter']:.0f} ms | Open edX bridge "
+                  f"{1000 * first['Open edX']:.0f} ms | - | <= 300 ms: "
+                  f"{'met' if first['eventrouter'] <= 0.3 else 'NOT met'} |")
     if http_runs:
         m = {row: med([r[row] for r in http_runs if row in r]) for row in http_runs[0]}
         er, ng, bt = m["eventrouter"], m["wrk -> nginx"], m["benthos"]
