@@ -252,14 +252,16 @@ TEST_F(consumer_delivery, an_event_dead_lettered_again_carries_each_dlq_attribut
   EXPECT_EQ(ext.find("trace")->second, "t-1");
 }
 
-// A source that takes joins and holds every poll unanswered, counting them.
+// A source that answers joins with `joined` and holds every poll unanswered, counting them.
+// (Function-based actors take an argument: with none, CAF 0.17 dereferences a null argument
+// tuple.)
 struct held_polls {
   std::vector<caf::typed_response_promise<log_entries>> pending;
 };
 
-caf::behavior silent_source(caf::stateful_actor<held_polls>* self) {
+caf::behavior silent_source(caf::stateful_actor<held_polls>* self, bool joined) {
   return {
-    [](join_atom, const std::string&, const std::string&) { return true; },
+    [=](join_atom, const std::string&, const std::string&) { return joined; },
     [=](poll_atom, const std::string&, const std::string&, std::size_t, std::uint32_t) -> caf::result<log_entries> {
       auto promise = self->make_response_promise<log_entries>();
       self->state.pending.push_back(promise);
@@ -270,7 +272,7 @@ caf::behavior silent_source(caf::stateful_actor<held_polls>* self) {
 }
 
 TEST_F(consumer_delivery, a_poll_its_source_never_answers_fails_as_a_timeout_and_the_consumer_polls_again) {
-  auto source = sys.spawn(silent_source);
+  auto source = sys.spawn(silent_source, true);
   auto c = settings(1, true);
   c.restart_backoff_min = 10ms;
   supervisor = spawn_consumer_supervisor(
