@@ -285,27 +285,7 @@ kafka_broker::kafka_broker() : port_(free_port()), controller_port_(free_port())
     jars_ = jars();
     dir_ = scratch_folder("eventrouter-kafka-", port_);
 
-    const std::string p = std::to_string(port_), c = std::to_string(controller_port_);
-    write_file(dir_ / "server.properties",
-               "process.roles=broker,controller\n"
-               "node.id=1\n"
-               "controller.quorum.voters=1@127.0.0.1:" + c + "\n"
-               "listeners=PLAINTEXT://127.0.0.1:" + p + ",CONTROLLER://127.0.0.1:" + c + "\n"
-               "advertised.listeners=PLAINTEXT://127.0.0.1:" + p + "\n"
-               "controller.listener.names=CONTROLLER\n"
-               "inter.broker.listener.name=PLAINTEXT\n"
-               "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT\n"
-               "log.dirs=" + (dir_ / "data").string() + "\n"
-               "num.partitions=3\n"
-               "auto.create.topics.enable=true\n"
-               "group.initial.rebalance.delay.ms=0\n"
-               "offsets.topic.replication.factor=1\n"
-               "offsets.topic.num.partitions=1\n"
-               "transaction.state.log.replication.factor=1\n"
-               "transaction.state.log.min.isr=1\n"
-               "transaction.state.log.num.partitions=1\n"
-               "share.coordinator.state.topic.replication.factor=1\n"
-               "share.coordinator.state.topic.min.isr=1\n");
+    write_server_properties();
     write_file(dir_ / "log4j2.properties",
                "status = warn\n"
                "appender.file.type = File\n"
@@ -327,12 +307,51 @@ kafka_broker::kafka_broker() : port_(free_port()), controller_port_(free_port())
                                (status ? "exit status " + std::to_string(*status) : std::string("timed out")) +
                                "):\n" + last_lines(output_of(format), 40));
     }
-    start();
+    for (int attempt = 1;; ++attempt) {
+      try {
+        start();
+        break;
+      } catch (const std::runtime_error& e) {
+        // free_port() gives a port nothing listens on now; a test running beside this one may
+        // bind it before the broker does. Then the broker starts over on new ports.
+        if (attempt == 3 || std::string_view(e.what()).find("Address already in use") == std::string_view::npos)
+          throw;
+        port_ = free_port();
+        do
+          controller_port_ = free_port();
+        while (controller_port_ == port_);
+        write_server_properties();
+      }
+    }
   } catch (...) {
     stop();
     remove_scratch_folder(dir_);
     throw;
   }
+}
+
+void kafka_broker::write_server_properties() const {
+  const std::string p = std::to_string(port_), c = std::to_string(controller_port_);
+  write_file(dir_ / "server.properties",
+             "process.roles=broker,controller\n"
+             "node.id=1\n"
+             "controller.quorum.voters=1@127.0.0.1:" + c + "\n"
+             "listeners=PLAINTEXT://127.0.0.1:" + p + ",CONTROLLER://127.0.0.1:" + c + "\n"
+             "advertised.listeners=PLAINTEXT://127.0.0.1:" + p + "\n"
+             "controller.listener.names=CONTROLLER\n"
+             "inter.broker.listener.name=PLAINTEXT\n"
+             "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT\n"
+             "log.dirs=" + (dir_ / "data").string() + "\n"
+             "num.partitions=3\n"
+             "auto.create.topics.enable=true\n"
+             "group.initial.rebalance.delay.ms=0\n"
+             "offsets.topic.replication.factor=1\n"
+             "offsets.topic.num.partitions=1\n"
+             "transaction.state.log.replication.factor=1\n"
+             "transaction.state.log.min.isr=1\n"
+             "transaction.state.log.num.partitions=1\n"
+             "share.coordinator.state.topic.replication.factor=1\n"
+             "share.coordinator.state.topic.min.isr=1\n");
 }
 
 kafka_broker::~kafka_broker() {

@@ -57,6 +57,7 @@ class kafka_broker {
   static std::filesystem::path jars();
 
  private:
+  void write_server_properties() const;  // for port_ and controller_port_
   void wait_until_ready(std::chrono::milliseconds timeout);
 
   std::uint16_t port_;
