@@ -38,7 +38,8 @@ void read_sink(object_reader& r, consumer_settings& c, const settings& out) {
                              {"topic", sink_kind::topic}})
       if (s.find(key) != nullptr && *type != kind)
         s.problems().add(s.path_of(key), "applies to sinks of type \"" + to_string(kind) + "\"");
-    auto concurrency = s.number("concurrency", 1, 1000);
+    // An unbatched http sink holds a connection per event under way; the others nothing per event.
+    auto concurrency = s.number("concurrency", 1, *type == sink_kind::http ? 1000 : 100000);
     if (auto ordered = s.boolean("ordered"))
       c.sink.ordered = *ordered;
     if (*type == sink_kind::http)

@@ -223,7 +223,7 @@ TEST(config_loader, the_documented_consumer_defaults_are_the_ones_in_settings) {
   EXPECT_EQ(defaults.poll_timeout, std::chrono::milliseconds(500));
   EXPECT_EQ(defaults.restart_backoff_min, std::chrono::milliseconds(100));
   EXPECT_EQ(defaults.restart_backoff_max, std::chrono::milliseconds(30000));
-  EXPECT_EQ(defaults.window, 1000u);
+  EXPECT_EQ(defaults.window, 2000u);
   EXPECT_EQ(defaults.event_key_field, "");
 }
 
@@ -236,8 +236,8 @@ TEST(config_loader, a_sink_without_concurrency_gets_its_kinds_default) {
       { "name": "e", "topic": "t", "group_id": "e", "sink": { "type": "http", "url": "http://h/x", "batch": {} } } ] })");
   ASSERT_EQ(s.consumers.size(), 5u);
   EXPECT_EQ(s.consumers[0].sink.concurrency, 64u);  // a connection each
-  EXPECT_EQ(s.consumers[1].sink.concurrency, 1000u);
-  EXPECT_EQ(s.consumers[2].sink.concurrency, 1000u);
+  EXPECT_EQ(s.consumers[1].sink.concurrency, 2000u);  // the default window
+  EXPECT_EQ(s.consumers[2].sink.concurrency, 2000u);
   EXPECT_EQ(s.consumers[3].sink.concurrency, 3u);
   EXPECT_EQ(s.consumers[4].sink.concurrency, 1000u);  // batched: ten default batches under way
 }
