@@ -98,11 +98,6 @@ int serve(const std::string& path) {
   // One scheduler thread per CPU the process can use, not CAF's default of at least four: more
   // threads than CPUs only take turns on them, and each turn is events waiting.
   caf_config.set("scheduler.max-threads", std::size_t{usable_cpus()});
-  // An idle scheduler thread spins briefly, then sleeps until work is enqueued. CAF's default
-  // polls 500 times more in between, sleeping 50 us each time: on a CPU the HTTP threads share,
-  // those wake-ups took the CPU from them (single-event delivery +25 % without).
-  caf_config.set("work-stealing.aggressive-poll-attempts", std::size_t{50});
-  caf_config.set("work-stealing.moderate-poll-attempts", std::size_t{0});
   caf::actor_system sys{caf_config};
   std::unique_ptr<service> started;
   try {
