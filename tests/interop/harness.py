@@ -169,7 +169,7 @@ class RedisServer(ManagedProcess):
 class KafkaBroker(ManagedProcess):
     """A single-node Kafka broker from scripts/kafka-broker, which prints its bootstrap address on
     stdout once the broker answers. The first run fetches the jars from Maven Central
-    (scripts/kafka-jars, cached in $EVENTROUTER_KAFKA_JARS), hence the long deadline."""
+    (scripts/broker-jars kafka, cached in $EVENTROUTER_KAFKA_JARS), hence the long deadline."""
 
     START_TIMEOUT = 420
 
