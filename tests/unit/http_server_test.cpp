@@ -47,6 +47,24 @@ TEST(http_server, a_request_reaches_the_handler_whole) {
   EXPECT_EQ(reply.headers["x-echo"], "yes");
 }
 
+TEST(http_server, an_answer_is_framed_as_http_1_1_clients_expect) {
+  // The server writes its answers' bytes itself: the status line with its reason, the body's
+  // length, and Connection: close exactly when the client asked to close.
+  server s{{"127.0.0.1", 0, 1024, 1}, echo};
+  s.start();
+  auto closing = raw_exchange(s.port(), "GET /a HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", {}, 5s);
+  EXPECT_EQ(closing.status, 200u);
+  EXPECT_EQ(closing.head.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << closing.head;
+  EXPECT_NE(closing.head.find("Content-Length: 10"), std::string::npos) << closing.head;
+  EXPECT_NE(closing.head.find("Connection: close"), std::string::npos) << closing.head;
+  EXPECT_EQ(closing.body, "GET /a?|-|");
+
+  auto kept = raw_exchange(s.port(), "GET /b HTTP/1.1\r\nHost: x\r\n\r\n", {}, 5s);
+  EXPECT_EQ(kept.status, 200u);
+  EXPECT_EQ(kept.head.find("Connection"), std::string::npos) << kept.head;
+  EXPECT_NE(kept.head.find("X-Echo: yes"), std::string::npos) << kept.head;
+}
+
 TEST(http_server, a_keep_alive_connection_serves_requests_in_order) {
   server s{{"127.0.0.1", 0, 1024, 2}, echo};
   s.start();
