@@ -1,16 +1,9 @@
 #include "actors/service.hpp"
 
 #include "actors/failure.hpp"
-#include "actors/kafka_reader.hpp"
-#include "actors/kafka_topic.hpp"
-#include "actors/memory_topic.hpp"
 #include "actors/producer.hpp"
-#include "actors/redis_reader.hpp"
-#include "actors/redis_topic.hpp"
 #include "actors/service_log.hpp"
 #include "actors/watchdog.hpp"
-#include "transports/kafka_conf.hpp"
-#include "transports/redis_client.hpp"
 #include "transports/schema_registry.hpp"
 
 #include <algorithm>
@@ -31,34 +24,6 @@ std::vector<const config::consumer_settings*> consumers_of(const config::setting
     if (settings.topics.at(c.topic).full_name == full_topic)
       out.push_back(&c);
   return out;
-}
-
-// A reader of its own for each incarnation of a consumer, given the consumer's counters.
-template <class Args, class Spawn>
-source_opener own_reader(Args args, Spawn spawn) {
-  return [args = std::move(args), spawn](caf::event_based_actor* consumer, const std::shared_ptr<consumer_stats>& stats) {
-    auto with_stats = args;
-    with_stats.stats = stats;
-    return spawn(consumer, std::move(with_stats));
-  };
-}
-
-// Memory consumers share their topic's actor; a broker consumer opens a reader of its own.
-source_opener source_for(const config::settings& settings, const config::consumer_settings& c,
-                         const config::topic_settings& topic, caf::actor topic_actor, metrics::registry& metrics) {
-  switch (topic.transport) {
-    case config::transport_kind::redis:
-      return own_reader(redis_reader_args{*settings.redis, topic.full_name, decoder_for(settings, topic), c, nullptr,
-                                          &metrics},
-                        spawn_redis_reader);
-    case config::transport_kind::kafka:
-      return own_reader(kafka_reader_args{*settings.kafka, topic.full_name, decoder_for(settings, topic), c,
-                                          std::chrono::system_clock::now(), nullptr, &metrics},
-                        spawn_kafka_reader);
-    case config::transport_kind::memory:
-      break;
-  }
-  return shared_source(std::move(topic_actor));
 }
 
 // The (full topic, group) pairs of a configuration's consumers.
@@ -94,37 +59,6 @@ auto built_or(errc kind, Build build) -> caf::expected<decltype(build())> {
   }
 }
 
-// A new or changed Redis must answer before anything moves to it: a reload to an address
-// nothing listens on fails, where at start-up the topics and readers keep trying.
-caf::expected<void> ping(const config::redis_settings& redis) {
-  redis::client client{redis};
-  try {
-    client.connect();
-    auto pong = client.run({"PING"});
-    if (pong.is_error())
-      return failure(errc::broker_error, "redis at " + client.address() + " answered PING with " + pong.text);
-    return {};
-  } catch (const redis::connection_error& e) {
-    return failure(errc::broker_unreachable, "redis at " + client.address() + ": " + e.what());
-  } catch (const std::exception& e) {
-    return failure(errc::broker_error, "redis at " + client.address() + ": " + e.what());
-  }
-}
-
-bool uses_redis(const config::settings& s) {
-  return std::any_of(s.topics.begin(), s.topics.end(),
-                     [](const auto& t) { return t.second.transport == config::transport_kind::redis; });
-}
-
-// librdkafka's log lines, at the service log's level for their syslog level.
-void log_librdkafka(int syslog_level, std::string_view message) {
-  auto level = syslog_level <= 3   ? log_level::error
-               : syslog_level <= 4 ? log_level::warn
-               : syslog_level <= 6 ? log_level::info
-                                   : log_level::debug;
-  log_line(level, "librdkafka " + std::string(message));
-}
-
 void append_list(std::string& out, const char* label, const std::vector<std::string>& items) {
   if (items.empty())
     return;
@@ -152,7 +86,7 @@ std::string applied_changes::summary() const {
 }
 
 struct service::next_generation {
-  std::shared_ptr<kafka::producer> kafka_producer;
+  std::map<config::transport_kind, link_ptr> links;  // of the transports the configuration sets up
   std::shared_ptr<const routing_table> table;
   std::map<std::string, running_topic> topics;  // by full name
   consumer_set consumers;
@@ -169,7 +103,6 @@ service::service(caf::actor_system& sys, const config::settings& settings, metri
       routing_(std::make_shared<const routing>(
         routing{0, std::make_shared<const routing_table>(config::settings{}), {}})),
       settings_(std::make_shared<const config::settings>()) {
-  kafka::set_log_handler(log_librdkafka);  // before apply makes the first Kafka client
   watchdog_ = spawn_watchdog(sys, [this](const std::string& name, const caf::error& reason) { died(name, reason); });
   router_ = spawn_router(sys, routing_, metrics);
   supervisor_ = spawn_consumer_supervisor(sys, {}, {}, metrics);
@@ -210,38 +143,14 @@ std::shared_ptr<const config::settings> service::settings_now() const {
   return settings_;
 }
 
-caf::actor service::start_topic(const config::settings& next, const config::topic_settings& topic,
-                                const std::shared_ptr<kafka::producer>& kafka_producer) {
-  auto consumers = consumers_of(next, topic.full_name);
-  switch (topic.transport) {
-    case config::transport_kind::redis: {
-      std::vector<redis_group> groups;
-      for (const auto* c : consumers)
-        groups.push_back({c->group_id, start_id_of(*c)});
-      return spawn_redis_topic(sys_, *next.redis, topic.full_name, topic.format, std::move(groups), metrics_);
-    }
-    case config::transport_kind::kafka:
-      return spawn_kafka_topic(sys_, kafka_producer, topic.full_name, topic.format, metrics_);
-    case config::transport_kind::memory:
-      break;
-  }
-  std::vector<std::string> groups;
-  for (const auto* c : consumers)
-    groups.push_back(c->group_id);
-  return spawn_memory_topic(sys_, topic.full_name, next.memory.max_len, std::move(groups), metrics_);
-}
-
-// A topic keeps its actor (and a memory topic its entries) unless how it is written changed.
+// A topic keeps its actor (and a memory topic its entries) unless how it is written changed: its
+// transport, its format, or the transport's settings (which replace the transport's link).
 bool service::reusable(const running_topic& running, const config::topic_settings& wanted,
-                       const config::settings& next, bool kafka_replaced) const {
+                       const next_generation& gen) const {
   if (running.settings.transport != wanted.transport || running.settings.format != wanted.format)
     return false;
-  switch (wanted.transport) {
-    case config::transport_kind::redis: return settings_->redis == next.redis;
-    case config::transport_kind::kafka: return !kafka_replaced;
-    case config::transport_kind::memory: return true;
-  }
-  return false;
+  auto before = links_.find(wanted.transport);
+  return before != links_.end() && gen.links.at(wanted.transport) == before->second;
 }
 
 void service::watch(const caf::actor& actor, std::string name) {
@@ -278,15 +187,15 @@ void service::died(const std::string& name, const caf::error& reason) {
 caf::expected<service::next_generation> service::prepare(const config::settings& next, applied_changes& changes) {
   const auto& before = *settings_;
   next_generation gen;
-  bool kafka_replaced = before.kafka != next.kafka;
-  gen.kafka_producer = kafka_producer_;
-  if (kafka_replaced && next.kafka) {
-    auto producer = built_or(errc::not_built, [&] { return std::make_shared<kafka::producer>(*next.kafka); });
-    if (!producer)
-      return producer.error();
-    gen.kafka_producer = std::move(*producer);
-  } else if (kafka_replaced) {
-    gen.kafka_producer = nullptr;
+  bool reloading = routing_->generation > 0;  // not the start-up
+  for (auto kind : transport_kinds()) {
+    auto running = links_.find(kind);
+    auto link = link_transport(kind, {sys_, metrics_, before, next, running == links_.end() ? nullptr : running->second,
+                                      reloading});
+    if (!link)
+      return link.error();
+    if (*link)
+      gen.links.emplace(kind, std::move(*link));
   }
 
   // Routes to Kafka topics in openedx format learn their schema ids here, not on the hot path.
@@ -304,18 +213,14 @@ caf::expected<service::next_generation> service::prepare(const config::settings&
     return table.error();
   gen.table = std::move(*table);
 
-  bool reloading = routing_->generation > 0;  // not the start-up
-  if (reloading && before.redis != next.redis && next.redis && uses_redis(next))
-    if (auto reachable = ping(*next.redis); !reachable)
-      return reachable.error();
-
   for (const auto& [name, wanted] : next.topics) {
     auto it = topics_.find(wanted.full_name);
-    if (it != topics_.end() && reusable(it->second, wanted, next, kafka_replaced)) {
+    if (it != topics_.end() && reusable(it->second, wanted, gen)) {
       gen.topics.emplace(wanted.full_name, running_topic{wanted, it->second.actor});
       continue;
     }
-    gen.topics.emplace(wanted.full_name, running_topic{wanted, start_topic(next, wanted, gen.kafka_producer)});
+    auto actor = gen.links.at(wanted.transport)->start_topic(next, wanted, consumers_of(next, wanted.full_name));
+    gen.topics.emplace(wanted.full_name, running_topic{wanted, std::move(actor)});
     changes.topics_started.push_back(wanted.full_name);
   }
   if (auto consumers = build_consumers(next, gen, reloading); !consumers) {
@@ -346,7 +251,7 @@ caf::expected<void> service::build_consumers(const config::settings& next, next_
     const auto& topic = next.topics.at(c.topic);
     supervised_consumer spec{c,
                              topic.full_name,
-                             source_for(next, c, topic, actor_of(c.topic), metrics_),
+                             gen.links.at(topic.transport)->source_for(next, c, topic, actor_of(c.topic)),
                              c.dead_letter_topic.empty() ? caf::actor{} : actor_of(c.dead_letter_topic),
                              {actor_of(c.topic)}};
     auto keys = std::make_shared<const topic_keys>(*gen.table, topic.full_name, c.event_key_field);
@@ -409,13 +314,12 @@ caf::expected<applied_changes> service::apply(const config::settings& next) {
   for (auto& [running, keys] : gen.keys)
     running->set(std::move(keys));
 
-  // Groups no consumer reads any more must not hold a memory topic full.
+  // Groups no consumer reads any more: their topics' transports may let go of what they keep.
   auto groups_now = groups_of(next);
   for (const auto& group : groups_of(before)) {
     auto it = gen.topics.find(group.first);
-    if (!groups_now.count(group) && it != gen.topics.end() &&
-        it->second.settings.transport == config::transport_kind::memory)
-      caf::anon_send(it->second.actor, leave_atom::value, group.second);
+    if (!groups_now.count(group) && it != gen.topics.end())
+      gen.links.at(it->second.settings.transport)->group_left(it->second.actor, group.second);
   }
   // The router publishes to them no more: they stop after what they were sent before.
   for (const auto& [full_name, running] : topics_) {
@@ -427,7 +331,7 @@ caf::expected<applied_changes> service::apply(const config::settings& next) {
   }
 
   topics_ = std::move(gen.topics);
-  kafka_producer_ = std::move(gen.kafka_producer);
+  links_ = std::move(gen.links);
   consumers_.clear();
   for (auto spec : gen.consumers.consumers) {
     spec.first_sink = nullptr;  // the supervisor holds it until the first incarnation takes it

@@ -15,11 +15,11 @@
 #include "actors/reload_history.hpp"
 #include "actors/router.hpp"
 #include "actors/sink.hpp"
+#include "actors/transport.hpp"
 #include "config/settings.hpp"
 #include "config/settings_diff.hpp"
 #include "metrics/registry.hpp"
 #include "router/routing_table.hpp"
-#include "transports/kafka_producer.hpp"
 
 #include <caf/all.hpp>
 
@@ -101,15 +101,12 @@ class service {
   caf::expected<void> build_consumers(const config::settings& next, next_generation& gen, bool reloading);
   void died(const std::string& name, const caf::error& reason);
   void stop_actors();
-  caf::actor start_topic(const config::settings& next, const config::topic_settings& topic,
-                         const std::shared_ptr<kafka::producer>& kafka_producer);
-  bool reusable(const running_topic& running, const config::topic_settings& wanted, const config::settings& next,
-                bool kafka_replaced) const;
+  bool reusable(const running_topic& running, const config::topic_settings& wanted, const next_generation& gen) const;
 
   caf::actor_system& sys_;
   metrics::registry& metrics_;
   sink_factory sink_override_;  // tests' and benchmarks' sinks, for every configuration
-  std::shared_ptr<kafka::producer> kafka_producer_;
+  std::map<config::transport_kind, link_ptr> links_;  // of the transports the running configuration sets up
   std::map<std::string, running_topic> topics_;  // by full name
   std::map<std::string, supervised_consumer> consumers_;  // as last applied (without sinks), by name
   caf::actor watchdog_;

@@ -4,7 +4,7 @@
 // and retries that end in the dead-letter topic.
 
 #include "actors/consumer_supervisor.hpp"
-#include "actors/memory_topic.hpp"
+#include "actors/memory/memory_topic.hpp"
 
 #include <gtest/gtest.h>
 

@@ -3,7 +3,7 @@
 
 #include "actors/consumer_supervisor.hpp"
 #include "actors/failure.hpp"
-#include "actors/memory_topic.hpp"
+#include "actors/memory/memory_topic.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,7 +1,7 @@
 // The memory topic actor's parked polls: a poll with nothing to read waits for an append or its
 // own timeout, whichever comes first, and polls with different timeouts end each at its own.
 
-#include "actors/memory_topic.hpp"
+#include "actors/memory/memory_topic.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "actors/kafka_topic.hpp"
+#include "actors/kafka/kafka_topic.hpp"
 
 #include "actors/failure.hpp"
 #include "actors/publish_meter.hpp"

@@ -1,4 +1,4 @@
-#include "actors/kafka_reader.hpp"
+#include "actors/kafka/kafka_reader.hpp"
 
 #include "actors/failure.hpp"
 #include "actors/service_log.hpp"

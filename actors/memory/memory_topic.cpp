@@ -1,4 +1,4 @@
-#include "actors/memory_topic.hpp"
+#include "actors/memory/memory_topic.hpp"
 
 #include "actors/failure.hpp"
 #include "actors/publish_meter.hpp"

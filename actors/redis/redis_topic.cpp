@@ -1,4 +1,4 @@
-#include "actors/redis_topic.hpp"
+#include "actors/redis/redis_topic.hpp"
 
 #include "actors/failure.hpp"
 #include "actors/publish_meter.hpp"

@@ -1,7 +1,7 @@
-#include "actors/redis_reader.hpp"
+#include "actors/redis/redis_reader.hpp"
 
 #include "actors/failure.hpp"
-#include "actors/redis_topic.hpp"
+#include "actors/redis/redis_topic.hpp"
 #include "actors/service_log.hpp"
 #include "router/stream_entry.hpp"
 #include "transports/redis_streams.hpp"
