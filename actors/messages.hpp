@@ -3,7 +3,7 @@
 // actors are immutable and shared by pointer, so a batch is never copied on its way through.
 
 #include "router/event.hpp"
-#include "transports/memory_log.hpp"
+#include "transports/memory/memory_log.hpp"
 
 #include <caf/all.hpp>
 

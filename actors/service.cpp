@@ -4,7 +4,7 @@
 #include "actors/producer.hpp"
 #include "actors/service_log.hpp"
 #include "actors/watchdog.hpp"
-#include "transports/schema_registry.hpp"
+#include "transports/kafka/schema_registry.hpp"
 
 #include <algorithm>
 #include <set>

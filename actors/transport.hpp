@@ -9,11 +9,13 @@
 // publish_receipt; a source answers join, poll, ack and nack for the consumer that opened it.
 //
 // To add a transport: a folder actors/<name>/ with its topic actor, its reader and a
-// <name>_transport.cpp defining its link factory, and one line in actors/transports.cpp.
+// <name>_transport.cpp defining its link factory; a folder transports/<name>/ with its clients
+// and its topic_access (transports/topic_access.hpp); and one line in actors/transports.cpp.
 
 #include "actors/consumer.hpp"
 #include "config/settings.hpp"
 #include "metrics/registry.hpp"
+#include "transports/topic_access.hpp"
 
 #include <caf/all.hpp>
 
@@ -68,6 +70,10 @@ struct link_request {
 // (a client that refuses its settings; on reload, a broker that does not answer) leaves
 // everything running as it was.
 caf::expected<link_ptr> link_transport(config::transport_kind kind, const link_request& request);
+
+// How the commands beside the service (tail, dlq replay) reach topics of transport `kind`; none
+// for a transport whose topics live inside the service's process (memory).
+std::unique_ptr<topic_access> topic_access_for(config::transport_kind kind, const config::settings& settings);
 
 // Every transport kind, in the registry's order.
 const std::vector<config::transport_kind>& transport_kinds();

@@ -7,7 +7,8 @@
 //   redis  each entry is deleted from the dead-letter stream (XDEL) once the target confirmed it;
 //   kafka  messages cannot be deleted: the group "eventrouter-dlq-replay" keeps the position,
 //          so a later run moves only what was dead-lettered since.
-// A memory topic lives inside the service's process and cannot be reached from here.
+// Each transport says how (its topic_access, transports/topic_access.hpp). A memory topic lives
+// inside the service's process and cannot be reached from here.
 
 #include "config/settings.hpp"
 

@@ -4,7 +4,7 @@
 
 #include "actors/sink.hpp"
 #include "router/kafka_record.hpp"
-#include "transports/kafka_consumer.hpp"
+#include "transports/kafka/kafka_consumer.hpp"
 #include "transports/payload_decoders.hpp"
 
 #include <algorithm>

@@ -5,14 +5,10 @@
 
 #include "commands.hpp"
 
+#include "actors/transport.hpp"
 #include "router/cloudevents.hpp"
-#include "router/kafka_record.hpp"
-#include "router/stream_entry.hpp"
 #include "stop_signals.hpp"
 #include "text_table.hpp"
-#include "transports/kafka_consumer.hpp"
-#include "transports/payload_decoders.hpp"
-#include "transports/redis_streams.hpp"
 
 #include <boost/json.hpp>
 
@@ -29,24 +25,13 @@ namespace json = boost::json;
 
 // How long one read waits for new events: also the longest a signal waits to be noticed.
 constexpr auto poll_wait = std::chrono::milliseconds(500);
-constexpr std::size_t page = 100;  // events per read
-
-enum class start_from { end, beginning, last };
 
 struct tail_request {
   const config::topic_settings* topic = nullptr;
-  start_from from = start_from::end;
-  std::uint64_t last = 0;  // with start_from::last
+  follow_start start;
   std::optional<std::string> type;
   bool pretty = false;
   std::optional<std::uint64_t> count;
-};
-
-// What one read gave: the events decoded, and why each message that could not be was not.
-struct read_result {
-  std::vector<keyed_event> events;
-  std::vector<std::string> problems;
-  bool failed = false;  // the broker could not be read: wait a moment before the next read
 };
 
 // --- output -----------------------------------------------------------------------------
@@ -93,159 +78,45 @@ class printer {
   std::uint64_t printed_ = 0;
 };
 
-void show(const read_result& read, printer& out) {
+void show(const topic_read& read, printer& out) {
   for (const auto& problem : read.problems)
     std::cerr << "eventrouter tail: " << problem << "\n";
   for (const auto& item : read.events)
     out.print(item);
 }
 
-// --- Redis: XREAD after the last id seen, no group -----------------------------------------
-
-class redis_tail {
- public:
-  redis_tail(const config::settings& settings, const config::topic_settings& topic)
-      : client_(*settings.redis), stream_(topic.full_name), decoder_(decoder_for(settings, topic)()) {}
-
-  // Connects and fixes where to start: the id of the newest entry now, rather than XREAD's `$`,
-  // which would skip what is written between two reads. Returns the entries --last asks for.
-  // Throws redis::connection_error when Redis cannot be reached.
-  read_result start(const tail_request& request) {
-    client_.connect();
-    switch (request.from) {
-      case start_from::beginning:
-        return {};
-      case start_from::end:
-        return skip(redis::last_entries(client_, stream_, 1));
-      case start_from::last:
-        return decode(redis::last_entries(client_, stream_, request.last));
-    }
-    return {};
-  }
-
-  // The entries after the last one read, waiting up to `wait` for one. A lost connection is
-  // said once and retried (with the client's backoff) from where it stopped: nothing is skipped.
-  read_result next(std::chrono::milliseconds wait) {
-    try {
-      if (client_.ensure_connected() && lost_)
-        std::cerr << "eventrouter tail: reconnected to Redis at " << client_.address() << "\n";
-      lost_ = false;
-      return decode(redis::read_after(client_, stream_, after_, page, wait));
-    } catch (const redis::connection_error& e) {
-      if (!lost_)
-        std::cerr << "eventrouter tail: lost Redis: " << e.what() << "; reconnecting\n";
-      lost_ = true;
-      return {{}, {}, true};
-    }
-  }
-
- private:
-  read_result skip(const std::vector<redis::stream_entry>& entries) {
-    if (!entries.empty())
-      after_ = entries.back().id;
-    return {};
-  }
-
-  read_result decode(const std::vector<redis::stream_entry>& entries) {
-    read_result out;
-    for (const auto& entry : entries) {
-      after_ = entry.id;
-      auto decoded = decode_stream_entry(entry.fields, *decoder_);
-      if (auto* why = std::get_if<std::string>(&decoded))
-        out.problems.push_back("entry " + entry.id + " cannot be read: " + *why);
-      else
-        out.events.push_back({std::get<event_ptr>(std::move(decoded)), ""});  // Redis entries carry no key
-    }
-    return out;
-  }
-
-  redis::client client_;
-  std::string stream_;
-  std::unique_ptr<payload_decoder> decoder_;
-  std::string after_ = "0-0";  // the id of the last entry read (or skipped)
-  bool lost_ = false;
-};
-
-// --- Kafka: partitions assigned directly, nothing committed --------------------------------
-
-kafka::topic_reader::start kafka_start(const tail_request& request) {
-  using from = kafka::topic_reader::start::from;
-  switch (request.from) {
-    case start_from::beginning:
-      return {from::beginning, 0};
-    case start_from::last:
-      return {from::last, static_cast<std::int64_t>(request.last)};
-    case start_from::end:
-      break;
-  }
-  return {from::end, 0};
-}
-
-class kafka_tail {
- public:
-  // Throws kafka::consumer_error, also when the cluster has no such topic.
-  kafka_tail(const config::settings& settings, const config::topic_settings& topic, const tail_request& request)
-      : reader_(*settings.kafka, topic.full_name, kafka_start(request)), decoder_(decoder_for(settings, topic)()) {}
-
-  read_result next(std::chrono::milliseconds wait) {
-    read_result out;
-    for (const auto& r : reader_.poll(page, wait)) {
-      auto decoded = decode_kafka_message(r.headers, r.key, r.value, *decoder_);
-      if (auto* why = std::get_if<std::string>(&decoded))
-        out.problems.push_back("partition " + std::to_string(r.partition) + " offset " + std::to_string(r.offset) +
-                               " cannot be read: " + *why);
-      else
-        out.events.push_back(std::get<keyed_event>(std::move(decoded)));
-    }
-    return out;
-  }
-
- private:
-  kafka::topic_reader reader_;
-  std::unique_ptr<payload_decoder> decoder_;
-};
-
 // --- the command --------------------------------------------------------------------------
 
 // Said on stderr once the start is fixed: from then on, nothing written to the topic is missed.
-void announce(const tail_request& request) {
+void announce(const tail_request& request, const topic_access& access) {
   const auto& topic = *request.topic;
   std::cerr << "eventrouter tail: following " << topic.full_name << " (" << config::to_string(topic.transport)
             << ", " << config::to_string(topic.format) << ") ";
-  switch (request.from) {
-    case start_from::end:
+  switch (request.start.at) {
+    case follow_start::from::end:
       std::cerr << "from now on";
       break;
-    case start_from::beginning:
+    case follow_start::from::beginning:
       std::cerr << "from the beginning";
       break;
-    case start_from::last:
-      std::cerr << "from the last " << request.last
-                << (topic.transport == config::transport_kind::kafka ? " events of each partition" : " events");
+    case follow_start::from::last:
+      std::cerr << "from the last " << request.start.last << " " << access.last_counts();
       break;
   }
   std::cerr << (request.count ? ", exiting after " + std::to_string(*request.count) + " events" : "")
             << "; Ctrl-C stops" << std::endl;
 }
 
-int follow(const config::settings& settings, const tail_request& request) {
+int follow(topic_access& access, const tail_request& request) {
   stop_signals stop;  // before librdkafka starts its threads, which inherit the mask
   printer out(request);
-  std::function<read_result(std::chrono::milliseconds)> next;
-  read_result first;
-  if (request.topic->transport == config::transport_kind::redis) {
-    auto source = std::make_shared<redis_tail>(settings, *request.topic);
-    first = source->start(request);
-    next = [source](std::chrono::milliseconds wait) { return source->next(wait); };
-  } else {
-    auto source = std::make_shared<kafka_tail>(settings, *request.topic, request);
-    next = [source](std::chrono::milliseconds wait) { return source->next(wait); };
-  }
-  announce(request);
+  auto source = access.follow(*request.topic, request.start);
+  auto first = source->start();
+  announce(request, access);
   out.header();
   show(first, out);
   while (!out.done() && !stop.requested()) {
-    auto read = next(poll_wait);
+    auto read = source->next(poll_wait);
     show(read, out);
     if (read.failed)
       stop.wait_for(poll_wait);
@@ -269,13 +140,12 @@ std::variant<tail_request, std::string> read_request(const options& o) {
   if (o.has("--from-beginning") && o.has("--last"))
     return "--from-beginning and --last exclude each other";
   if (o.has("--from-beginning"))
-    request.from = start_from::beginning;
+    request.start.at = follow_start::from::beginning;
   if (auto last = o.value("--last")) {
     auto n = parse_count(*last, 1);
     if (!n)
       return "--last '" + *last + "' is not a number of events (1 or more)";
-    request.from = start_from::last;
-    request.last = *n;
+    request.start = {follow_start::from::last, *n};
   }
   if (auto count = o.value("--count")) {
     request.count = parse_count(*count, 1);
@@ -312,14 +182,14 @@ int tail_main(std::span<const std::string_view> args) {
     std::cerr << "eventrouter tail: no topic named '" << *o.value("--topic") << "' in the configuration\n";
     return exit_usage;
   }
-  if (r.topic->transport == config::transport_kind::memory) {
-    std::cerr << "eventrouter tail: " << r.topic->full_name
-              << " is a memory topic: it lives inside the service's process and cannot be tailed from outside "
-                 "(tail works on redis and kafka topics)\n";
+  auto access = topic_access_for(r.topic->transport, *settings);
+  if (!access) {
+    std::cerr << "eventrouter tail: " << r.topic->full_name << " is on the " << config::to_string(r.topic->transport)
+              << " transport, whose topics live inside the service's process and cannot be tailed from outside\n";
     return exit_usage;
   }
   try {
-    return follow(*settings, r);
+    return follow(*access, r);
   } catch (const std::exception& e) {
     std::cerr << "eventrouter tail: " << r.topic->full_name << ": " << e.what() << "\n";
     return exit_failure;

@@ -7,7 +7,7 @@
 // wrote in the same run) into memory, untimed, so that it produces the very same records: key,
 // value and headers byte for byte. Then, timed, from the creation of a producer with
 // eventrouter's producer settings (its guarantees from config/kafka_guarantees.hpp, and the
-// linger.ms and message.timeout.ms transports/kafka_producer.cpp sets) until the delivery report
+// linger.ms and message.timeout.ms transports/kafka/kafka_producer.cpp sets) until the delivery report
 // of the last record: it produces them all to TO_TOPIC, keys through the default partitioner as
 // eventrouter's are. The clock starts at the producer, not at the process: start-up, which
 // eventrouter's figure includes, is left out in the baseline's favour. Prints one JSON line:
@@ -107,7 +107,7 @@ int main(int argc, char** argv) {
   std::vector<std::pair<std::string, std::string>> properties;
   for (auto [k, v] : eventrouter::config::kafka_guarantees::producer)
     properties.emplace_back(k, v);
-  // transports/kafka_producer.cpp's own defaults beside the guarantees.
+  // transports/kafka/kafka_producer.cpp's own defaults beside the guarantees.
   properties.insert(properties.end(), {{"message.timeout.ms", "20000"}, {"linger.ms", "5"}});
   auto* conf = conf_with(bootstrap, properties);
   // Delivery reports come on the thread that polls: this one.

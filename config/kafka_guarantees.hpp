@@ -1,6 +1,6 @@
 #pragma once
 // The librdkafka properties eventrouter sets itself, because its delivery guarantees rest on
-// them. The Kafka clients set them (transports/kafka_producer, kafka_consumer); the loader
+// them. The Kafka clients set them (transports/kafka/kafka_producer, kafka_consumer); the loader
 // refuses them in transports.kafka.properties, and makes a client with them and the operator's
 // properties to check that the two go together (config/kafka_section.cpp).
 

@@ -1,6 +1,6 @@
 #include "transports/payload_decoders.hpp"
 
-#include "transports/schema_registry.hpp"
+#include "transports/kafka/schema_registry.hpp"
 
 namespace eventrouter {
 

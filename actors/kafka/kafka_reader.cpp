@@ -3,7 +3,7 @@
 #include "actors/failure.hpp"
 #include "actors/service_log.hpp"
 #include "router/kafka_record.hpp"
-#include "transports/kafka_consumer.hpp"
+#include "transports/kafka/kafka_consumer.hpp"
 
 #include <algorithm>
 #include <map>

@@ -11,7 +11,7 @@
 #include "actors/messages.hpp"
 #include "config/settings.hpp"
 #include "metrics/registry.hpp"
-#include "transports/kafka_producer.hpp"
+#include "transports/kafka/kafka_producer.hpp"
 
 #include <caf/all.hpp>
 

@@ -7,7 +7,7 @@
 #include "actors/failure.hpp"
 #include "actors/service_log.hpp"
 #include "actors/transport.hpp"
-#include "transports/kafka_conf.hpp"
+#include "transports/kafka/kafka_conf.hpp"
 
 namespace eventrouter {
 

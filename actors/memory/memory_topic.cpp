@@ -3,7 +3,7 @@
 #include "actors/failure.hpp"
 #include "actors/publish_meter.hpp"
 #include "actors/service_log.hpp"
-#include "transports/memory_log.hpp"
+#include "transports/memory/memory_log.hpp"
 
 #include <algorithm>
 #include <chrono>

@@ -4,7 +4,7 @@
 #include "actors/redis/redis_topic.hpp"
 #include "actors/service_log.hpp"
 #include "router/stream_entry.hpp"
-#include "transports/redis_streams.hpp"
+#include "transports/redis/redis_streams.hpp"
 
 #include <chrono>
 #include <set>

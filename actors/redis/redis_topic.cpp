@@ -3,7 +3,7 @@
 #include "actors/failure.hpp"
 #include "actors/publish_meter.hpp"
 #include "actors/service_log.hpp"
-#include "transports/redis_streams.hpp"
+#include "transports/redis/redis_streams.hpp"
 
 #include <memory>
 

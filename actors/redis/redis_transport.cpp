@@ -5,7 +5,7 @@
 #include "actors/redis/redis_reader.hpp"
 #include "actors/redis/redis_topic.hpp"
 #include "actors/transport.hpp"
-#include "transports/redis_client.hpp"
+#include "transports/redis/redis_client.hpp"
 
 #include <algorithm>
 

@@ -151,7 +151,7 @@ TEST_F(cli_tail_redis, sigint_stops_it_with_exit_0) {
 TEST_F(cli_tail_redis, a_memory_topic_cannot_be_tailed_and_says_why) {
   auto r = run_to_end(EVENTROUTER_BINARY, {"tail", "--config", config, "--topic", "scratch"});
   EXPECT_EQ(r.exit_code, 2) << describe(r);
-  EXPECT_TRUE(contains(r.err, "tail-scratch is a memory topic: it lives inside the service's process")) << r.err;
+  EXPECT_TRUE(contains(r.err, "tail-scratch is on the memory transport, whose topics live inside the service's process")) << r.err;
 }
 
 TEST_F(cli_tail_redis, usage_errors_exit_2) {

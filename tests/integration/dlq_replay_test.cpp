@@ -62,7 +62,7 @@ TEST(dlq_replay, a_memory_topic_or_an_unknown_one_is_refused_clearly) {
   auto config_file = write_temp("dlq-replay-memory.json", R"({ "topics": { "a": {}, "b": {} } })");
   service_process memory{EVENTROUTER_BINARY, {"dlq", "replay", "--config", config_file, "--topic", "a", "--to", "b"}};
   EXPECT_EQ(memory.wait_exit(20s), 2);
-  EXPECT_NE(memory.stderr_text().find("memory topics live inside the service's process"), std::string::npos);
+  EXPECT_NE(memory.stderr_text().find("topic 'a' is on the memory transport, whose topics live inside the service's process"), std::string::npos);
   service_process unknown{EVENTROUTER_BINARY, {"dlq", "replay", "--config", config_file, "--topic", "x", "--to", "b"}};
   EXPECT_EQ(unknown.wait_exit(20s), 2);
   EXPECT_NE(unknown.stderr_text().find("no topic named 'x'"), std::string::npos);

@@ -5,8 +5,8 @@
 
 #include "redis_server.hpp"
 #include "router/stream_entry.hpp"
-#include "transports/redis_client.hpp"
-#include "transports/redis_streams.hpp"
+#include "transports/redis/redis_client.hpp"
+#include "transports/redis/redis_streams.hpp"
 
 #include <gtest/gtest.h>
 

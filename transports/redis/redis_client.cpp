@@ -1,4 +1,4 @@
-#include "transports/redis_client.hpp"
+#include "transports/redis/redis_client.hpp"
 
 #include <hiredis/hiredis.h>
 

@@ -1,4 +1,4 @@
-#include "transports/kafka_conf.hpp"
+#include "transports/kafka/kafka_conf.hpp"
 
 #include <atomic>
 #include <memory>

@@ -1,7 +1,7 @@
-#include "transports/kafka_consumer.hpp"
+#include "transports/kafka/kafka_consumer.hpp"
 
 #include "config/kafka_guarantees.hpp"
-#include "transports/kafka_conf.hpp"
+#include "transports/kafka/kafka_conf.hpp"
 
 #include <librdkafka/rdkafka.h>
 

@@ -1,4 +1,4 @@
-#include "transports/memory_log.hpp"
+#include "transports/memory/memory_log.hpp"
 
 #include <algorithm>
 

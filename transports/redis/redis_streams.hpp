@@ -7,7 +7,7 @@
 // Redis throws redis::command_error naming the command.
 
 #include "router/event.hpp"
-#include "transports/redis_client.hpp"
+#include "transports/redis/redis_client.hpp"
 
 #include <chrono>
 #include <cstdint>

@@ -1,9 +1,9 @@
-#include "transports/kafka_producer.hpp"
+#include "transports/kafka/kafka_producer.hpp"
 
 #include "config/kafka_guarantees.hpp"
 #include "router/event_data.hpp"
 #include "router/kafka_record.hpp"
-#include "transports/kafka_conf.hpp"
+#include "transports/kafka/kafka_conf.hpp"
 
 #include <librdkafka/rdkafka.h>
 

@@ -1,4 +1,4 @@
-#include "transports/schema_registry.hpp"
+#include "transports/kafka/schema_registry.hpp"
 
 #include "avro/avro_codec.hpp"
 #include "avro/openedx_schema.hpp"

@@ -1,4 +1,4 @@
-#include "transports/redis_streams.hpp"
+#include "transports/redis/redis_streams.hpp"
 
 #include "router/stream_entry.hpp"
 
