@@ -7,6 +7,7 @@
 #include "actors/messages.hpp"
 #include "actors/router.hpp"
 #include "actors/service.hpp"
+#include "config/transports.hpp"
 #include "event_cli.hpp"
 #include "metrics/registry.hpp"
 #include "router/batch_plan.hpp"
@@ -98,7 +99,7 @@ void print_published(const config::settings& settings, const event& ev, const ba
   bool in_memory = false;
   for (const auto* target : plan.routed) {
     auto transport = settings.topics.at(target->topic).transport;
-    in_memory = in_memory || transport == config::transport_kind::memory;
+    in_memory = in_memory || config::description_of(transport).in_process;
     rows.push_back({target->full_topic, config::to_string(transport), plan.by_topic[target->topic_index].front().key,
                     position_on(outcome, target->full_topic)});
   }

@@ -3,14 +3,11 @@
 #include "progress.hpp"
 
 #include "actors/sink.hpp"
-#include "router/kafka_record.hpp"
-#include "transports/kafka/kafka_consumer.hpp"
-#include "transports/payload_decoders.hpp"
+#include "actors/transport.hpp"
 
 #include <algorithm>
-#include <iostream>
 #include <future>
-#include <map>
+#include <iostream>
 #include <thread>
 
 namespace eventrouter {
@@ -21,6 +18,25 @@ using clock_type = std::chrono::steady_clock;
 
 // How long the replay waits for the group to hand it partitions.
 constexpr auto assignment_deadline = std::chrono::seconds(60);
+
+// Delivers one event, retrying with the consumer's backoff up to its consecutive_errors_limit:
+// the last failure, or nothing once delivered. The replay is a plain loop, not an actor: it
+// waits for each answer.
+std::optional<caf::error> deliver(sink& out, const config::consumer_settings& c, const std::string& topic,
+                                  const keyed_event& item) {
+  auto backoff = c.restart_backoff_min;
+  for (unsigned failures = 1;; ++failures) {
+    std::promise<delivery_result> answer;
+    out.deliver(nullptr, {item, topic, c.name}, [&answer](delivery_result result) { answer.set_value(std::move(result)); });
+    auto delivered = answer.get_future().get();
+    if (delivered)
+      return std::nullopt;
+    if (failures >= c.consecutive_errors_limit)
+      return delivered.error();
+    std::this_thread::sleep_for(backoff);
+    backoff = std::min(backoff * 2, c.restart_backoff_max);
+  }
+}
 
 }  // namespace
 
@@ -38,18 +54,14 @@ int run_replay(const config::settings& settings, const replay_request& request) 
               << " sink; replay delivers to log and http sinks\n";
     return 2;
   }
-  if (topic.transport != config::transport_kind::kafka) {
-    std::cerr << "replay: consumer '" << c.name << "' reads topic '" << topic.name << "' on "
-              << config::to_string(topic.transport) << "; replay works on kafka topics\n";
-    return 2;
-  }
   try {
-    auto decoder = decoder_for(settings, topic)();
-    kafka::consumer consumer(*settings.kafka, topic.full_name, c.group_id, std::nullopt);
-    if (request.from_time)
-      consumer.replay_from(*request.from_time);
-    else
-      consumer.replay_from(*request.from_offset);
+    auto access = topic_access_for(topic.transport, settings);
+    auto replay = access ? access->replay(topic, c.group_id, {request.from_time, request.from_offset}) : nullptr;
+    if (!replay) {
+      std::cerr << "replay: consumer '" << c.name << "' reads topic '" << topic.name << "' on "
+                << config::to_string(topic.transport) << ", which cannot move a consumer group back\n";
+      return 2;
+    }
     auto built = configured_sinks()(c);
     if (!built) {
       std::cerr << "replay: " << describe(built.error()) << "\n";
@@ -59,49 +71,26 @@ int run_replay(const config::settings& settings, const replay_request& request) 
     progress shown("replay", "delivered");
     auto assigned_by = clock_type::now() + assignment_deadline;
     while (true) {
-      auto records = consumer.poll(c.batch_size, c.poll_timeout);
-      std::map<std::pair<std::string, std::int32_t>, std::int64_t> next;
-      for (const auto& r : records) {
-        auto decoded = decode_kafka_message(r.headers, r.key, r.value, *decoder);
-        if (auto* why = std::get_if<std::string>(&decoded)) {
-          std::cerr << "replay: " << r.topic << " partition " << r.partition << " offset " << r.offset
-                    << " passed over: " << *why << "\n";
+      auto page = replay->next(c.batch_size, c.poll_timeout);
+      for (std::size_t i = 0; i < page.size(); ++i) {
+        const auto& message = page[i];
+        if (!message.item) {
+          std::cerr << "replay: " << message.where << " passed over: " << message.problem << "\n";
           shown.malformed++;
-        } else {
-          auto backoff = c.restart_backoff_min;
-          for (unsigned failures = 0;;) {
-            // The replay is a plain loop, not an actor: it waits for each answer.
-            std::promise<delivery_result> answer;
-            out->deliver(nullptr, {std::get<keyed_event>(decoded), topic.full_name, c.name},
-                         [&answer](delivery_result result) { answer.set_value(std::move(result)); });
-            auto delivered = answer.get_future().get();
-            if (delivered)
-              break;
-            if (++failures >= c.consecutive_errors_limit) {
-              consumer.commit([&] {
-                std::vector<kafka::partition_offset> done;
-                for (const auto& [where, offset] : next)
-                  done.push_back({where.first, where.second, offset});
-                return done;
-              }());
-              std::cerr << "replay: stopped at " << r.topic << " partition " << r.partition << " offset " << r.offset
-                        << " after " << failures << " failures: " << describe(delivered.error()) << "\n";
-              return 1;
-            }
-            std::this_thread::sleep_for(backoff);  // the retry backoff, as the consumer's
-            backoff = std::min(backoff * 2, c.restart_backoff_max);
-          }
-          shown.done++;
+          continue;
         }
-        next[{r.topic, r.partition}] = r.offset + 1;
+        if (auto failure = deliver(*out, c, topic.full_name, *message.item)) {
+          replay->done(i);
+          std::cerr << "replay: stopped at " << message.where << " after " << c.consecutive_errors_limit
+                    << " failures: " << describe(*failure) << "\n";
+          return 1;
+        }
+        shown.done++;
       }
-      std::vector<kafka::partition_offset> commits;
-      for (const auto& [where, offset] : next)
-        commits.push_back({where.first, where.second, offset});
-      consumer.commit(commits);
-      auto left = consumer.remaining();
+      replay->done(page.size());
+      auto left = replay->left();
       shown.print(left);
-      if (left && *left == 0 && records.empty())
+      if (left && *left == 0 && page.empty())
         break;
       if (!left && clock_type::now() > assigned_by) {
         std::cerr << "replay: the group assigned no partition within 60 s\n";

@@ -1,7 +1,7 @@
 #pragma once
-// `eventrouter replay`: moves a Kafka consumer group back to a time or an offset and consumes
-// from there to the end of its partitions with the consumer's configured sink, committing as
-// it delivers and printing progress. Unlike the Open edX offset reset, which moves the offsets
+// `eventrouter replay`: moves a consumer group back to a time or an offset, on a transport whose
+// topic_access can (Kafka), and consumes from there to the end of its partitions with the
+// consumer's configured sink, committing as it delivers and printing progress. Unlike the Open edX offset reset, which moves the offsets
 // and then idles, the replay delivers the events itself and exits 0 once caught up.
 //
 // The group's partitions are shared among its members: run it while the service's consumer

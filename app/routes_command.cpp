@@ -4,6 +4,7 @@
 
 #include "commands.hpp"
 
+#include "config/transports.hpp"
 #include "event_cli.hpp"
 #include "router/batch_plan.hpp"
 #include "text_table.hpp"
@@ -68,7 +69,7 @@ std::vector<std::string> event_types(const routing_table& table) {
 }
 
 bool needs_registry(const config::settings& settings, const route_target& r) {
-  return r.openedx && settings.topics.at(r.topic).transport == config::transport_kind::kafka;
+  return r.openedx && config::description_of(settings.topics.at(r.topic).transport).openedx_registers_schemas;
 }
 
 table_row route_header() { return {"TOPIC", "FULL TOPIC", "TRANSPORT", "FORMAT", "KEY FIELD", "ENABLED"}; }

@@ -2,6 +2,7 @@
 // options of its group on a broker transport.
 
 #include "config/sections.hpp"
+#include "config/transports.hpp"
 #include "config/wire_text.hpp"
 
 #include <algorithm>
@@ -35,25 +36,29 @@ bool is_stream_id(std::string_view id) {
 void read_group_options(object_reader& c, consumer_settings& consumer, const settings& out) {
   auto& problems = c.problems();
   auto topic = out.topics.find(consumer.topic);
-  auto only_on = [&](std::string_view key, std::initializer_list<transport_kind> kinds, std::string_view which) {
+  auto only_on = [&](std::string_view key) {
     if (topic == out.topics.end())
       return;  // reported already
-    for (auto kind : kinds)
-      if (topic->second.transport == kind)
-        return;
-    problems.add(c.path_of(key), "applies to topics on the " + std::string(which) + " transport; topic \"" +
-                                   consumer.topic + "\" is on " + to_string(topic->second.transport));
+    const auto& options = description_of(topic->second.transport).consumer_options;
+    if (std::find(options.begin(), options.end(), key) != options.end())
+      return;
+    std::string which;
+    for (const auto& t : transports())
+      if (std::find(t.consumer_options.begin(), t.consumer_options.end(), key) != t.consumer_options.end())
+        which += (which.empty() ? "" : " or ") + std::string(t.name);
+    problems.add(c.path_of(key), "applies to topics on the " + which + " transport; topic \"" + consumer.topic +
+                                   "\" is on " + to_string(topic->second.transport));
   };
   if (auto from_beginning = c.boolean("from_beginning")) {
-    only_on("from_beginning", {transport_kind::redis, transport_kind::kafka}, "redis or kafka");
+    only_on("from_beginning");
     consumer.from_beginning = *from_beginning;
   }
   if (auto idle = c.millis("claim_idle_ms", 1, 86400000)) {
-    only_on("claim_idle_ms", {transport_kind::redis}, "redis");
+    only_on("claim_idle_ms");
     consumer.claim_idle = *idle;
   }
   if (auto id = c.string("last_read_id")) {
-    only_on("last_read_id", {transport_kind::redis}, "redis");
+    only_on("last_read_id");
     if (!is_stream_id(*id))
       problems.add(c.path_of("last_read_id"), "is " + quoted(*id) + "; expected a stream id such as 1700000000000-0");
     else if (consumer.from_beginning.value_or(false))

@@ -85,6 +85,10 @@ class object_reader {
 
   template <class Enum>
   std::optional<Enum> choice(std::string_view key, std::initializer_list<std::pair<std::string_view, Enum>> allowed) {
+    return choice(key, std::vector<std::pair<std::string_view, Enum>>(allowed));
+  }
+  template <class Enum>
+  std::optional<Enum> choice(std::string_view key, const std::vector<std::pair<std::string_view, Enum>>& allowed) {
     auto text = string(key);
     if (!text)
       return std::nullopt;

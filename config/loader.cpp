@@ -2,6 +2,7 @@
 
 #include "config/json_reader.hpp"
 #include "config/sections.hpp"
+#include "config/transports.hpp"
 #include "avro/openedx_schema.hpp"
 #include "avro/utf8.hpp"
 
@@ -17,37 +18,30 @@ namespace eventrouter::config {
 namespace {
 
 void read_transports(object_reader& r, settings& out) {
-  r.read_object("memory", [&](object_reader& m) { read_memory(m, out.memory); });
-  r.read_object("redis", [&](object_reader& redis) { read_redis(redis, out.redis.emplace()); });
-  r.read_object("kafka", [&](object_reader& kafka) {
-    read_kafka(kafka, out.kafka.emplace());
-    read_schema_registry(kafka, *out.kafka);
-  });
+  for (const auto& t : transports())
+    r.read_object(t.name, [&](object_reader& section) { t.read(section, out); });
 }
 
-// Every transport a topic uses must be configured under transports.
-void check_transports_configured(const settings& out, problems_list& problems) {
-  for (auto [kind, configured] :
-       {std::pair{transport_kind::redis, out.redis.has_value()}, {transport_kind::kafka, out.kafka.has_value()}}) {
+// Every transport a topic uses must be configured under transports, and what its topics need
+// of it set.
+void check_transports(const settings& out, problems_list& problems) {
+  for (const auto& t : transports()) {
     std::string users;
     for (const auto& [name, topic] : out.topics)
-      if (topic.transport == kind)
+      if (topic.transport == t.kind)
         users += (users.empty() ? "" : ", ") + name;
-    if (!users.empty() && !configured)
-      problems.add("$.transports." + to_string(kind),
-                   "missing; topics on the " + to_string(kind) + " transport need it: " + users);
+    if (users.empty())
+      continue;
+    if (!t.configured(out))
+      problems.add("$.transports." + std::string(t.name),
+                   "missing; topics on the " + std::string(t.name) + " transport need it: " + users);
+    else if (t.check)
+      t.check(out, problems);
   }
 }
 
-// Topics in openedx format write each event with its type's schema, and on Kafka register it.
+// Topics in openedx format write each event with its type's schema.
 void check_openedx_topics(const settings& out, problems_list& problems) {
-  std::string on_kafka;
-  for (const auto& [name, topic] : out.topics)
-    if (topic.format == topic_format::openedx && topic.transport == transport_kind::kafka)
-      on_kafka += (on_kafka.empty() ? "" : ", ") + name;
-  if (!on_kafka.empty() && out.kafka && out.kafka->schema_registry_url.empty())
-    problems.add("$.transports.kafka.schema_registry_url",
-                 "missing; topics in openedx format on Kafka register their schemas there: " + on_kafka);
   for (const auto& rt : out.routes) {
     if (out.topics.at(rt.topic).format != topic_format::openedx)
       continue;
@@ -103,7 +97,7 @@ settings read_settings(const json::object& root, const std::string& base_folder,
   read_topics(r, out);
   read_producer_config(r, out);
   read_consumers(r, out);
-  check_transports_configured(out, problems);
+  check_transports(out, problems);
   check_openedx_topics(out, problems);
   return out;
 }

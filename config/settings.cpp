@@ -1,15 +1,10 @@
 #include "config/settings.hpp"
 
+#include "config/transports.hpp"
+
 namespace eventrouter::config {
 
-std::string to_string(transport_kind t) {
-  switch (t) {
-    case transport_kind::memory: return "memory";
-    case transport_kind::redis: return "redis";
-    case transport_kind::kafka: return "kafka";
-  }
-  return "unknown";
-}
+std::string to_string(transport_kind t) { return std::string(description_of(t).name); }
 
 std::string to_string(topic_format f) {
   switch (f) {

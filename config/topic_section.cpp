@@ -2,6 +2,7 @@
 // event types to topics (Open edX EVENT_BUS_PRODUCER_CONFIG).
 
 #include "config/sections.hpp"
+#include "config/transports.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -22,8 +23,10 @@ bool is_topic_name(std::string_view name) {
 }  // namespace
 
 std::optional<transport_kind> read_transport(object_reader& r, std::string_view key) {
-  return r.choice<transport_kind>(
-    key, {{"memory", transport_kind::memory}, {"redis", transport_kind::redis}, {"kafka", transport_kind::kafka}});
+  std::vector<std::pair<std::string_view, transport_kind>> names;
+  for (const auto& t : transports())
+    names.emplace_back(t.name, t.kind);
+  return r.choice<transport_kind>(key, names);
 }
 
 std::string full_name(const std::string& prefix, const std::string& name) {

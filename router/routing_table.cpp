@@ -1,6 +1,7 @@
 #include "router/routing_table.hpp"
 
 #include "avro/openedx_schema.hpp"
+#include "config/transports.hpp"
 #include "router/schema_catalog.hpp"
 
 #include <boost/json.hpp>
@@ -22,7 +23,7 @@ std::shared_ptr<const openedx_route> openedx_route_of(const config::settings& se
   const auto& key = std::get<boost::json::value>(key_entry);
   openedx_route out{parse_checked(text, r.event_type), parse_checked(boost::json::serialize(key), r.event_key_field),
                     {}, {}};
-  if (topic.transport == config::transport_kind::kafka) {
+  if (config::description_of(topic.transport).openedx_registers_schemas) {
     if (!registry)
       throw std::runtime_error("topic '" + topic.name + "' is in openedx format on Kafka, and no schema registry is set");
     out.value_header = confluent_header(registry(topic_record_subject(topic.full_name, schema), registry_text(schema)));

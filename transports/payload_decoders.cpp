@@ -1,5 +1,6 @@
 #include "transports/payload_decoders.hpp"
 
+#include "config/transports.hpp"
 #include "transports/kafka/schema_registry.hpp"
 
 namespace eventrouter {
@@ -7,7 +8,7 @@ namespace eventrouter {
 decoder_factory decoder_for(const config::settings& settings, const config::topic_settings& topic) {
   if (topic.format == config::topic_format::json)
     return json_decoder;
-  if (topic.transport == config::transport_kind::kafka) {
+  if (config::description_of(topic.transport).openedx_registers_schemas) {
     auto kafka = *settings.kafka;
     return [kafka] { return kafka::registry_decoder(std::make_shared<kafka::schema_registry>(kafka)); };
   }

@@ -125,6 +125,52 @@ class kafka_drain : public topic_drain {
   std::vector<kafka::partition_offset> commits_;  // of the page read last, passed-over records included
 };
 
+// The group's own member, moved back before its first poll; commits as the caller says.
+class kafka_replay : public group_replay {
+ public:
+  kafka_replay(const config::settings& settings, const config::topic_settings& topic, const std::string& group,
+               replay_start from)
+      : consumer_(*settings.kafka, topic.full_name, group, std::nullopt), decoder_(decoder_for(settings, topic)()) {
+    if (from.time)
+      consumer_.replay_from(*from.time);
+    else
+      consumer_.replay_from(from.position.value_or(0));
+  }
+
+  std::vector<replayed_message> next(std::size_t max, std::chrono::milliseconds wait) override {
+    read_ = consumer_.poll(max, wait);
+    std::vector<replayed_message> out;
+    out.reserve(read_.size());
+    for (const auto& r : read_) {
+      auto& message = out.emplace_back();
+      message.where = r.topic + " partition " + std::to_string(r.partition) + " offset " + std::to_string(r.offset);
+      auto decoded = decode_kafka_message(r.headers, r.key, r.value, *decoder_);
+      if (auto* why = std::get_if<std::string>(&decoded))
+        message.problem = *why;
+      else
+        message.item = std::get<keyed_event>(std::move(decoded));
+    }
+    return out;
+  }
+
+  void done(std::size_t n) override {
+    std::map<std::pair<std::string, std::int32_t>, std::int64_t> next;
+    for (std::size_t i = 0; i < n && i < read_.size(); ++i)
+      next[{read_[i].topic, read_[i].partition}] = read_[i].offset + 1;
+    std::vector<kafka::partition_offset> commits;
+    for (const auto& [where, offset] : next)
+      commits.push_back({where.first, where.second, offset});
+    consumer_.commit(commits);
+  }
+
+  std::optional<std::int64_t> left() const override { return consumer_.remaining(); }
+
+ private:
+  kafka::consumer consumer_;
+  std::unique_ptr<payload_decoder> decoder_;
+  std::vector<kafka::record> read_;
+};
+
 class kafka_access : public topic_access {
  public:
   explicit kafka_access(const config::settings& settings) : settings_(settings) {}
@@ -146,6 +192,11 @@ class kafka_access : public topic_access {
       auto error = done.get_future().get();
       return error.empty() ? std::nullopt : std::optional<std::string>(error);
     };
+  }
+
+  std::unique_ptr<group_replay> replay(const config::topic_settings& topic, const std::string& group,
+                                       replay_start from) override {
+    return std::make_unique<kafka_replay>(settings_, topic, group, from);
   }
 
   std::string last_counts() const override { return "events of each partition"; }

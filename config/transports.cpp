@@ -1,0 +1,48 @@
+// The transports the configuration knows: one entry each.
+
+#include "config/transports.hpp"
+
+#include "config/sections.hpp"
+
+#include <algorithm>
+
+namespace eventrouter::config {
+
+namespace {
+
+// Topics in openedx format on Kafka register their schemas.
+void check_kafka(const settings& out, problems_list& problems) {
+  std::string registering;
+  for (const auto& [name, topic] : out.topics)
+    if (topic.format == topic_format::openedx && topic.transport == transport_kind::kafka)
+      registering += (registering.empty() ? "" : ", ") + name;
+  if (!registering.empty() && out.kafka->schema_registry_url.empty())
+    problems.add("$.transports.kafka.schema_registry_url",
+                 "missing; topics in openedx format on Kafka register their schemas there: " + registering);
+}
+
+}  // namespace
+
+const std::vector<transport_description>& transports() {
+  static const std::vector<transport_description> all{
+    {transport_kind::memory, "memory", [](object_reader& r, settings& out) { read_memory(r, out.memory); },
+     [](const settings&) { return true; }, nullptr, true, false, {}},
+    {transport_kind::redis, "redis", [](object_reader& r, settings& out) { read_redis(r, out.redis.emplace()); },
+     [](const settings& out) { return out.redis.has_value(); }, nullptr, false, false,
+     {"from_beginning", "claim_idle_ms", "last_read_id"}},
+    {transport_kind::kafka, "kafka",
+     [](object_reader& r, settings& out) {
+       read_kafka(r, out.kafka.emplace());
+       read_schema_registry(r, *out.kafka);
+     },
+     [](const settings& out) { return out.kafka.has_value(); }, check_kafka, false, true, {"from_beginning"}},
+  };
+  return all;
+}
+
+const transport_description& description_of(transport_kind kind) {
+  const auto& all = transports();
+  return *std::find_if(all.begin(), all.end(), [&](const auto& t) { return t.kind == kind; });
+}
+
+}  // namespace eventrouter::config
