@@ -69,7 +69,7 @@ class answer_inbox {
 // name it by number, so an answer for an event no longer in the window is recognized as stale.
 struct consumer_state {
   consumer_args args;
-  caf::actor source;      // what this consumer polls: a memory topic or its own broker reader
+  source_actor source;    // what this consumer polls: a memory topic or its own broker reader
   bool draining = false;  // finish what the topic holds, then stop
   bool drained = false;   // draining, and a poll found nothing more
   bool stopping = false;  // finish what is under way, give back the rest, then stop

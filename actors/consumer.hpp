@@ -23,6 +23,7 @@
 
 #include "actors/messages.hpp"
 #include "actors/sink.hpp"
+#include "actors/topic_protocol.hpp"
 #include "config/settings.hpp"
 #include "metrics/registry.hpp"
 #include "router/topic_keys.hpp"
@@ -55,12 +56,12 @@ inline void report_lag(const metrics::gauge& gauge, consumer_stats& stats, std::
 }
 
 // Gives a consumer (once per incarnation) the actor it polls: the shared memory topic actor,
-// or a Redis stream reader of its own.
+// or a reader of its own on a broker.
 using source_opener =
-  std::function<caf::actor(caf::event_based_actor* consumer, const std::shared_ptr<consumer_stats>& stats)>;
+  std::function<source_actor(caf::event_based_actor* consumer, const std::shared_ptr<consumer_stats>& stats)>;
 
 // The opener of a source every consumer shares (a memory topic).
-inline source_opener shared_source(caf::actor topic) {
+inline source_opener shared_source(source_actor topic) {
   return [topic = std::move(topic)](caf::event_based_actor*, const std::shared_ptr<consumer_stats>&) { return topic; };
 }
 
@@ -92,7 +93,7 @@ struct consumer_args {
   source_opener open_source;
   std::shared_ptr<sink> out;
   std::shared_ptr<const current_keys> keys;  // for events read without a key; none: they keep none
-  caf::actor dead_letter;  // the dead-letter topic's actor; none without dead_letter_topic
+  topic_actor dead_letter;                   // the dead-letter topic's actor; none without dead_letter_topic
   std::shared_ptr<consumer_stats> stats;
   metrics::registry* metrics;
 };

@@ -34,10 +34,10 @@ struct supervised_consumer {
   config::consumer_settings settings;
   std::string full_topic;
   source_opener open_source;
-  caf::actor dead_letter;  // the dead-letter topic's actor, if the consumer has one
+  topic_actor dead_letter;  // the dead-letter topic's actor, if the consumer has one
   // The actors a running incarnation holds on to besides its dead-letter topic (its topic,
   // its sink's topic): one replaced by a reload means the consumer must start again.
-  std::vector<caf::actor> depends_on;
+  std::vector<topic_actor> depends_on;
   // The sink the reload that asked for this consumer built (and so knew it could build), for
   // its first incarnation; later incarnations get fresh ones from the factory.
   std::shared_ptr<sink> first_sink = nullptr;

@@ -9,6 +9,7 @@
 //   (reload_atom, routing_ptr)                   -> generation, once later batches use it
 
 #include "actors/messages.hpp"
+#include "actors/topic_protocol.hpp"
 #include "metrics/registry.hpp"
 #include "router/routing_table.hpp"
 
@@ -26,7 +27,7 @@ inline constexpr auto publish_timeout = std::chrono::seconds(30);
 struct routing {
   std::uint64_t generation = 1;
   std::shared_ptr<const routing_table> table;
-  std::vector<caf::actor> topics;
+  std::vector<topic_actor> topics;
 };
 using routing_ptr = std::shared_ptr<const routing>;
 

@@ -240,7 +240,7 @@ caf::expected<void> service::build_consumers(const config::settings& next, next_
   auto actor_of = [&](const std::string& name) { return gen.topics.at(next.topics.at(name).full_name).actor; };
   gen.consumers.make_sink = sink_override_;
   if (!gen.consumers.make_sink) {
-    std::unordered_map<std::string, caf::actor> by_name;
+    std::unordered_map<std::string, topic_actor> by_name;
     for (const auto& [name, topic] : next.topics)
       by_name.emplace(name, actor_of(name));
     gen.consumers.make_sink = configured_sinks(std::move(by_name), router_);
@@ -252,7 +252,7 @@ caf::expected<void> service::build_consumers(const config::settings& next, next_
     supervised_consumer spec{c,
                              topic.full_name,
                              gen.links.at(topic.transport)->source_for(next, c, topic, actor_of(c.topic)),
-                             c.dead_letter_topic.empty() ? caf::actor{} : actor_of(c.dead_letter_topic),
+                             c.dead_letter_topic.empty() ? topic_actor{} : actor_of(c.dead_letter_topic),
                              {actor_of(c.topic)}};
     auto keys = std::make_shared<const topic_keys>(*gen.table, topic.full_name, c.event_key_field);
     if (c.sink.type == config::sink_kind::topic)
@@ -292,7 +292,7 @@ caf::expected<applied_changes> service::apply(const config::settings& next) {
     return prepared.error();
   auto& gen = *prepared;
 
-  std::vector<caf::actor> topic_actors;
+  std::vector<topic_actor> topic_actors;
   for (const auto& full_name : gen.table->topics())
     topic_actors.push_back(gen.topics.at(full_name).actor);
   auto next_routing =

@@ -92,7 +92,7 @@ class service {
  private:
   struct running_topic {
     config::topic_settings settings;
-    caf::actor actor;
+    topic_actor actor;
   };
   // Everything a configuration needs that can fail, built before anything running changes.
   struct next_generation;

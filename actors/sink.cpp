@@ -24,7 +24,7 @@ void gathering_sink::flush(caf::event_based_actor* consumer) {
 namespace {
 
 std::shared_ptr<sink> build_sink(const config::consumer_settings& c,
-                                 const std::unordered_map<std::string, caf::actor>& topics, const caf::actor& router) {
+                                 const std::unordered_map<std::string, topic_actor>& topics, const caf::actor& router) {
   switch (c.sink.type) {
     case config::sink_kind::log:
       return std::make_shared<log_sink>();
@@ -40,7 +40,7 @@ std::shared_ptr<sink> build_sink(const config::consumer_settings& c,
 
 }  // namespace
 
-sink_factory configured_sinks(std::unordered_map<std::string, caf::actor> topics, caf::actor router) {
+sink_factory configured_sinks(std::unordered_map<std::string, topic_actor> topics, caf::actor router) {
   return [topics = std::move(topics),
           router](const config::consumer_settings& c) -> caf::expected<std::shared_ptr<sink>> {
     // What a sink's parts throw for settings they refuse (a webhook URL) stops here: the

@@ -6,6 +6,7 @@
 // context (topic: it asks a topic actor).
 
 #include "actors/failure.hpp"
+#include "actors/topic_protocol.hpp"
 #include "config/settings.hpp"
 #include "router/event.hpp"
 
@@ -82,7 +83,7 @@ using sink_factory = std::function<caf::expected<std::shared_ptr<sink>>(const co
 
 // The sinks the configuration can name. Topic sinks publish through the topic actors (by
 // topic name as in the file), route sinks through the router.
-sink_factory configured_sinks(std::unordered_map<std::string, caf::actor> topics = {}, caf::actor router = {});
+sink_factory configured_sinks(std::unordered_map<std::string, topic_actor> topics = {}, caf::actor router = {});
 
 }  // namespace eventrouter
 

@@ -5,6 +5,7 @@
 // go to the topic as one batch.
 
 #include "actors/sink.hpp"
+#include "actors/topic_protocol.hpp"
 
 #include <caf/actor.hpp>
 
@@ -14,12 +15,12 @@ namespace eventrouter {
 
 class topic_sink final : public gathering_sink {
  public:
-  topic_sink(caf::actor topic, std::string name) : topic_(std::move(topic)), name_(std::move(name)) {}
+  topic_sink(topic_actor topic, std::string name) : topic_(std::move(topic)), name_(std::move(name)) {}
 
  private:
   void send(caf::event_based_actor* consumer, round deliveries) override;
 
-  caf::actor topic_;
+  topic_actor topic_;
   std::string name_;
 };
 

@@ -13,6 +13,7 @@
 // and its topic_access (transports/topic_access.hpp); and one line in actors/transports.cpp.
 
 #include "actors/consumer.hpp"
+#include "actors/topic_protocol.hpp"
 #include "config/settings.hpp"
 #include "metrics/registry.hpp"
 #include "transports/topic_access.hpp"
@@ -30,16 +31,16 @@ class transport_link {
   virtual ~transport_link() = default;
 
   // Spawns the actor that writes `topic` of configuration `next`, read by `consumers`.
-  virtual caf::actor start_topic(const config::settings& next, const config::topic_settings& topic,
-                                 const std::vector<const config::consumer_settings*>& consumers) = 0;
+  virtual topic_actor start_topic(const config::settings& next, const config::topic_settings& topic,
+                                  const std::vector<const config::consumer_settings*>& consumers) = 0;
 
-  // What each incarnation of consumer `c` polls; `topic_actor` is the actor writing its topic.
+  // What each incarnation of consumer `c` polls; `writer` is the actor writing its topic.
   virtual source_opener source_for(const config::settings& next, const config::consumer_settings& c,
-                                   const config::topic_settings& topic, const caf::actor& topic_actor) = 0;
+                                   const config::topic_settings& topic, const topic_actor& writer) = 0;
 
   // No consumer reads `group` of the topic any more: a transport that keeps events for each
   // group (memory) lets them go; a broker keeps the group's position, for when it comes back.
-  virtual void group_left(const caf::actor& topic_actor, const std::string& group);
+  virtual void group_left(const topic_actor& writer, const std::string& group);
 };
 
 using link_ptr = std::shared_ptr<transport_link>;
@@ -48,11 +49,12 @@ using link_ptr = std::shared_ptr<transport_link>;
 // spawned by `spawn(consumer, args)` with the incarnation's counters in `args.stats`.
 template <class Args, class Spawn>
 source_opener own_reader(Args args, Spawn spawn) {
-  return [args = std::move(args), spawn](caf::event_based_actor* consumer, const std::shared_ptr<consumer_stats>& stats) {
-    auto with_stats = args;
-    with_stats.stats = stats;
-    return spawn(consumer, std::move(with_stats));
-  };
+  return
+    [args = std::move(args), spawn](caf::event_based_actor* consumer, const std::shared_ptr<consumer_stats>& stats) {
+      auto with_stats = args;
+      with_stats.stats = stats;
+      return spawn(consumer, std::move(with_stats));
+    };
 }
 
 // What a transport's link factory is given.

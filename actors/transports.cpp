@@ -34,7 +34,7 @@ const registered_transport& registered(config::transport_kind kind) {
 
 }  // namespace
 
-void transport_link::group_left(const caf::actor&, const std::string&) {}
+void transport_link::group_left(const topic_actor&, const std::string&) {}
 
 caf::expected<link_ptr> link_transport(config::transport_kind kind, const link_request& request) {
   return registered(kind).link(request);

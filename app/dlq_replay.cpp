@@ -42,7 +42,8 @@ int move(topic_drain& from, const topic_writer& to) {
 
 }  // namespace
 
-int run_dlq_replay(const config::settings& settings, const std::string& dead_letter_topic, const std::string& to_topic) {
+int run_dlq_replay(const config::settings& settings, const std::string& dead_letter_topic,
+                   const std::string& to_topic) {
   for (const auto& name : {dead_letter_topic, to_topic})
     if (!settings.topics.count(name)) {
       std::cerr << "dlq replay: no topic named '" << name << "' in the configuration\n";

@@ -27,7 +27,8 @@ std::optional<caf::error> deliver(sink& out, const config::consumer_settings& c,
   auto backoff = c.restart_backoff_min;
   for (unsigned failures = 1;; ++failures) {
     std::promise<delivery_result> answer;
-    out.deliver(nullptr, {item, topic, c.name}, [&answer](delivery_result result) { answer.set_value(std::move(result)); });
+    out.deliver(nullptr, {item, topic, c.name},
+                [&answer](delivery_result result) { answer.set_value(std::move(result)); });
     auto delivered = answer.get_future().get();
     if (delivered)
       return std::nullopt;

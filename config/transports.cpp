@@ -25,17 +25,27 @@ void check_kafka(const settings& out, problems_list& problems) {
 
 const std::vector<transport_description>& transports() {
   static const std::vector<transport_description> all{
-    {transport_kind::memory, "memory", [](object_reader& r, settings& out) { read_memory(r, out.memory); },
-     [](const settings&) { return true; }, nullptr, true, false, {}},
-    {transport_kind::redis, "redis", [](object_reader& r, settings& out) { read_redis(r, out.redis.emplace()); },
-     [](const settings& out) { return out.redis.has_value(); }, nullptr, false, false,
-     {"from_beginning", "claim_idle_ms", "last_read_id"}},
-    {transport_kind::kafka, "kafka",
-     [](object_reader& r, settings& out) {
-       read_kafka(r, out.kafka.emplace());
-       read_schema_registry(r, *out.kafka);
-     },
-     [](const settings& out) { return out.kafka.has_value(); }, check_kafka, false, true, {"from_beginning"}},
+    {.kind = transport_kind::memory,
+     .name = "memory",
+     .read = [](object_reader& r, settings& out) { read_memory(r, out.memory); },
+     .configured = [](const settings&) { return true; },
+     .in_process = true},
+    {.kind = transport_kind::redis,
+     .name = "redis",
+     .read = [](object_reader& r, settings& out) { read_redis(r, out.redis.emplace()); },
+     .configured = [](const settings& out) { return out.redis.has_value(); },
+     .consumer_options = {"from_beginning", "claim_idle_ms", "last_read_id"}},
+    {.kind = transport_kind::kafka,
+     .name = "kafka",
+     .read =
+       [](object_reader& r, settings& out) {
+         read_kafka(r, out.kafka.emplace());
+         read_schema_registry(r, *out.kafka);
+       },
+     .configured = [](const settings& out) { return out.kafka.has_value(); },
+     .check = check_kafka,
+     .openedx_registers_schemas = true,
+     .consumer_options = {"from_beginning"}},
   };
   return all;
 }

@@ -14,22 +14,22 @@
 namespace eventrouter::config {
 
 struct transport_description {
-  transport_kind kind;
+  transport_kind kind = transport_kind::memory;
   std::string_view name;  // in configuration files ("transport": name, transports.<name>) and output
   // Reads transports.<name> into `out`.
-  void (*read)(object_reader& r, settings& out);
+  void (*read)(object_reader& r, settings& out) = nullptr;
   // Whether `out` sets the transport up; its topics need it. The memory transport always is.
-  bool (*configured)(const settings& out);
+  bool (*configured)(const settings& out) = nullptr;
   // What its topics need of its settings, checked once it is set up and a topic is on it; none:
   // nothing more.
-  void (*check)(const settings& out, problems_list& problems);
+  void (*check)(const settings& out, problems_list& problems) = nullptr;
   // Its topics live inside the service's process: nothing outside it reaches them.
-  bool in_process;
+  bool in_process = false;
   // Topics in openedx format carry Confluent's framing, with schema ids from a schema registry.
-  bool openedx_registers_schemas;
+  bool openedx_registers_schemas = false;
   // The consumer options that only some transports accept (from_beginning, claim_idle_ms,
   // last_read_id), as this one does.
-  std::vector<std::string_view> consumer_options;
+  std::vector<std::string_view> consumer_options = {};
 };
 
 const std::vector<transport_description>& transports();

@@ -30,9 +30,9 @@ struct kafka_reader_state {
   ~kafka_reader_state() { client.reset(); }
 };
 
-using kafka_reader_actor = caf::stateful_actor<kafka_reader_state>*;
+using kafka_reader_ptr = source_actor::stateful_pointer<kafka_reader_state>;
 
-void open(kafka_reader_actor self) {
+void open(kafka_reader_ptr self) {
   auto& st = self->state;
   if (st.client)
     return;
@@ -51,7 +51,7 @@ void open(kafka_reader_actor self) {
   };
 }
 
-void report_malformed(kafka_reader_actor self, const kafka::record& r, const std::string& why) {
+void report_malformed(kafka_reader_ptr self, const kafka::record& r, const std::string& why) {
   auto& st = self->state;
   if (!st.malformed.emplace(r.partition, r.offset).second)
     return;
@@ -67,7 +67,7 @@ void report_malformed(kafka_reader_actor self, const kafka::record& r, const std
             {"next", "passed over (counted as malformed); it stays in Kafka"}});
 }
 
-caf::result<log_entries> poll(kafka_reader_actor self, std::size_t max, std::uint32_t timeout_ms) {
+caf::result<log_entries> poll(kafka_reader_ptr self, std::size_t max, std::uint32_t timeout_ms) {
   auto& st = self->state;
   try {
     open(self);
@@ -109,7 +109,7 @@ std::map<std::pair<std::string, std::int32_t>, std::vector<std::int64_t>> take(k
   return out;
 }
 
-caf::behavior kafka_reader(kafka_reader_actor self, kafka_reader_args args) {
+source_actor::behavior_type kafka_reader(kafka_reader_ptr self, kafka_reader_args args) {
   exit_on_exception(self, "the kafka reader of consumer '" + args.consumer.name + "'");
   auto& st = self->state;
   st.args = std::move(args);
@@ -158,7 +158,7 @@ caf::behavior kafka_reader(kafka_reader_actor self, kafka_reader_args args) {
 
 }  // namespace
 
-caf::actor spawn_kafka_reader(caf::event_based_actor* consumer, kafka_reader_args args) {
+source_actor spawn_kafka_reader(caf::event_based_actor* consumer, kafka_reader_args args) {
   return consumer->spawn<caf::detached + caf::linked>(kafka_reader, std::move(args));
 }
 

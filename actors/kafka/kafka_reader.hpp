@@ -16,6 +16,7 @@
 //   (ack_atom | nack_atom, group, vector<uint64_t>) -> (none)
 
 #include "actors/consumer.hpp"
+#include "actors/topic_protocol.hpp"
 #include "config/settings.hpp"
 #include "metrics/registry.hpp"
 #include "transports/payload_decoders.hpp"
@@ -39,7 +40,7 @@ struct kafka_reader_args {
 };
 
 // Spawned by the consumer it serves, linked to it: they end together.
-caf::actor spawn_kafka_reader(caf::event_based_actor* consumer, kafka_reader_args args);
+source_actor spawn_kafka_reader(caf::event_based_actor* consumer, kafka_reader_args args);
 
 }  // namespace eventrouter
 

@@ -31,10 +31,13 @@ struct kafka_topic_state {
   bool stopping = false;
 };
 
-using kafka_topic_actor = caf::stateful_actor<kafka_topic_state>*;
+// The interface with the delivery reports the producer's thread sends the actor.
+using kafka_topic_impl = topic_actor::extend<caf::reacts_to<delivered_atom, std::uint64_t, first_position>>;
+using kafka_topic_ptr = kafka_topic_impl::stateful_pointer<kafka_topic_state>;
 
-caf::behavior kafka_topic(kafka_topic_actor self, std::shared_ptr<kafka::topic> writer, std::string topic,
-                          config::topic_format format, metrics::registry* metrics) {
+kafka_topic_impl::behavior_type kafka_topic(kafka_topic_ptr self, std::shared_ptr<kafka::topic> writer,
+                                            std::string topic, config::topic_format format,
+                                            metrics::registry* metrics) {
   exit_on_exception(self, "kafka topic '" + topic + "'");
   auto& st = self->state;
   st.writer = std::move(writer);
@@ -47,14 +50,13 @@ caf::behavior kafka_topic(kafka_topic_actor self, std::shared_ptr<kafka::topic> 
       auto id = st.next_batch++;
       auto promise = self->make_response_promise<publish_receipt>();
       st.pending.emplace(id, pending_publish{promise, batch->size(), publish_meter::clock::now()});
-      st.writer->produce(*batch, st.format,
-                           [me = caf::actor_cast<caf::actor>(self), id](std::string error, std::string first) {
-                             // The producer's empty error means success; actors speak caf::expected.
-                             auto position = error.empty()
-                                               ? first_position{std::move(first)}
-                                               : first_position{failure(errc::broker_error, std::move(error))};
-                             caf::anon_send(me, delivered_atom::value, id, std::move(position));
-                           });
+      st.writer->produce(
+        *batch, st.format, [me = caf::actor_cast<kafka_topic_impl>(self), id](std::string error, std::string first) {
+          // The producer's empty error means success; actors speak caf::expected.
+          auto position = error.empty() ? first_position{std::move(first)}
+                                        : first_position{failure(errc::broker_error, std::move(error))};
+          caf::anon_send(me, delivered_atom::value, id, std::move(position));
+        });
       return promise;
     },
     [=](delivered_atom, std::uint64_t id, first_position& position) {
@@ -84,8 +86,8 @@ caf::behavior kafka_topic(kafka_topic_actor self, std::shared_ptr<kafka::topic> 
 
 }  // namespace
 
-caf::actor spawn_kafka_topic(caf::actor_system& sys, std::shared_ptr<kafka::producer> producer, std::string topic,
-                             config::topic_format format, metrics::registry& metrics) {
+topic_actor spawn_kafka_topic(caf::actor_system& sys, std::shared_ptr<kafka::producer> producer, std::string topic,
+                              config::topic_format format, metrics::registry& metrics) {
   // Made here, where a failure reaches the caller, and before the first event (see kafka::topic).
   auto writer = std::make_shared<kafka::topic>(std::move(producer), topic);
   return sys.spawn(kafka_topic, std::move(writer), std::move(topic), format, &metrics);

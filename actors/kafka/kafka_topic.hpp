@@ -9,6 +9,7 @@
 //   (stop_atom)                                  -> (none) stops once earlier publishes are reported
 
 #include "actors/messages.hpp"
+#include "actors/topic_protocol.hpp"
 #include "config/settings.hpp"
 #include "metrics/registry.hpp"
 #include "transports/kafka/kafka_producer.hpp"
@@ -20,7 +21,7 @@
 
 namespace eventrouter {
 
-caf::actor spawn_kafka_topic(caf::actor_system& sys, std::shared_ptr<kafka::producer> producer, std::string topic,
-                             config::topic_format format, metrics::registry& metrics);
+topic_actor spawn_kafka_topic(caf::actor_system& sys, std::shared_ptr<kafka::producer> producer, std::string topic,
+                              config::topic_format format, metrics::registry& metrics);
 
 }  // namespace eventrouter

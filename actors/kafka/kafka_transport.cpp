@@ -2,9 +2,9 @@
 // producer (shared by every topic of the link); each consumer reads as a member of its group on
 // a client of its own.
 
+#include "actors/failure.hpp"
 #include "actors/kafka/kafka_reader.hpp"
 #include "actors/kafka/kafka_topic.hpp"
-#include "actors/failure.hpp"
 #include "actors/service_log.hpp"
 #include "actors/transport.hpp"
 #include "transports/kafka/kafka_conf.hpp"
@@ -18,15 +18,15 @@ class kafka_link : public transport_link {
   kafka_link(caf::actor_system& sys, metrics::registry& metrics, std::shared_ptr<kafka::producer> producer)
       : sys_(sys), metrics_(metrics), producer_(std::move(producer)) {}
 
-  caf::actor start_topic(const config::settings&, const config::topic_settings& topic,
-                         const std::vector<const config::consumer_settings*>&) override {
+  topic_actor start_topic(const config::settings&, const config::topic_settings& topic,
+                          const std::vector<const config::consumer_settings*>&) override {
     return spawn_kafka_topic(sys_, producer_, topic.full_name, topic.format, metrics_);
   }
 
   source_opener source_for(const config::settings& next, const config::consumer_settings& c,
-                           const config::topic_settings& topic, const caf::actor&) override {
-    kafka_reader_args args{*next.kafka, topic.full_name,           decoder_for(next, topic), c,
-                           std::chrono::system_clock::now(), nullptr, &metrics_};
+                           const config::topic_settings& topic, const topic_actor&) override {
+    kafka_reader_args args{*next.kafka, topic.full_name, decoder_for(next, topic), c, std::chrono::system_clock::now(),
+                           nullptr,     &metrics_};
     return own_reader(std::move(args), spawn_kafka_reader);
   }
 

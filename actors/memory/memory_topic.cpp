@@ -35,10 +35,12 @@ struct memory_topic_state {
   publish_meter meter;
 };
 
-using memory_topic_actor = caf::stateful_actor<memory_topic_state>*;
+// The interface with the sweep the topic sends itself.
+using memory_topic_impl = memory_topic_actor::extend<caf::reacts_to<sweep_atom>>;
+using memory_topic_ptr = memory_topic_impl::stateful_pointer<memory_topic_state>;
 
 // Answers parked polls that now have something to read.
-void serve_parked(memory_topic_actor self) {
+void serve_parked(memory_topic_ptr self) {
   auto& st = self->state;
   for (auto it = st.parked.begin(); it != st.parked.end();) {
     auto entries = st.log->poll(it->group, it->consumer, it->max);
@@ -53,7 +55,7 @@ void serve_parked(memory_topic_actor self) {
 
 // Answers the parked polls `which` selects with nothing, at once.
 template <class Predicate>
-void end_parked(memory_topic_actor self, Predicate which) {
+void end_parked(memory_topic_ptr self, Predicate which) {
   auto& parked = self->state.parked;
   for (auto it = parked.begin(); it != parked.end();) {
     if (which(*it)) {
@@ -66,7 +68,7 @@ void end_parked(memory_topic_actor self, Predicate which) {
 }
 
 // A sweep_atom on its way for the earliest parked poll, unless one comes by then already.
-void arm_sweep(memory_topic_actor self) {
+void arm_sweep(memory_topic_ptr self) {
   auto& st = self->state;
   auto earliest = std::min_element(st.parked.begin(), st.parked.end(),
                                    [](const parked_poll& a, const parked_poll& b) { return a.due < b.due; });
@@ -76,8 +78,8 @@ void arm_sweep(memory_topic_actor self) {
   self->delayed_send(self, std::max(earliest->due - clock::now(), clock::duration{}), sweep_atom::value);
 }
 
-caf::behavior memory_topic(memory_topic_actor self, std::string full_name, std::size_t max_len,
-                           const std::vector<std::string>& groups, metrics::registry* metrics) {
+memory_topic_impl::behavior_type memory_topic(memory_topic_ptr self, std::string full_name, std::size_t max_len,
+                                              const std::vector<std::string>& groups, metrics::registry* metrics) {
   exit_on_exception(self, "memory topic '" + full_name + "'");
   auto& st = self->state;
   st.name = std::move(full_name);
@@ -150,8 +152,8 @@ caf::behavior memory_topic(memory_topic_actor self, std::string full_name, std::
 
 }  // namespace
 
-caf::actor spawn_memory_topic(caf::actor_system& sys, std::string full_name, std::size_t max_len,
-                              std::vector<std::string> groups, metrics::registry& metrics) {
+memory_topic_actor spawn_memory_topic(caf::actor_system& sys, std::string full_name, std::size_t max_len,
+                                      std::vector<std::string> groups, metrics::registry& metrics) {
   return sys.spawn(memory_topic, std::move(full_name), max_len, std::move(groups), &metrics);
 }
 

@@ -12,6 +12,7 @@
 //   (stop_atom)                                        -> (none) stops after earlier messages
 
 #include "actors/messages.hpp"
+#include "actors/topic_protocol.hpp"
 #include "metrics/registry.hpp"
 
 #include <caf/all.hpp>
@@ -20,8 +21,13 @@
 
 namespace eventrouter {
 
+// A topic, the source its consumers share, and the service's questions about its groups.
+using memory_topic_actor =
+  topic_actor::extend_with<source_actor>::extend<caf::replies_to<status_atom, std::string>::with<std::uint64_t>,
+                                                 caf::reacts_to<leave_atom, std::string>>;
+
 // `groups`: the consumer groups configured on this topic, created before any event arrives.
-caf::actor spawn_memory_topic(caf::actor_system& sys, std::string full_name, std::size_t max_len,
-                              std::vector<std::string> groups, metrics::registry& metrics);
+memory_topic_actor spawn_memory_topic(caf::actor_system& sys, std::string full_name, std::size_t max_len,
+                                      std::vector<std::string> groups, metrics::registry& metrics);
 
 }  // namespace eventrouter

@@ -12,22 +12,23 @@ class memory_link : public transport_link {
  public:
   memory_link(caf::actor_system& sys, metrics::registry& metrics) : sys_(sys), metrics_(metrics) {}
 
-  caf::actor start_topic(const config::settings& next, const config::topic_settings& topic,
-                         const std::vector<const config::consumer_settings*>& consumers) override {
+  topic_actor start_topic(const config::settings& next, const config::topic_settings& topic,
+                          const std::vector<const config::consumer_settings*>& consumers) override {
     std::vector<std::string> groups;
     for (const auto* c : consumers)
       groups.push_back(c->group_id);
     return spawn_memory_topic(sys_, topic.full_name, next.memory.max_len, std::move(groups), metrics_);
   }
 
+  // The consumers share the topic's actor. It is a memory_topic_actor: this link started it.
   source_opener source_for(const config::settings&, const config::consumer_settings&, const config::topic_settings&,
-                           const caf::actor& topic_actor) override {
-    return shared_source(topic_actor);
+                           const topic_actor& writer) override {
+    return shared_source(caf::actor_cast<source_actor>(writer));
   }
 
   // A group nobody reads must not hold the topic full.
-  void group_left(const caf::actor& topic_actor, const std::string& group) override {
-    caf::anon_send(topic_actor, leave_atom::value, group);
+  void group_left(const topic_actor& writer, const std::string& group) override {
+    caf::anon_send(caf::actor_cast<memory_topic_actor>(writer), leave_atom::value, group);
   }
 
  private:

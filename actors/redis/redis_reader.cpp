@@ -36,12 +36,12 @@ struct redis_reader_state {
   metrics::gauge lag;
 };
 
-using redis_reader_actor = caf::stateful_actor<redis_reader_state>*;
+using redis_reader_ptr = source_actor::stateful_pointer<redis_reader_state>;
 
 // Connects if needed; a new connection re-creates the group and re-reads own pending entries.
 // Until the group was created on it (a Redis still loading its data refuses XGROUP CREATE),
 // the connection is not ready, so a later poll tries again rather than skip the pending entries.
-void ensure_ready(redis_reader_actor self) {
+void ensure_ready(redis_reader_ptr self) {
   auto& st = self->state;
   if (st.client->ensure_connected())
     st.group_ready = false;
@@ -53,7 +53,7 @@ void ensure_ready(redis_reader_actor self) {
   st.own_cursor = "0";
 }
 
-void report_malformed(redis_reader_actor self, const redis::stream_entry& e, const std::string& why) {
+void report_malformed(redis_reader_ptr self, const redis::stream_entry& e, const std::string& why) {
   auto& st = self->state;
   if (!st.malformed.insert(e.id).second)
     return;
@@ -68,7 +68,7 @@ void report_malformed(redis_reader_actor self, const redis::stream_entry& e, con
             {"next", "left pending, not acknowledged (counted as malformed)"}});
 }
 
-log_entries to_log_entries(redis_reader_actor self, std::vector<redis::stream_entry>&& entries) {
+log_entries to_log_entries(redis_reader_ptr self, std::vector<redis::stream_entry>&& entries) {
   auto& st = self->state;
   log_entries out;
   out.reserve(entries.size());
@@ -90,7 +90,7 @@ log_entries to_log_entries(redis_reader_actor self, std::vector<redis::stream_en
 }
 
 // Own pending entries, from the cursor on; known-malformed ones are passed over.
-std::vector<redis::stream_entry> read_own_pending(redis_reader_actor self, std::size_t max) {
+std::vector<redis::stream_entry> read_own_pending(redis_reader_ptr self, std::size_t max) {
   auto& st = self->state;
   const auto& c = st.args.consumer;
   auto entries = redis::read_group(*st.client, st.args.stream, c.group_id, c.name, st.own_cursor, max,
@@ -104,7 +104,7 @@ std::vector<redis::stream_entry> read_own_pending(redis_reader_actor self, std::
   return entries;
 }
 
-void update_lag(redis_reader_actor self) {
+void update_lag(redis_reader_ptr self) {
   auto& st = self->state;
   auto now = clock_type::now();
   if (now < st.next_lag)
@@ -114,7 +114,7 @@ void update_lag(redis_reader_actor self) {
     report_lag(st.lag, *st.args.stats, *lag);
 }
 
-caf::result<log_entries> poll(redis_reader_actor self, std::size_t max, std::uint32_t timeout_ms) {
+caf::result<log_entries> poll(redis_reader_ptr self, std::size_t max, std::uint32_t timeout_ms) {
   auto& st = self->state;
   const auto& c = st.args.consumer;
   try {
@@ -161,7 +161,7 @@ std::vector<std::string> take_ids(redis_reader_state& st, const std::vector<std:
   return ids;
 }
 
-caf::behavior redis_reader(redis_reader_actor self, redis_reader_args args) {
+source_actor::behavior_type redis_reader(redis_reader_ptr self, redis_reader_args args) {
   exit_on_exception(self, "the redis reader of consumer '" + args.consumer.name + "'");
   auto& st = self->state;
   st.args = std::move(args);
@@ -213,7 +213,7 @@ caf::behavior redis_reader(redis_reader_actor self, redis_reader_args args) {
 
 }  // namespace
 
-caf::actor spawn_redis_reader(caf::event_based_actor* consumer, redis_reader_args args) {
+source_actor spawn_redis_reader(caf::event_based_actor* consumer, redis_reader_args args) {
   return consumer->spawn<caf::detached + caf::linked>(redis_reader, std::move(args));
 }
 

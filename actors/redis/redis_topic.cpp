@@ -20,9 +20,9 @@ struct redis_topic_state {
   publish_meter meter;
 };
 
-using redis_topic_actor = caf::stateful_actor<redis_topic_state>*;
+using redis_topic_ptr = topic_actor::stateful_pointer<redis_topic_state>;
 
-caf::result<publish_receipt> publish(redis_topic_actor self, const topic_batch& batch) {
+caf::result<publish_receipt> publish(redis_topic_ptr self, const topic_batch& batch) {
   auto& st = self->state;
   auto started = publish_meter::clock::now();
   std::string first_id;
@@ -50,8 +50,9 @@ caf::result<publish_receipt> publish(redis_topic_actor self, const topic_batch& 
   return publish_receipt{batch->size(), std::move(first_id)};
 }
 
-caf::behavior redis_topic(redis_topic_actor self, config::redis_settings redis, std::string stream,
-                          config::topic_format format, std::vector<redis_group> groups, metrics::registry* metrics) {
+topic_actor::behavior_type redis_topic(redis_topic_ptr self, config::redis_settings redis, std::string stream,
+                                       config::topic_format format, std::vector<redis_group> groups,
+                                       metrics::registry* metrics) {
   exit_on_exception(self, "redis topic '" + stream + "'");
   auto& st = self->state;
   st.client = std::make_unique<redis::client>(std::move(redis));
@@ -73,9 +74,9 @@ std::string start_id_of(const config::consumer_settings& consumer) {
   return consumer.from_beginning.value_or(false) ? "0" : "$";
 }
 
-caf::actor spawn_redis_topic(caf::actor_system& sys, config::redis_settings redis, std::string stream,
-                             config::topic_format format, std::vector<redis_group> groups,
-                             metrics::registry& metrics) {
+topic_actor spawn_redis_topic(caf::actor_system& sys, config::redis_settings redis, std::string stream,
+                              config::topic_format format, std::vector<redis_group> groups,
+                              metrics::registry& metrics) {
   return sys.spawn<caf::detached>(redis_topic, std::move(redis), std::move(stream), format, std::move(groups),
                                   &metrics);
 }

@@ -14,6 +14,7 @@
 //   (stop_atom)                 -> (none) stops after earlier messages
 
 #include "actors/messages.hpp"
+#include "actors/topic_protocol.hpp"
 #include "config/settings.hpp"
 #include "metrics/registry.hpp"
 
@@ -34,8 +35,7 @@ struct redis_group {
 // The start id a consumer's settings ask for.
 std::string start_id_of(const config::consumer_settings& consumer);
 
-caf::actor spawn_redis_topic(caf::actor_system& sys, config::redis_settings redis, std::string stream,
-                             config::topic_format format, std::vector<redis_group> groups,
-                             metrics::registry& metrics);
+topic_actor spawn_redis_topic(caf::actor_system& sys, config::redis_settings redis, std::string stream,
+                              config::topic_format format, std::vector<redis_group> groups, metrics::registry& metrics);
 
 }  // namespace eventrouter

@@ -17,8 +17,8 @@ class redis_link : public transport_link {
  public:
   redis_link(caf::actor_system& sys, metrics::registry& metrics) : sys_(sys), metrics_(metrics) {}
 
-  caf::actor start_topic(const config::settings& next, const config::topic_settings& topic,
-                         const std::vector<const config::consumer_settings*>& consumers) override {
+  topic_actor start_topic(const config::settings& next, const config::topic_settings& topic,
+                          const std::vector<const config::consumer_settings*>& consumers) override {
     std::vector<redis_group> groups;
     for (const auto* c : consumers)
       groups.push_back({c->group_id, start_id_of(*c)});
@@ -26,7 +26,7 @@ class redis_link : public transport_link {
   }
 
   source_opener source_for(const config::settings& next, const config::consumer_settings& c,
-                           const config::topic_settings& topic, const caf::actor&) override {
+                           const config::topic_settings& topic, const topic_actor&) override {
     redis_reader_args args{*next.redis, topic.full_name, decoder_for(next, topic), c, nullptr, &metrics_};
     return own_reader(std::move(args), spawn_redis_reader);
   }

@@ -80,14 +80,15 @@ class consumer_delivery : public ::testing::Test {
   metrics::registry metrics;  // outlives the actor system, whose actors count into it
   caf::actor_system_config cfg;
   caf::actor_system sys{cfg};
-  caf::actor topic = spawn_memory_topic(sys, "t", 1000, {"g"}, metrics);
-  caf::actor dead_letters = spawn_memory_topic(sys, "t-dlq", 1000, {"dlq"}, metrics);
+  memory_topic_actor topic = spawn_memory_topic(sys, "t", 1000, {"g"}, metrics);
+  memory_topic_actor dead_letters = spawn_memory_topic(sys, "t-dlq", 1000, {"dlq"}, metrics);
   caf::scoped_actor self{sys};
   caf::actor supervisor;
 
   ~consumer_delivery() override {
-    for (const auto& a : {supervisor, topic, dead_letters})
-      self->send_exit(a, caf::exit_reason::user_shutdown);
+    self->send_exit(supervisor, caf::exit_reason::user_shutdown);
+    self->send_exit(topic, caf::exit_reason::user_shutdown);
+    self->send_exit(dead_letters, caf::exit_reason::user_shutdown);
   }
 
   void supervise(config::consumer_settings c, std::shared_ptr<sink> out) {
@@ -259,7 +260,10 @@ struct held_polls {
   std::vector<caf::typed_response_promise<log_entries>> pending;
 };
 
-caf::behavior silent_source(caf::stateful_actor<held_polls>* self, bool joined) {
+// A source, and how many polls it holds.
+using silent_source_actor = source_actor::extend<caf::replies_to<status_atom>::with<std::size_t>>;
+
+silent_source_actor::behavior_type silent_source(silent_source_actor::stateful_pointer<held_polls> self, bool joined) {
   return {
     [=](join_atom, const std::string&, const std::string&) { return joined; },
     [=](poll_atom, const std::string&, const std::string&, std::size_t, std::uint32_t) -> caf::result<log_entries> {
@@ -267,6 +271,8 @@ caf::behavior silent_source(caf::stateful_actor<held_polls>* self, bool joined) 
       self->state.pending.push_back(promise);
       return promise;
     },
+    [=](ack_atom, const std::string&, const std::vector<std::uint64_t>&) {},
+    [=](nack_atom, const std::string&, const std::vector<std::uint64_t>&) {},
     [=](status_atom) { return self->state.pending.size(); },
   };
 }

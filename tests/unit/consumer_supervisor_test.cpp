@@ -64,11 +64,11 @@ class supervision : public ::testing::Test {
   metrics::registry metrics;  // outlives the actor system, whose actors count into it
   caf::actor_system_config cfg;
   caf::actor_system sys{cfg};
-  caf::actor topic = spawn_memory_topic(sys, "t", 1000, {"g", "group-a", "group-b"}, metrics);
+  memory_topic_actor topic = spawn_memory_topic(sys, "t", 1000, {"g", "group-a", "group-b"}, metrics);
   caf::scoped_actor self{sys};
   std::shared_ptr<scripted_sink> sink_ = std::make_shared<scripted_sink>();
   caf::actor supervisor;
-  caf::actor dead_letter;  // set by a test before supervise() to give consumers a dead-letter topic
+  topic_actor dead_letter;  // set by a test before supervise() to give consumers a dead-letter topic
 
   ~supervision() override {
     self->send_exit(supervisor, caf::exit_reason::user_shutdown);

@@ -27,7 +27,7 @@ class memory_topic_actor : public ::testing::Test {
   metrics::registry metrics;  // outlives the actor system, whose actors count into it
   caf::actor_system_config cfg;
   caf::actor_system sys{cfg};
-  caf::actor topic = spawn_memory_topic(sys, "prod-t", 1000, {"g"}, metrics);
+  eventrouter::memory_topic_actor topic = spawn_memory_topic(sys, "prod-t", 1000, {"g"}, metrics);
 
   ~memory_topic_actor() override { caf::anon_send_exit(topic, caf::exit_reason::user_shutdown); }
 

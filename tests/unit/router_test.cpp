@@ -36,9 +36,10 @@ constexpr auto config_text = R"({
 
 // A topic that confirms every publish at once, as written at `position`. (Function-based
 // actors take an argument: with none, CAF 0.17 dereferences a null argument tuple.)
-caf::behavior confirming_topic(caf::event_based_actor*, std::string position) {
+topic_actor::behavior_type confirming_topic(topic_actor::pointer, std::string position) {
   return {
     [=](publish_atom, const topic_batch& batch) { return publish_receipt{batch->size(), position}; },
+    [=](stop_atom) {},
   };
 }
 
@@ -48,7 +49,11 @@ struct held_publishes {
   std::vector<caf::typed_response_promise<publish_receipt>> pending;
 };
 
-caf::behavior silent_topic(caf::stateful_actor<held_publishes>* self, std::string position) {
+// A topic, and releasing what it holds.
+using silent_topic_actor = topic_actor::extend<caf::replies_to<ack_atom>::with<std::size_t>>;
+
+silent_topic_actor::behavior_type silent_topic(silent_topic_actor::stateful_pointer<held_publishes> self,
+                                               std::string position) {
   return {
     [=](publish_atom, const topic_batch&) -> caf::result<publish_receipt> {
       auto promise = self->make_response_promise<publish_receipt>();
@@ -62,6 +67,7 @@ caf::behavior silent_topic(caf::stateful_actor<held_publishes>* self, std::strin
       self->state.pending.clear();
       return released;
     },
+    [=](stop_atom) {},
   };
 }
 
@@ -81,12 +87,12 @@ class router_actor : public ::testing::Test {
   caf::actor_system_config cfg;
   caf::actor_system sys{cfg};
   caf::scoped_actor self{sys};
-  caf::actor confirming = sys.spawn(confirming_topic, std::string("offset 0"));
-  caf::actor silent = sys.spawn(silent_topic, std::string("offset 0"));
+  topic_actor confirming = sys.spawn(confirming_topic, std::string("offset 0"));
+  silent_topic_actor silent = sys.spawn(silent_topic, std::string("offset 0"));
 
   ~router_actor() override {
-    for (const auto& a : {confirming, silent})
-      self->send_exit(a, caf::exit_reason::user_shutdown);
+    self->send_exit(confirming, caf::exit_reason::user_shutdown);
+    self->send_exit(silent, caf::exit_reason::user_shutdown);
   }
 
   // A router to both topics whose publish timeout is `within`.
@@ -94,9 +100,9 @@ class router_actor : public ::testing::Test {
     auto loaded = config::parse_settings(config_text);
     EXPECT_TRUE(loaded.value.has_value());
     auto table = std::make_shared<const routing_table>(*loaded.value);
-    std::vector<caf::actor> topics;
+    std::vector<topic_actor> topics;
     for (const auto& name : table->topics())
-      topics.push_back(name == "prod-silent" ? silent : confirming);
+      topics.push_back(name == "prod-silent" ? topic_actor{silent} : confirming);
     return spawn_router(sys, std::make_shared<const routing>(routing{1, table, topics}), metrics, within);
   }
 

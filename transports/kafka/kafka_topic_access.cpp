@@ -32,12 +32,9 @@ void decode_into(topic_read& out, const kafka::record& r, payload_decoder& decod
 kafka::topic_reader::start reader_start(follow_start start) {
   using from = kafka::topic_reader::start::from;
   switch (start.at) {
-    case follow_start::from::beginning:
-      return {from::beginning, 0};
-    case follow_start::from::last:
-      return {from::last, static_cast<std::int64_t>(start.last)};
-    case follow_start::from::end:
-      break;
+    case follow_start::from::beginning: return {from::beginning, 0};
+    case follow_start::from::last: return {from::last, static_cast<std::int64_t>(start.last)};
+    case follow_start::from::end: break;
   }
   return {from::end, 0};
 }
@@ -184,8 +181,7 @@ class kafka_access : public topic_access {
   }
 
   topic_writer writer(const config::topic_settings& topic) override {
-    auto writer =
-      std::make_shared<kafka::topic>(std::make_shared<kafka::producer>(*settings_.kafka), topic.full_name);
+    auto writer = std::make_shared<kafka::topic>(std::make_shared<kafka::producer>(*settings_.kafka), topic.full_name);
     return [writer, format = topic.format](const std::vector<keyed_event>& batch) -> std::optional<std::string> {
       std::promise<std::string> done;
       writer->produce(batch, format, [&done](std::string error, std::string) { done.set_value(error); });

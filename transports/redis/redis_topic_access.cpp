@@ -22,14 +22,12 @@ class redis_follower : public topic_follower {
   topic_read start() override {
     client_.connect();
     switch (start_.at) {
-      case follow_start::from::beginning:
-        return {};
+      case follow_start::from::beginning: return {};
       case follow_start::from::end:
         if (auto newest = redis::last_entries(client_, stream_, 1); !newest.empty())
           after_ = newest.back().id;
         return {};
-      case follow_start::from::last:
-        return decode(redis::last_entries(client_, stream_, start_.last));
+      case follow_start::from::last: return decode(redis::last_entries(client_, stream_, start_.last));
     }
     return {};
   }
