@@ -32,7 +32,7 @@
 
 #include "bench_support.hpp"
 #include "router/event_data.hpp"
-#include "router/kafka_record.hpp"
+#include "transports/kafka/kafka_record.hpp"
 
 #include <librdkafka/rdkafka.h>
 

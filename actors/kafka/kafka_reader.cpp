@@ -2,8 +2,8 @@
 
 #include "actors/failure.hpp"
 #include "actors/service_log.hpp"
-#include "router/kafka_record.hpp"
 #include "transports/kafka/kafka_consumer.hpp"
+#include "transports/kafka/kafka_record.hpp"
 
 #include <algorithm>
 #include <map>

@@ -3,8 +3,8 @@
 #include "actors/failure.hpp"
 #include "actors/redis/redis_topic.hpp"
 #include "actors/service_log.hpp"
-#include "router/stream_entry.hpp"
 #include "transports/redis/redis_streams.hpp"
+#include "transports/redis/stream_entry.hpp"
 
 #include <chrono>
 #include <set>

@@ -7,9 +7,9 @@
 
 #include "fuzz_check.hpp"
 #include "fuzz_schemas.hpp"
-#include "router/cloudevents.hpp"
 #include "avro/exact_json.hpp"
-#include "router/stream_entry.hpp"
+#include "router/cloudevents.hpp"
+#include "transports/redis/stream_entry.hpp"
 
 #include <boost/json.hpp>
 

@@ -3,10 +3,10 @@
 // reconnect backoff, pipelining, blocking reads past the command timeout; appending in the
 // Open edX field layout, trimming, consumer groups, pending entries, claiming, lag and errors.
 
-#include "redis_server.hpp"
-#include "router/stream_entry.hpp"
-#include "transports/redis/redis_client.hpp"
 #include "transports/redis/redis_streams.hpp"
+#include "redis_server.hpp"
+#include "transports/redis/redis_client.hpp"
+#include "transports/redis/stream_entry.hpp"
 
 #include <gtest/gtest.h>
 

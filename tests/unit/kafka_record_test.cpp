@@ -1,6 +1,6 @@
 // An event as a Kafka message in the layout of edx-event-bus-kafka, and back.
 
-#include "router/kafka_record.hpp"
+#include "transports/kafka/kafka_record.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

@@ -1,6 +1,6 @@
 // A Redis stream entry read back into an event: what any writer of the stream may have put there.
 
-#include "router/stream_entry.hpp"
+#include "transports/redis/stream_entry.hpp"
 
 #include <gtest/gtest.h>
 

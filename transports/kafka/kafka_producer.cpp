@@ -2,8 +2,8 @@
 
 #include "config/kafka_guarantees.hpp"
 #include "router/event_data.hpp"
-#include "router/kafka_record.hpp"
 #include "transports/kafka/kafka_conf.hpp"
+#include "transports/kafka/kafka_record.hpp"
 
 #include <librdkafka/rdkafka.h>
 

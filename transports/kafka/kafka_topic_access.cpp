@@ -1,8 +1,8 @@
 #include "transports/kafka/kafka_topic_access.hpp"
 
-#include "router/kafka_record.hpp"
 #include "transports/kafka/kafka_consumer.hpp"
 #include "transports/kafka/kafka_producer.hpp"
+#include "transports/kafka/kafka_record.hpp"
 #include "transports/payload_decoders.hpp"
 
 #include <future>

@@ -1,6 +1,6 @@
 #include "transports/redis/redis_streams.hpp"
 
-#include "router/stream_entry.hpp"
+#include "transports/redis/stream_entry.hpp"
 
 #include <algorithm>
 

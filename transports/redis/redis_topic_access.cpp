@@ -1,8 +1,8 @@
 #include "transports/redis/redis_topic_access.hpp"
 
-#include "router/stream_entry.hpp"
 #include "transports/payload_decoders.hpp"
 #include "transports/redis/redis_streams.hpp"
+#include "transports/redis/stream_entry.hpp"
 
 namespace eventrouter {
 

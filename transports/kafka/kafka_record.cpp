@@ -1,4 +1,4 @@
-#include "router/kafka_record.hpp"
+#include "transports/kafka/kafka_record.hpp"
 
 #include "router/cloudevents.hpp"
 #include "router/event_data.hpp"

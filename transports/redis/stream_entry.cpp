@@ -1,4 +1,4 @@
-#include "router/stream_entry.hpp"
+#include "transports/redis/stream_entry.hpp"
 
 #include "router/cloudevents.hpp"
 #include "router/event_data.hpp"
