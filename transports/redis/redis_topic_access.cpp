@@ -34,12 +34,11 @@ class redis_follower : public topic_follower {
 
   topic_read next(std::chrono::milliseconds wait) override {
     try {
-      topic_read out;
-      if (client_.ensure_connected() && lost_)
-        out.problems.push_back("reconnected to Redis at " + client_.address());
+      bool reconnected = client_.ensure_connected() && lost_;
       lost_ = false;
       auto read = decode(redis::read_after(client_, stream_, after_, follow_page, wait));
-      read.problems.insert(read.problems.begin(), out.problems.begin(), out.problems.end());
+      if (reconnected)
+        read.problems.insert(read.problems.begin(), "reconnected to Redis at " + client_.address());
       return read;
     } catch (const redis::connection_error& e) {
       topic_read out{{}, {}, true};
