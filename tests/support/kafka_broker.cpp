@@ -1,37 +1,21 @@
 #include "kafka_broker.hpp"
 
+#include "jvm_broker.hpp"
 #include "scratch_folder.hpp"
 
 #include "redis_server.hpp"  // free_port()
 
 #include <librdkafka/rdkafka.h>
 
-#include <fcntl.h>
-#include <sys/file.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <array>
-#include <cctype>
-#include <cerrno>
 #include <csignal>
-#include <cstdio>
-#include <cstdlib>
-#include <cstring>
-#include <deque>
-#include <exception>
-#include <fstream>
-#include <mutex>
-#include <optional>
 #include <random>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
 #include <vector>
 
-#ifndef EVENTROUTER_BUILD_DIR
-#error "EVENTROUTER_BUILD_DIR must name the build folder (tests/CMakeLists.txt defines it)"
-#endif
 #ifndef EVENTROUTER_KAFKA_POM
 #error "EVENTROUTER_KAFKA_POM must name tests/kafka/pom.xml (tests/CMakeLists.txt defines it)"
 #endif
@@ -43,11 +27,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr auto fetch_timeout = 280s;     // mvn on a machine whose ~/.m2 is empty
-constexpr auto lock_timeout = 290s;      // another process's fetch, a little longer
 constexpr auto format_timeout = 120s;
 constexpr auto ready_timeout = 90s;
-constexpr auto stop_timeout = 30s;
 
 // --- small RAII wrappers around librdkafka's C API -------------------------------------------
 
@@ -97,147 +78,6 @@ rk_ptr<const rd_kafka_metadata_t> metadata(rd_kafka_t* rk, std::chrono::millisec
   return rk_ptr<const rd_kafka_metadata_t>(md);
 }
 
-// --- files -----------------------------------------------------------------------------------
-
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-void write_file(const fs::path& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
-  if (!out.flush())
-    throw std::runtime_error("kafka_broker: cannot write " + path.string());
-}
-
-std::string last_lines(const std::string& text, std::size_t lines) {
-  std::size_t pos = text.size();
-  if (pos > 0 && text[pos - 1] == '\n')
-    --pos;
-  for (std::size_t n = 0; n < lines && pos > 0; ++n) {
-    auto nl = text.rfind('\n', pos - 1);
-    if (nl == std::string::npos) {
-      pos = 0;
-      break;
-    }
-    pos = nl;
-  }
-  return text.substr(pos == 0 ? 0 : pos + 1);
-}
-
-// mvn colours its output even with -B; the escapes make failure messages hard to read.
-std::string without_ansi_escapes(const std::string& text) {
-  std::string out;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '\x1b' && i + 1 < text.size() && text[i + 1] == '[') {
-      i += 2;
-      while (i < text.size() && !std::isalpha(static_cast<unsigned char>(text[i])))
-        ++i;
-      continue;
-    }
-    out += text[i];
-  }
-  return out;
-}
-
-std::string output_of(const service_process& p) {
-  std::string text;
-  for (const auto& l : p.stdout_lines())
-    text += l + "\n";
-  return without_ansi_escapes(text + p.stderr_text());
-}
-
-bool has_kafka_jar(const fs::path& folder) {
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(folder, ec)) {
-    auto name = entry.path().filename().string();
-    if (name.starts_with("kafka_2.13-") && name.ends_with(".jar"))
-      return true;
-  }
-  return false;
-}
-
-// The cache holds what this pom names if it holds a copy of the pom (written last) and the broker.
-bool up_to_date(const fs::path& folder, const std::string& pom_text) {
-  return fs::exists(folder / "pom.xml") && read_file(folder / "pom.xml") == pom_text && has_kafka_jar(folder);
-}
-
-// An exclusive lock on a file, shared with other processes (and with scripts/kafka-broker,
-// which takes the same lock with flock(1)); released when destroyed.
-class file_lock {
- public:
-  file_lock(const fs::path& path, std::chrono::milliseconds timeout) {
-    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd_ < 0)
-      throw std::runtime_error("kafka_broker: cannot open " + path.string() + ": " + std::strerror(errno));
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    // flock has no timeout: another process's fetch is polled at a short interval until the deadline.
-    while (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
-      if (errno != EWOULDBLOCK && errno != EINTR) {
-        ::close(fd_);
-        throw std::runtime_error("kafka_broker: flock " + path.string() + ": " + std::strerror(errno));
-      }
-      if (std::chrono::steady_clock::now() >= deadline) {
-        ::close(fd_);
-        throw std::runtime_error("kafka_broker: timed out waiting for the lock " + path.string());
-      }
-      std::this_thread::sleep_for(100ms);
-    }
-  }
-  ~file_lock() { ::close(fd_); }
-  file_lock(const file_lock&) = delete;
-  file_lock& operator=(const file_lock&) = delete;
-
- private:
-  int fd_ = -1;
-};
-
-fs::path jar_cache_folder() {
-  const char* env = std::getenv("EVENTROUTER_KAFKA_JARS");
-  fs::path folder = env && *env ? fs::path(env) : fs::path(EVENTROUTER_BUILD_DIR) / "kafka-jars";
-  return fs::absolute(folder).lexically_normal();
-}
-
-fs::path fetch_jars() {
-  const fs::path folder = jar_cache_folder();
-  const fs::path pom = EVENTROUTER_KAFKA_POM;
-  const std::string pom_text = read_file(pom);
-  if (pom_text.empty())
-    throw std::runtime_error("kafka_broker: cannot read " + pom.string());
-  if (up_to_date(folder, pom_text))
-    return folder;
-
-  fs::create_directories(folder.parent_path());
-  file_lock lock(folder.string() + ".lock", lock_timeout);
-  if (up_to_date(folder, pom_text))  // another process fetched them while this one waited
-    return folder;
-
-  // Into a private folder first, renamed into place when complete: a reader never sees half a cache.
-  const fs::path staging = folder.string() + ".tmp-" + std::to_string(::getpid());
-  fs::remove_all(staging);
-  service_process mvn("mvn", {"-q", "-B", "-f", pom.string(), "dependency:copy-dependencies",
-                              "-DincludeScope=runtime", "-DoutputDirectory=" + staging.string()});
-  auto status = mvn.wait_exit(fetch_timeout);
-  if (status != 0) {
-    if (!status)
-      mvn.signal(SIGKILL);
-    std::error_code ignored;
-    fs::remove_all(staging, ignored);
-    throw std::runtime_error("kafka_broker: mvn could not fetch the Kafka jars (" +
-                             (status ? "exit status " + std::to_string(*status) : std::string("timed out")) +
-                             "):\n" + last_lines(output_of(mvn), 40));
-  }
-  if (!has_kafka_jar(staging))
-    throw std::runtime_error("kafka_broker: mvn left no kafka_2.13 jar in " + staging.string());
-  write_file(staging / "pom.xml", pom_text);
-  fs::remove_all(folder);
-  fs::rename(staging, folder);
-  return folder;
-}
-
 // A cluster id in Kafka's form: 16 random bytes, URL-safe base64 without padding; Kafka's own
 // ids never start with '-' (it would read as a command-line option).
 std::string random_cluster_id() {
@@ -270,69 +110,44 @@ std::string random_cluster_id() {
 // --- kafka_broker ----------------------------------------------------------------------------
 
 fs::path kafka_broker::jars() {
-  static std::mutex mutex;
-  static std::optional<fs::path> fetched;
-  std::lock_guard lock{mutex};
-  if (!fetched)
-    fetched = fetch_jars();
-  return *fetched;
+  return fetch_broker_jars({"kafka", "EVENTROUTER_KAFKA_JARS", EVENTROUTER_KAFKA_POM, "kafka_2.13-"});
 }
 
-kafka_broker::kafka_broker() : port_(free_port()), controller_port_(free_port()) {
+// On a failure, ~jvm_broker stops what started and removes the folder.
+kafka_broker::kafka_broker() : jvm_broker("kafka_broker"), port_(free_port()), controller_port_(free_port()) {
   while (controller_port_ == port_)
     controller_port_ = free_port();
-  try {
-    jars_ = jars();
-    dir_ = scratch_folder("eventrouter-kafka-", port_);
+  jars_ = jars();
+  dir_ = scratch_folder("eventrouter-kafka-", port_);
 
-    write_server_properties();
-    write_file(dir_ / "log4j2.properties",
-               "status = warn\n"
-               "appender.file.type = File\n"
-               "appender.file.name = file\n"
-               "appender.file.fileName = " + (dir_ / "broker.log").string() + "\n"
-               "appender.file.layout.type = PatternLayout\n"
-               "appender.file.layout.pattern = [%d] %p %m (%c)%n\n"
-               "rootLogger.level = info\n"
-               "rootLogger.appenderRef.file.ref = file\n");
+  write_server_properties();
+  write_log4j2_properties(dir_);
 
-    service_process format("java", {"-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Dlog4j2.configurationFile=" + (dir_ / "log4j2.properties").string(),
-                                    "-cp", (jars_ / "*").string(), "kafka.tools.StorageTool", "format", "-t",
-                                    random_cluster_id(), "-c", (dir_ / "server.properties").string()});
-    auto status = format.wait_exit(format_timeout);
-    if (status != 0) {
-      if (!status)
-        format.signal(SIGKILL);
-      throw std::runtime_error("kafka_broker: formatting the storage failed (" +
-                               (status ? "exit status " + std::to_string(*status) : std::string("timed out")) +
-                               "):\n" + last_lines(output_of(format), 40));
-    }
-    for (int attempt = 1;; ++attempt) {
-      try {
-        start();
-        break;
-      } catch (const std::runtime_error& e) {
-        // free_port() gives a port nothing listens on now; a test running beside this one may
-        // bind it before the broker does. Then the broker starts over on new ports.
-        if (attempt == 3 || std::string_view(e.what()).find("Address already in use") == std::string_view::npos)
-          throw;
-        port_ = free_port();
-        do
-          controller_port_ = free_port();
-        while (controller_port_ == port_);
-        write_server_properties();
-      }
-    }
-  } catch (...) {
-    stop();
-    remove_scratch_folder(dir_);
-    throw;
+  service_process format("java", {"-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Dlog4j2.configurationFile=" + (dir_ / "log4j2.properties").string(),
+                                  "-cp", (jars_ / "*").string(), "kafka.tools.StorageTool", "format", "-t",
+                                  random_cluster_id(), "-c", (dir_ / "server.properties").string()});
+  auto status = format.wait_exit(format_timeout);
+  if (status != 0) {
+    if (!status)
+      format.signal(SIGKILL);
+    throw std::runtime_error("kafka_broker: formatting the storage failed (" +
+                             (status ? "exit status " + std::to_string(*status) : std::string("timed out")) +
+                             "):\n" + last_lines(console_output(format), 40));
   }
+  // A port taken meanwhile: the broker starts over on new ones (its storage does not name them).
+  start_on_free_ports([this] { start(); },
+                      [this] {
+                        port_ = free_port();
+                        do
+                          controller_port_ = free_port();
+                        while (controller_port_ == port_);
+                        write_server_properties();
+                      });
 }
 
 void kafka_broker::write_server_properties() const {
   const std::string p = std::to_string(port_), c = std::to_string(controller_port_);
-  write_file(dir_ / "server.properties",
+  write_text_file(dir_ / "server.properties",
              "process.roles=broker,controller\n"
              "node.id=1\n"
              "controller.quorum.voters=1@127.0.0.1:" + c + "\n"
@@ -354,42 +169,20 @@ void kafka_broker::write_server_properties() const {
              "share.coordinator.state.topic.min.isr=1\n");
 }
 
-kafka_broker::~kafka_broker() {
-  try {
-    stop();
-  } catch (...) {
-  }
-  remove_scratch_folder(dir_);
-}
-
 void kafka_broker::start() {
-  if (process_)
-    return;
   // C1 only and the serial collector: starts about a second sooner on 2 cores, and a test's
   // load needs neither C2's throughput nor a parallel collector.
   std::vector<std::string> args{"-Xmx512m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
                                 "-Dlog4j2.configurationFile=" + (dir_ / "log4j2.properties").string(),
                                 "-cp", (jars_ / "*").string(), "kafka.Kafka", (dir_ / "server.properties").string()};
-  process_ = start_tied_server("java", std::move(args));
-  try {
-    wait_until_ready(ready_timeout);
-  } catch (const std::exception& e) {
-    std::string message = e.what() + std::string("\n--- the last lines of the broker's log:\n") + log_tail();
-    if (process_->wait_exit(0ms))
-      process_.reset();  // its exit is in the message already
-    else
-      stop();
-    throw std::runtime_error(message);
-  }
+  start_jvm(std::move(args), [this] { wait_until_ready(ready_timeout); });
 }
 
 void kafka_broker::wait_until_ready(std::chrono::milliseconds timeout) {
   auto client = admin_client(bootstrap());
   auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
-    if (auto status = process_->wait_exit(0ms))
-      throw std::runtime_error("kafka_broker: the broker exited with status " + std::to_string(*status) +
-                               " before it was ready");
+    throw_if_exited();
     // Blocks up to a second while the broker cannot be reached: this loop's polling interval.
     if (auto md = metadata(client.get(), 1s); md && md->broker_cnt > 0)
       return;
@@ -400,35 +193,7 @@ void kafka_broker::wait_until_ready(std::chrono::milliseconds timeout) {
   }
 }
 
-bool kafka_broker::running() const { return process_ && !process_->wait_exit(0ms); }
-
-void kafka_broker::stop() {
-  if (!process_)
-    return;
-  if (auto status = process_->wait_exit(0ms)) {
-    // Not stopped by this harness: say so, with the reason, before the folder goes away.
-    std::fprintf(stderr, "kafka_broker: the broker at %s had exited by itself (status %d); its log ends:\n%s\n",
-                 bootstrap().c_str(), *status, log_tail(40).c_str());
-    process_.reset();
-    return;
-  }
-  process_->signal(SIGTERM);
-  if (!process_->wait_exit(stop_timeout)) {
-    process_->signal(SIGKILL);
-    process_->wait_exit(10s);
-  }
-  process_.reset();
-}
-
-std::string kafka_broker::log_tail(std::size_t lines) const {
-  std::string text = last_lines(read_file(dir_ / "broker.log"), lines);
-  if (process_) {
-    auto console = output_of(*process_);
-    if (!console.empty())
-      text += "--- printed by the broker:\n" + last_lines(console, 20);
-  }
-  return text;
-}
+void kafka_broker::stop() { stop_jvm(); }
 
 void kafka_broker::create_topic(const std::string& name, int partitions, std::chrono::milliseconds timeout) const {
   auto client = admin_client(bootstrap());
@@ -494,23 +259,7 @@ std::vector<std::string> kafka_broker::consumer_groups() const {
   return out;
 }
 
-kafka_broker& shared_kafka_broker() {
-  static std::mutex mutex;
-  static std::unique_ptr<kafka_broker> broker;  // destroyed, so stopped, at exit
-  static std::exception_ptr failure;
-  std::lock_guard lock{mutex};
-  if (failure)
-    std::rethrow_exception(failure);
-  if (!broker) {
-    try {
-      broker = std::make_unique<kafka_broker>();
-    } catch (...) {
-      failure = std::current_exception();
-      throw;
-    }
-  }
-  return *broker;
-}
+kafka_broker& shared_kafka_broker() { return shared_broker<kafka_broker>(); }
 
 std::vector<std::string> kcat_messages(const std::string& topic) {
   std::vector<std::string> out;

@@ -9,7 +9,7 @@
 // Starting a broker takes seconds (about 3 on 2 idle cores): tests share one per test process
 // through shared_kafka_broker(), each with its own topic names and group ids.
 
-#include "service_process.hpp"
+#include "jvm_broker.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -20,22 +20,17 @@
 
 namespace eventrouter::testing {
 
-class kafka_broker {
+class kafka_broker : public jvm_broker {
  public:
   // Fetches the jars if the cache lacks them, formats storage, starts the broker, and waits
   // until it answers a metadata request; throws std::runtime_error (with the tail of the
   // broker's log) on failure. Defaults: num.partitions=3, auto.create.topics.enable=true,
   // group.initial.rebalance.delay.ms=0, every internal topic with replication factor 1.
-  kafka_broker();
-  ~kafka_broker();  // stops the broker and removes its folder
-
-  kafka_broker(const kafka_broker&) = delete;
-  kafka_broker& operator=(const kafka_broker&) = delete;
+  kafka_broker();  // the destructor stops the broker and removes its folder
 
   std::uint16_t port() const { return port_; }
   std::string bootstrap() const { return "127.0.0.1:" + std::to_string(port_); }
-  // Started, and not exited since.
-  bool running() const;
+  // running() and log_tail(): jvm_broker.
 
   // SIGTERM, then SIGKILL if it has not exited within 30 s. Keeps the data.
   void stop();
@@ -50,9 +45,6 @@ class kafka_broker {
   // Every consumer group the broker knows (those with members or committed offsets).
   std::vector<std::string> consumer_groups() const;
 
-  // The last `lines` lines of the broker's log (and anything it printed), for failure messages.
-  std::string log_tail(std::size_t lines = 60) const;
-
   // The folder that holds the broker's jars, fetched on first use (thread- and process-safe).
   static std::filesystem::path jars();
 
@@ -62,9 +54,6 @@ class kafka_broker {
 
   std::uint16_t port_;
   std::uint16_t controller_port_;
-  std::filesystem::path dir_;
-  std::filesystem::path jars_;
-  std::unique_ptr<service_process> process_;
 };
 
 // One broker per test process, started on first use and stopped at exit. A failed start is

@@ -9,16 +9,17 @@
 #include <stdexcept>
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 namespace eventrouter::testing {
 
 service_process::service_process(const std::string& binary, const std::vector<std::string>& args,
-                                 stdout_reading reading) {
+                                 stdout_reading reading, std::optional<std::string> input) {
   out_.held = reading == stdout_reading::held;
-  int out[2], err[2];
-  if (pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0)
+  int out[2], err[2], in[2] = {-1, -1};
+  if (pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0 || (input && pipe2(in, O_CLOEXEC) != 0))
     throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
   std::vector<char*> argv;
   argv.push_back(const_cast<char*>(binary.c_str()));
@@ -29,6 +30,8 @@ service_process::service_process(const std::string& binary, const std::vector<st
   if (pid_ < 0)
     throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
   if (pid_ == 0) {
+    if (input)
+      dup2(in[0], STDIN_FILENO);
     dup2(out[1], STDOUT_FILENO);
     dup2(err[1], STDERR_FILENO);
     execvp(binary.c_str(), argv.data());
@@ -38,6 +41,26 @@ service_process::service_process(const std::string& binary, const std::vector<st
   close(err[1]);
   out_reader_ = std::thread([this, fd = out[0]] { read_lines(fd, out_); });
   err_reader_ = std::thread([this, fd = err[0]] { read_lines(fd, err_); });
+  if (input) {
+    close(in[0]);
+    in_writer_ = std::thread([fd = in[1], text = std::move(*input)] {
+      // A child that exits before reading everything makes the write fail with EPIPE; SIGPIPE,
+      // directed at this thread and blocked here, must not end the test process.
+      sigset_t pipe_signal;
+      sigemptyset(&pipe_signal);
+      sigaddset(&pipe_signal, SIGPIPE);
+      pthread_sigmask(SIG_BLOCK, &pipe_signal, nullptr);
+      for (std::size_t done = 0; done < text.size();) {
+        auto n = ::write(fd, text.data() + done, text.size() - done);
+        if (n < 0 && errno == EINTR)
+          continue;
+        if (n <= 0)
+          break;
+        done += static_cast<std::size_t>(n);
+      }
+      close(fd);
+    });
+  }
 }
 
 service_process::~service_process() {
@@ -49,6 +72,8 @@ service_process::~service_process() {
   }
   out_reader_.join();
   err_reader_.join();
+  if (in_writer_.joinable())
+    in_writer_.join();
 }
 
 void service_process::read_lines(int fd, stream& into) {
@@ -188,8 +213,8 @@ std::optional<int> service_process::wait_exit(std::chrono::milliseconds timeout)
 }
 
 finished_command run_to_end(const std::string& binary, const std::vector<std::string>& args,
-                            std::chrono::milliseconds timeout) {
-  service_process p{binary, args};
+                            std::chrono::milliseconds timeout, std::optional<std::string> input) {
+  service_process p{binary, args, stdout_reading::at_once, std::move(input)};
   auto status = p.wait_exit(timeout);
   std::string out;
   for (const auto& line : p.stdout_lines())

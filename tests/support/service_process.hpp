@@ -21,9 +21,12 @@ enum class stdout_reading { at_once, held };
 
 class service_process {
  public:
-  // Starts `binary` with `args`; throws std::runtime_error if it cannot be started.
+  // Starts `binary` with `args`; throws std::runtime_error if it cannot be started. With an
+  // `input`, the child's stdin is a pipe that gets `input` and is then closed (a child that exits
+  // before reading it all just loses the rest); without, the child shares this process's stdin.
   service_process(const std::string& binary, const std::vector<std::string>& args,
-                  stdout_reading reading = stdout_reading::at_once);
+                  stdout_reading reading = stdout_reading::at_once,
+                  std::optional<std::string> input = std::nullopt);
   ~service_process();  // SIGKILLs the process if it still runs
 
   service_process(const service_process&) = delete;
@@ -69,16 +72,19 @@ class service_process {
   stream err_;
   std::thread out_reader_;
   std::thread err_reader_;
+  std::thread in_writer_;  // with an input: a thread, so a child writing before it reads cannot block the test
 };
 
-// A command run to its end (killed after `timeout`: exit_code -1): its exit status and what it printed.
+// A command run to its end (killed after `timeout`: exit_code -1): its exit status and what it
+// printed. `input`, if any, is its stdin.
 struct finished_command {
   int exit_code;
   std::string out;
   std::string err;
 };
 finished_command run_to_end(const std::string& binary, const std::vector<std::string>& args,
-                            std::chrono::milliseconds timeout = std::chrono::seconds(60));
+                            std::chrono::milliseconds timeout = std::chrono::seconds(60),
+                            std::optional<std::string> input = std::nullopt);
 
 // What a shell command prints on stdout (run to its end), for tools such as redis-cli and kcat.
 std::string command_output(const std::string& command);
