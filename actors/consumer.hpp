@@ -49,12 +49,6 @@ struct consumer_stats {
   std::atomic<std::int64_t> lag{unknown_lag};
 };
 
-// A broker reader's reading of its group's lag, for /metrics and /v1/consumers.
-inline void report_lag(const metrics::gauge& gauge, consumer_stats& stats, std::uint64_t lag) {
-  gauge.set(static_cast<double>(lag));
-  stats.lag.store(static_cast<std::int64_t>(lag), std::memory_order_relaxed);
-}
-
 // Gives a consumer (once per incarnation) the actor it polls: the shared memory topic actor,
 // or a reader of its own on a broker.
 using source_opener =

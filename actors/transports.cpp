@@ -3,6 +3,7 @@
 #include "actors/transport.hpp"
 
 #include "transports/kafka/kafka_topic_access.hpp"
+#include "transports/pulsar/pulsar_topic_access.hpp"
 #include "transports/redis/redis_topic_access.hpp"
 
 #include <algorithm>
@@ -13,6 +14,7 @@ namespace eventrouter {
 caf::expected<link_ptr> link_memory(const link_request&);
 caf::expected<link_ptr> link_redis(const link_request&);
 caf::expected<link_ptr> link_kafka(const link_request&);
+caf::expected<link_ptr> link_pulsar(const link_request&);
 
 namespace {
 
@@ -26,6 +28,7 @@ constexpr registered_transport registry[] = {
   {config::transport_kind::memory, link_memory, nullptr},
   {config::transport_kind::redis, link_redis, redis_topic_access},
   {config::transport_kind::kafka, link_kafka, kafka_topic_access},
+  {config::transport_kind::pulsar, link_pulsar, pulsar_topic_access},
 };
 
 const registered_transport& registered(config::transport_kind kind) {

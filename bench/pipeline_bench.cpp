@@ -32,7 +32,7 @@
 
 #include "bench_support.hpp"
 #include "router/event_data.hpp"
-#include "transports/kafka/kafka_record.hpp"
+#include "transports/ce_attributes.hpp"
 
 #include <librdkafka/rdkafka.h>
 
@@ -296,7 +296,7 @@ figures run_raw_produce(const options& o) {
     for (const auto& ev : *batch) {
       auto value = wire_value({ev, ""}, config::topic_format::json);
       auto* headers = rd_kafka_headers_new(10);
-      for (const auto& [name, text] : kafka_headers(*ev, config::topic_format::json))
+      for (const auto& [name, text] : ce_attributes(*ev, config::topic_format::json))
         rd_kafka_header_add(headers, name.data(), static_cast<ssize_t>(name.size()), text.data(),
                             static_cast<ssize_t>(text.size()));
       const auto& key = ev->data.at("xblock_info").at("usage_key").as_string();

@@ -18,13 +18,14 @@ namespace eventrouter::config {
 // http: the HTTP server (http_section.cpp).
 void read_http(object_reader& r, http_settings& out);
 
-// transports.memory, transports.redis, transports.kafka (memory_section.cpp, redis_section.cpp,
-// kafka_section.cpp), and the schema registry client's keys in transports.kafka
-// (schema_registry_section.cpp).
+// transports.memory, transports.redis, transports.kafka, transports.pulsar (memory_section.cpp,
+// redis_section.cpp, kafka_section.cpp, pulsar_section.cpp), and the schema registry client's
+// keys in transports.kafka (schema_registry_section.cpp).
 void read_memory(object_reader& r, memory_settings& out);
 void read_redis(object_reader& r, redis_settings& out);
 void read_kafka(object_reader& r, kafka_settings& out);
 void read_schema_registry(object_reader& r, kafka_settings& out);
+void read_pulsar(object_reader& r, pulsar_settings& out);
 
 // admin and reload (admin_section.cpp).
 void read_admin(object_reader& r, admin_settings& out);

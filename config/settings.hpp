@@ -15,7 +15,7 @@
 
 namespace eventrouter::config {
 
-enum class transport_kind { memory, redis, kafka };
+enum class transport_kind { memory, redis, kafka, pulsar };
 enum class topic_format { json, openedx };
 enum class sink_kind { log, http, topic, route };
 
@@ -91,6 +91,29 @@ struct kafka_settings {
   std::chrono::milliseconds schema_registry_timeout{5000};  // one registry request
 
   bool operator==(const kafka_settings&) const = default;
+};
+
+// transports.pulsar: one Pulsar cluster, reached through the WebSocket API of its brokers (or
+// proxy) for producing and consuming, and the admin REST API on the same port for a
+// subscription's backlog and for moving its cursor (replay).
+struct pulsar_settings {
+  url service_url;                    // http://host[:port] of the web service (8080 by default)
+  std::string tenant = "public";
+  std::string pulsar_namespace = "default";  // "namespace" in the file
+  // The environment variable holding the token Pulsar's token authentication checks; empty:
+  // no token. The token itself is read at load (and reload) and never shown.
+  std::string token_env;
+  std::string token;
+  std::chrono::milliseconds connect_timeout{5000};      // TCP and the WebSocket handshake
+  std::chrono::milliseconds send_timeout{30000};        // a message not acknowledged by then failed
+  std::chrono::milliseconds reconnect_backoff_min{100};  // first wait after a lost connection
+  std::chrono::milliseconds reconnect_backoff_max{5000};  // the wait doubles up to this
+  // Messages of one topic sent and not yet acknowledged, at most; more wait for room.
+  std::size_t max_pending_messages = 1000;
+  // A message a consumer gave back (a negative acknowledgement) comes again after this long.
+  std::chrono::milliseconds negative_ack_redelivery_delay{1000};
+
+  bool operator==(const pulsar_settings&) const = default;
 };
 
 struct topic_settings {
@@ -215,6 +238,7 @@ struct settings {
   memory_settings memory;
   std::optional<redis_settings> redis;  // set when transports.redis is configured
   std::optional<kafka_settings> kafka;  // set when transports.kafka is configured
+  std::optional<pulsar_settings> pulsar;  // set when transports.pulsar is configured
   std::chrono::milliseconds shutdown_timeout{10000};  // drain budget on SIGTERM
   admin_settings admin;
   reload_settings reload;

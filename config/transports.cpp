@@ -46,6 +46,11 @@ const std::vector<transport_description>& transports() {
      .check = check_kafka,
      .openedx_registers_schemas = true,
      .consumer_options = {"from_beginning"}},
+    {.kind = transport_kind::pulsar,
+     .name = "pulsar",
+     .read = [](object_reader& r, settings& out) { read_pulsar(r, out.pulsar.emplace()); },
+     .configured = [](const settings& out) { return out.pulsar.has_value(); },
+     .consumer_options = {"from_beginning"}},
   };
   return all;
 }

@@ -1,9 +1,10 @@
 #include "actors/kafka/kafka_reader.hpp"
 
 #include "actors/failure.hpp"
+#include "actors/reader_meters.hpp"
 #include "actors/service_log.hpp"
 #include "transports/kafka/kafka_consumer.hpp"
-#include "transports/kafka/kafka_record.hpp"
+#include "transports/ce_attributes.hpp"
 
 #include <algorithm>
 #include <map>
@@ -21,8 +22,7 @@ struct kafka_reader_state {
   std::uint64_t next_offset = 0;
   std::unordered_map<std::uint64_t, kafka::partition_offset> in_flight;  // local offset -> where it came from
   std::set<std::pair<std::int32_t, std::int64_t>> malformed;            // reported once per incarnation
-  metrics::counter malformed_counter;
-  metrics::gauge lag;
+  reader_meters meters;
 
   // The client goes first: closing it leaves the group, and librdkafka calls on_revoked then,
   // which erases from in_flight. Members are destroyed in reverse order, so without this the
@@ -55,8 +55,7 @@ void report_malformed(kafka_reader_ptr self, const kafka::record& r, const std::
   auto& st = self->state;
   if (!st.malformed.emplace(r.partition, r.offset).second)
     return;
-  st.args.stats->malformed++;
-  st.malformed_counter.add();
+  st.meters.malformed();
   log_line(log_level::error, "malformed message: " + why,
            {{"consumer", st.args.consumer.name},
             {"event_id", value_named(r.headers, "ce_id")},
@@ -73,11 +72,11 @@ caf::result<log_entries> poll(kafka_reader_ptr self, std::size_t max, std::uint3
     open(self);
     auto records = st.client->poll(max, std::chrono::milliseconds(timeout_ms));
     if (auto lag = st.client->lag())
-      report_lag(st.lag, *st.args.stats, static_cast<std::uint64_t>(*lag));
+      st.meters.lag(static_cast<std::uint64_t>(*lag));
     log_entries out;
     out.reserve(records.size());
     for (auto& r : records) {
-      auto decoded = decode_kafka_message(r.headers, r.key, r.value, *st.decoder);
+      auto decoded = decode_ce_message(r.headers, r.key, r.value, *st.decoder, "header");
       if (auto* why = std::get_if<std::string>(&decoded)) {
         // Passed over: the commit after the next delivered event of its partition moves past it.
         report_malformed(self, r, *why);
@@ -114,8 +113,7 @@ source_actor::behavior_type kafka_reader(kafka_reader_ptr self, kafka_reader_arg
   auto& st = self->state;
   st.args = std::move(args);
   st.decoder = st.args.decoder();
-  st.malformed_counter = st.args.metrics->consumer_messages(st.args.consumer.name, "malformed");
-  st.lag = st.args.metrics->consumer_lag(st.args.consumer.name);
+  st.meters = reader_meters(*st.args.metrics, st.args.consumer.name, st.args.stats);
   return {
     [=](join_atom, const std::string&, const std::string&) {
       try {

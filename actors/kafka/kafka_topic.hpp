@@ -1,14 +1,8 @@
 #pragma once
-// A topic on the Kafka transport. Producing does not block (librdkafka queues), so this is an
-// ordinary scheduled actor: it hands a batch to the process's producer and answers the
-// publish when the delivery reports came back — accepted only once Kafka acknowledged every
-// message (acks=all), failed with the first error otherwise.
-//
-//   (publish_atom, topic_batch)                  -> publish_receipt | error
-//   (delivered_atom, batch id, error or "")      from the producer's delivery thread
-//   (stop_atom)                                  -> (none) stops once earlier publishes are reported
+// A topic on the Kafka transport: a broker topic (actors/broker_topic.hpp) that hands each
+// batch to the process's producer (librdkafka queues, so nothing blocks) and is answered by its
+// delivery reports — accepted once Kafka acknowledged every message (acks=all).
 
-#include "actors/messages.hpp"
 #include "actors/topic_protocol.hpp"
 #include "config/settings.hpp"
 #include "metrics/registry.hpp"

@@ -1,6 +1,7 @@
 #include "actors/redis/redis_reader.hpp"
 
 #include "actors/failure.hpp"
+#include "actors/reader_meters.hpp"
 #include "actors/redis/redis_topic.hpp"
 #include "actors/service_log.hpp"
 #include "transports/redis/redis_streams.hpp"
@@ -32,8 +33,7 @@ struct redis_reader_state {
   std::uint64_t next_offset = 0;
   std::unordered_map<std::uint64_t, std::string> in_flight;  // local offset -> stream id
   std::set<std::string> malformed;                            // reported once per incarnation
-  metrics::counter malformed_counter;
-  metrics::gauge lag;
+  reader_meters meters;
 };
 
 using redis_reader_ptr = source_actor::stateful_pointer<redis_reader_state>;
@@ -57,8 +57,7 @@ void report_malformed(redis_reader_ptr self, const redis::stream_entry& e, const
   auto& st = self->state;
   if (!st.malformed.insert(e.id).second)
     return;
-  st.args.stats->malformed++;
-  st.malformed_counter.add();
+  st.meters.malformed();
   log_line(log_level::error, "malformed entry: " + why,
            {{"consumer", st.args.consumer.name},
             {"event_id", value_named(e.fields, "id")},
@@ -111,7 +110,7 @@ void update_lag(redis_reader_ptr self) {
     return;
   st.next_lag = now + lag_interval;
   if (auto lag = redis::group_lag(*st.client, st.args.stream, st.args.consumer.group_id))
-    report_lag(st.lag, *st.args.stats, *lag);
+    st.meters.lag(*lag);
 }
 
 caf::result<log_entries> poll(redis_reader_ptr self, std::size_t max, std::uint32_t timeout_ms) {
@@ -148,27 +147,13 @@ caf::result<log_entries> poll(redis_reader_ptr self, std::size_t max, std::uint3
   }
 }
 
-std::vector<std::string> take_ids(redis_reader_state& st, const std::vector<std::uint64_t>& offsets) {
-  std::vector<std::string> ids;
-  ids.reserve(offsets.size());
-  for (auto offset : offsets) {
-    auto it = st.in_flight.find(offset);
-    if (it == st.in_flight.end())
-      continue;  // read before a reconnect; it will be read again
-    ids.push_back(std::move(it->second));
-    st.in_flight.erase(it);
-  }
-  return ids;
-}
-
 source_actor::behavior_type redis_reader(redis_reader_ptr self, redis_reader_args args) {
   exit_on_exception(self, "the redis reader of consumer '" + args.consumer.name + "'");
   auto& st = self->state;
   st.args = std::move(args);
   st.decoder = st.args.decoder();
   st.client = std::make_unique<redis::client>(st.args.redis);
-  st.malformed_counter = st.args.metrics->consumer_messages(st.args.consumer.name, "malformed");
-  st.lag = st.args.metrics->consumer_lag(st.args.consumer.name);
+  st.meters = reader_meters(*st.args.metrics, st.args.consumer.name, st.args.stats);
   return {
     [=](join_atom, const std::string&, const std::string&) -> caf::result<bool> {
       try {
@@ -188,7 +173,7 @@ source_actor::behavior_type redis_reader(redis_reader_ptr self, redis_reader_arg
     },
     [=](ack_atom, const std::string&, const std::vector<std::uint64_t>& offsets) {
       auto& st = self->state;
-      auto ids = take_ids(st, offsets);
+      auto ids = take_in_flight(st.in_flight, offsets);
       try {
         redis::acknowledge(*st.client, st.args.stream, st.args.consumer.group_id, ids);
       } catch (const std::exception& e) {
@@ -201,7 +186,7 @@ source_actor::behavior_type redis_reader(redis_reader_ptr self, redis_reader_arg
     },
     [=](nack_atom, const std::string&, const std::vector<std::uint64_t>& offsets) {
       auto& st = self->state;
-      auto ids = take_ids(st, offsets);
+      auto ids = take_in_flight(st.in_flight, offsets);
       if (ids.empty())
         return;
       // Given back entries are still pending for this consumer: read them again from there.

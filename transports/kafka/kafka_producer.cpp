@@ -3,7 +3,7 @@
 #include "config/kafka_guarantees.hpp"
 #include "router/event_data.hpp"
 #include "transports/kafka/kafka_conf.hpp"
-#include "transports/kafka/kafka_record.hpp"
+#include "transports/ce_attributes.hpp"
 
 #include <librdkafka/rdkafka.h>
 
@@ -107,7 +107,7 @@ void producer::produce(rd_kafka_topic_t* to, const std::vector<keyed_event>& bat
     }
     auto key = wire_key(item);
     rd_kafka_headers_t* headers = rd_kafka_headers_new(10);
-    for (const auto& [name, text] : kafka_headers(*item.ev, format))
+    for (const auto& [name, text] : ce_attributes(*item.ev, format))
       rd_kafka_header_add(headers, name.data(), static_cast<ssize_t>(name.size()), text.data(),
                           static_cast<ssize_t>(text.size()));
     auto err = rd_kafka_producev(handle_, RD_KAFKA_V_RKT(to),

@@ -2,7 +2,7 @@
 
 #include "transports/kafka/kafka_consumer.hpp"
 #include "transports/kafka/kafka_producer.hpp"
-#include "transports/kafka/kafka_record.hpp"
+#include "transports/ce_attributes.hpp"
 #include "transports/payload_decoders.hpp"
 
 #include <future>
@@ -21,7 +21,7 @@ constexpr auto assignment_deadline = std::chrono::seconds(60);
 // The record's event into out.events, or why it cannot be read — and `fate`, what becomes of it —
 // into out.problems.
 void decode_into(topic_read& out, const kafka::record& r, payload_decoder& decoder, std::string_view fate) {
-  auto decoded = decode_kafka_message(r.headers, r.key, r.value, decoder);
+  auto decoded = decode_ce_message(r.headers, r.key, r.value, decoder, "header");
   if (auto* why = std::get_if<std::string>(&decoded))
     out.problems.push_back("partition " + std::to_string(r.partition) + " offset " + std::to_string(r.offset) + " " +
                            std::string(fate) + ": " + *why);
@@ -141,7 +141,7 @@ class kafka_replay : public group_replay {
     for (const auto& r : read_) {
       auto& message = out.emplace_back();
       message.where = r.topic + " partition " + std::to_string(r.partition) + " offset " + std::to_string(r.offset);
-      auto decoded = decode_kafka_message(r.headers, r.key, r.value, *decoder_);
+      auto decoded = decode_ce_message(r.headers, r.key, r.value, *decoder_, "header");
       if (auto* why = std::get_if<std::string>(&decoded))
         message.problem = *why;
       else

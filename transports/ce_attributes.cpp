@@ -1,4 +1,4 @@
-#include "transports/kafka/kafka_record.hpp"
+#include "transports/ce_attributes.hpp"
 
 #include "router/cloudevents.hpp"
 #include "router/event_data.hpp"
@@ -7,9 +7,9 @@
 
 namespace eventrouter {
 
-std::vector<kafka_header> kafka_headers(const event& ev, config::topic_format format) {
+std::vector<ce_attribute> ce_attributes(const event& ev, config::topic_format format) {
   auto content_type = content_type_of(format);
-  std::vector<kafka_header> headers{{"ce_type", ev.type},
+  std::vector<ce_attribute> headers{{"ce_type", ev.type},
                                     {"ce_id", ev.id},
                                     {"ce_source", ev.source},
                                     {"ce_time", ev.time},
@@ -21,7 +21,7 @@ std::vector<kafka_header> kafka_headers(const event& ev, config::topic_format fo
                                     {"ce_datacontenttype", content_type}};
   // edx-event-bus-kafka's consumer refuses an empty sourcelib (it reads a version from it) and
   // fills both in itself when they are absent, as when an Open edX producer leaves them out.
-  std::erase_if(headers, [](const kafka_header& h) {
+  std::erase_if(headers, [](const ce_attribute& h) {
     return h.second.empty() && (h.first == "sourcehost" || h.first == "sourcelib");
   });
   for (const auto& [name, value] : ev.extensions)
@@ -29,10 +29,11 @@ std::vector<kafka_header> kafka_headers(const event& ev, config::topic_format fo
   return headers;
 }
 
-std::variant<event_ptr, std::string> decode_kafka_record(const std::vector<std::pair<std::string, std::string>>& headers,
-                                                         std::string_view value, payload_decoder& decoder) {
+std::variant<event_ptr, std::string> decode_ce_record(const std::vector<std::pair<std::string, std::string>>& headers,
+                                                      std::string_view value, payload_decoder& decoder,
+                                                      std::string_view noun) {
   // As for a Redis stream entry (found by tests/fuzz): a sink gets the attributes as JSON.
-  if (auto why = pair_not_utf8(headers, "header"))
+  if (auto why = pair_not_utf8(headers, noun))
     return std::move(*why);
   event ev;
   // The last of repeated headers wins, as the Open edX consumer reads them.
@@ -50,8 +51,8 @@ std::variant<event_ptr, std::string> decode_kafka_record(const std::vector<std::
   ev.occurred = parse_rfc3339(ev.time);
   for (auto [name, field] : {std::pair{"ce_type", &ev.type}, {"ce_id", &ev.id}})
     if (field->empty()) {
-      std::string why = "header '";
-      return why.append(name).append("' is missing or empty");
+      std::string why(noun);
+      return why.append(" '").append(name).append("' is missing or empty");
     }
   auto decoded = decoder.data(value, ev.type);
   if (auto* why = std::get_if<decode_error>(&decoded))
@@ -60,10 +61,10 @@ std::variant<event_ptr, std::string> decode_kafka_record(const std::vector<std::
   return std::make_shared<const event>(std::move(ev));
 }
 
-std::variant<keyed_event, std::string> decode_kafka_message(
+std::variant<keyed_event, std::string> decode_ce_message(
   const std::vector<std::pair<std::string, std::string>>& headers, std::string_view key, std::string_view value,
-  payload_decoder& decoder) {
-  auto ev = decode_kafka_record(headers, value, decoder);
+  payload_decoder& decoder, std::string_view noun) {
+  auto ev = decode_ce_record(headers, value, decoder, noun);
   if (auto* why = std::get_if<std::string>(&ev))
     return std::move(*why);
   auto text = decoder.key(key);
