@@ -85,14 +85,17 @@ example:
 )",
                                    check_config_main};
 
-const command replay_command{"replay", "deliver a Kafka consumer's topic again from a time or an offset",
+const command replay_command{"replay", "deliver a Kafka or Pulsar consumer's topic again from a time or an offset",
                              R"(usage: eventrouter replay --config FILE --consumer NAME (--from-time RFC3339 | --from-offset N)
 
 Moves the Kafka consumer group of consumer NAME back to a time or an offset on every partition
 and delivers from there to the end with the consumer's sink, committing as it goes; exits once
-caught up. Stop the service's consumer of that group first: members share partitions.
+caught up. Stop the service's consumer of that group first: members share partitions. Pulsar:
+moves the group's subscription cursor to a time (--from-time only: Pulsar's positions are
+message ids) and reads it with an exclusive consumer, which the broker refuses while the
+service's consumers of the group are connected.
 
-exit codes: 0 caught up; 1 the sink kept failing or Kafka failed; 2 bad usage or configuration
+exit codes: 0 caught up; 1 the sink kept failing or the broker failed; 2 bad usage or configuration
 
 example:
   eventrouter replay --config prod.json --consumer search-indexer --from-time 2024-05-01T00:00:00Z
@@ -104,7 +107,8 @@ const command dlq_replay_command{"dlq replay", "move a dead-letter topic's event
 
 Moves what a dead-letter topic holds back to a topic, without the dlq_* attributes. Redis: each
 entry is deleted from the dead-letter stream once the target confirmed it. Kafka: the group
-eventrouter-dlq-replay keeps the position, so a later run moves only what came since.
+eventrouter-dlq-replay keeps the position, so a later run moves only what came since. Pulsar: the
+subscription eventrouter-dlq-replay does the same.
 
 exit codes: 0 done; 1 a broker failed (what was moved stays moved); 2 bad usage or configuration
 

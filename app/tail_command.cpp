@@ -198,21 +198,23 @@ int tail_main(std::span<const std::string_view> args) {
 
 }  // namespace
 
-const command tail_command{"tail", "print the events on a redis or kafka topic as they arrive",
+const command tail_command{"tail", "print the events on a redis, kafka or pulsar topic as they arrive",
                            R"(usage: eventrouter tail --config FILE --topic TOPIC [--from-beginning | --last N]
                         [--type TYPE] [--pretty] [--count N]
 
 Prints the events on TOPIC (its name in FILE, or its full name) as they arrive, one JSON line
-each: the CloudEvent in structured mode with "topic" (the full name) and "key" (Kafka: the
-message key; Redis entries carry none: ""). --pretty prints a table instead: time, type, id,
-key and the start of the data. Events are decoded as the topic's format says (openedx: with the
-schema folder on Redis, the schema registry on Kafka); one that cannot be is named on stderr.
+each: the CloudEvent in structured mode with "topic" (the full name) and "key" (Kafka, Pulsar:
+the message key; Redis entries carry none: ""). --pretty prints a table instead: time, type,
+id, key and the start of the data. Events are decoded as the topic's format says (openedx: with
+the schema folder on Redis and Pulsar, the schema registry on Kafka); one that cannot be is
+named on stderr.
 
 It joins no consumer group, so it takes nothing from the service's consumers and leaves
 nothing behind: on Redis it reads with XREAD (no group); on Kafka it assigns itself every
 partition and commits nothing (librdkafka's group.id is a throwaway eventrouter-tail-<random>
-that is never joined and holds no offsets, so no such group exists on the brokers). Memory
-topics live inside the service's process and cannot be tailed.
+that is never joined and holds no offsets, so no such group exists on the brokers); on Pulsar
+it reads with a reader, which makes no durable subscription. Memory topics live inside the
+service's process and cannot be tailed.
 
   (default)          what is written from now on
   --from-beginning   everything the topic holds, then what comes

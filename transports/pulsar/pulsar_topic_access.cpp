@@ -337,7 +337,7 @@ class pulsar_access : public topic_access {
   std::unique_ptr<group_replay> replay(const config::topic_settings& topic, const std::string& group,
                                        replay_start from) override {
     if (!from.time)
-      throw std::runtime_error("a pulsar topic has no numbered positions (its messages have ids): replay it "
+      throw std::runtime_error("a pulsar topic has no numbered offsets (its messages have ids): replay it "
                                "--from-time");
     return std::make_unique<pulsar_replay>(settings_, topic, group, *from.time);
   }
