@@ -5,6 +5,8 @@
 
 #include "redis_server.hpp"  // free_port()
 
+#include <cstdlib>
+#include <sstream>
 #include <stdexcept>
 #include <string_view>
 #include <thread>
@@ -72,6 +74,9 @@ pulsar_broker::pulsar_broker() : jvm_broker("pulsar_broker") {
                       });
 }
 
+pulsar_broker::pulsar_broker(std::uint16_t web_port, std::uint16_t broker_port)
+    : jvm_broker("pulsar_broker"), broker_port_(broker_port), web_port_(web_port), attached_(true) {}
+
 // The shared template with this broker's ports filled in. Sharing it with scripts/pulsar-broker
 // keeps one list of keys, each with its reason, for both.
 void pulsar_broker::write_config() const {
@@ -83,6 +88,7 @@ void pulsar_broker::write_config() const {
 }
 
 void pulsar_broker::start() {
+  refuse_if_attached("start");
   // With no ZooKeeper folder given, standalone mode keeps its metadata in RocksDB (no ZooKeeper
   // process to start); functions and stream storage are off, neither is used and each costs
   // seconds and memory.
@@ -119,9 +125,21 @@ void pulsar_broker::wait_until_ready(std::chrono::milliseconds timeout) {
   }
 }
 
-void pulsar_broker::stop() { stop_jvm(); }
+void pulsar_broker::refuse_if_attached(const char* what) const {
+  if (attached_)
+    throw std::logic_error(std::string("pulsar_broker: the suite's broker is shared by every test; ") + what +
+                           " a pulsar_broker of the test's own");
+}
 
-void pulsar_broker::kill() { kill_jvm(); }
+void pulsar_broker::stop() {
+  refuse_if_attached("stop");
+  stop_jvm();
+}
+
+void pulsar_broker::kill() {
+  refuse_if_attached("kill");
+  kill_jvm();
+}
 
 http_reply pulsar_broker::admin(const std::string& method, const std::string& path, const std::string& body) const {
   header_list headers;
@@ -130,6 +148,30 @@ http_reply pulsar_broker::admin(const std::string& method, const std::string& pa
   return http_request_within(admin_timeout, web_port_, method, path, headers, body);
 }
 
-pulsar_broker& shared_pulsar_broker() { return shared_broker<pulsar_broker>(); }
+namespace {
+
+// The port at the end of a URL such as http://127.0.0.1:8080.
+std::uint16_t port_of(const std::string& url) {
+  auto colon = url.rfind(':');
+  auto port = colon == std::string::npos ? 0 : std::stoul(url.substr(colon + 1));
+  if (port == 0 || port > 65535)
+    throw std::runtime_error("EVENTROUTER_TEST_PULSAR: no port in '" + url + "'");
+  return static_cast<std::uint16_t>(port);
+}
+
+}  // namespace
+
+pulsar_broker& shared_pulsar_broker() {
+  const char* suite = std::getenv("EVENTROUTER_TEST_PULSAR");
+  if (suite == nullptr || *suite == '\0')
+    return shared_broker<pulsar_broker>();
+  static pulsar_broker attached = [&] {
+    std::istringstream urls(suite);
+    std::string web, binary;
+    urls >> web >> binary;
+    return pulsar_broker(port_of(web), port_of(binary));
+  }();
+  return attached;
+}
 
 }  // namespace eventrouter::testing

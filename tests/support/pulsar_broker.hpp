@@ -31,6 +31,11 @@ class pulsar_broker : public jvm_broker {
   // log) on failure. Topics are created on first use, non-partitioned, and kept with all their
   // messages for the broker's life (tests/pulsar/standalone.conf says why).
   pulsar_broker();  // the destructor stops the broker and removes its folder
+  // The broker the test suite started for all its tests (scripts/test: $EVENTROUTER_TEST_PULSAR
+  // holds its web and binary URLs): not this process's to stop, kill or start.
+  pulsar_broker(std::uint16_t web_port, std::uint16_t broker_port);
+
+  bool running() const { return attached_ || jvm_broker::running(); }
 
   // The web service: the admin REST API and the WebSocket API (/ws/v2/...).
   std::uint16_t web_port() const { return web_port_; }
@@ -59,14 +64,18 @@ class pulsar_broker : public jvm_broker {
 
  private:
   void write_config() const;  // for the ports
+  void refuse_if_attached(const char* what) const;
   void wait_until_ready(std::chrono::milliseconds timeout);
 
   std::uint16_t broker_port_;
   std::uint16_t web_port_;
-  std::uint16_t bookie_port_;
+  std::uint16_t bookie_port_ = 0;
+  bool attached_ = false;
 };
 
-// One broker per test process, started on first use and stopped at exit. A failed start is
+// One broker per test process, started on first use and stopped at exit; or, when the suite
+// started one for all its tests ($EVENTROUTER_TEST_PULSAR), that one, which saves each test
+// process a start of 6-26 s. Tests on it use topic names of their own. A failed start is
 // remembered: later calls throw the same error at once instead of waiting again. Call it from
 // the thread that runs the tests (the broker is killed if the thread that started it exits).
 pulsar_broker& shared_pulsar_broker();
