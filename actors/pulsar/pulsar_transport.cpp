@@ -6,6 +6,7 @@
 #include "actors/failure.hpp"
 #include "actors/pulsar/pulsar_reader.hpp"
 #include "actors/pulsar/pulsar_topic.hpp"
+#include "actors/service_log.hpp"
 #include "actors/transport.hpp"
 #include "transports/pulsar/pulsar_admin.hpp"
 
@@ -19,8 +20,30 @@ class pulsar_link : public transport_link {
       : sys_(sys), metrics_(metrics), client_(std::move(client)) {}
 
   topic_actor start_topic(const config::settings&, const config::topic_settings& topic,
-                          const std::vector<const config::consumer_settings*>&) override {
+                          const std::vector<const config::consumer_settings*>& consumers) override {
+    for (const auto* c : consumers)
+      if (!c->from_beginning.value_or(true))
+        subscribe_at_latest(topic.full_name, *c);
     return spawn_pulsar_topic(sys_, client_, topic.full_name, topic.format, metrics_);
+  }
+
+  // A group that starts with what is written from the service's start on must exist before the
+  // first publish: a subscription its consumer made later, at the latest message, would miss what
+  // came between. (One that starts at the beginning misses nothing whenever it is made.)
+  void subscribe_at_latest(const std::string& topic, const config::consumer_settings& c) {
+    static constexpr auto latest = R"({"ledgerId":9223372036854775807,"entryId":9223372036854775807,"partitionIndex":-1})";
+    auto answer = pulsar::admin_call(*client_, "PUT",
+                                     pulsar::admin_path(*client_, topic, "subscription/" + pulsar::url_encode(c.group_id)),
+                                     latest);
+    if (answer.status == 204 || answer.status == 409)  // made, or there already
+      return;
+    log_line(log_level::warn,
+             "cannot make the subscription: " +
+               (answer.status == 0 ? answer.error : "HTTP " + std::to_string(answer.status) + " " + answer.body),
+             {{"consumer", c.name},
+              {"topic", topic},
+              {"next", "its consumer makes it at the latest message when it connects; what is published before "
+                       "then is not read by the group"}});
   }
 
   source_opener source_for(const config::settings& next, const config::consumer_settings& c,
