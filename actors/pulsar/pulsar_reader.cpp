@@ -86,7 +86,7 @@ void grant(pulsar_reader_state& st, std::size_t max) {
   if (held >= max)
     return;
   st.client->permit(max - held);
-  st.permits = max;
+  st.permits += max - held;
 }
 
 log_entries take(pulsar_reader_state& st, std::size_t max) {
