@@ -32,7 +32,8 @@ std::string fault_config(const fault_service_config& c) {
     "default_transport": ")" + c.transport + R"(",
     "http": { "listen": "127.0.0.1:)" + std::to_string(c.port) + R"(" },
     "reload": { "watch_file": false },
-    "transports": { )" + transports_of(c.transport) + R"( },
+    "transports": { )" + (c.transport_settings.empty() ? transports_of(c.transport) : c.transport_settings) +
+         R"( },
     "producer_config": { "org.openedx.content_authoring.xblock.published.v1": {
       "xblocks": { "event_key_field": "xblock_info.usage_key" } } },
     "consumers": [ { "name": "hook", "topic": "xblocks", "group_id": ")" + c.prefix + R"(-hook",
@@ -65,10 +66,12 @@ fault_case::fault_case(fault_service_config service_config, load_producer::optio
       service(start_service(config)),
       load(config.port, std::move(load_options)) {}
 
-load_producer::clock::time_point kill_9_and_restart(fault_case& c) {
+load_producer::clock::time_point kill_9_and_restart(fault_case& c, const std::function<void()>& while_down) {
   EXPECT_TRUE(c.load.await_accepted(c.load.events() / 3, std::chrono::seconds(30)));
   c.service->process().signal(SIGKILL);
   EXPECT_TRUE(c.service->process().wait_exit(std::chrono::seconds(10)));
+  if (while_down)
+    while_down();
   c.service = start_service(c.config);
   return load_producer::clock::now();
 }

@@ -9,6 +9,7 @@
 #include "webhook_server.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <set>
 #include <string>
@@ -19,7 +20,10 @@ namespace eventrouter::testing {
 
 struct fault_service_config {
   std::string prefix;     // topic prefix and group id: one per case
-  std::string transport;  // "memory", "redis" or "kafka"
+  std::string transport;  // "memory", "redis", "kafka" or "pulsar"
+  // The members of the "transports" section; "" for those of the program's shared Redis or Kafka
+  // broker (a Pulsar case names its own broker here).
+  std::string transport_settings = "";
   std::string sink_url = "";  // fault_case fills it in
   std::uint16_t port = 0;
   std::string retry = R"({ "max_attempts": 5, "backoff_ms": [20, 200] })";
@@ -58,9 +62,9 @@ struct fault_case {
 };
 
 // The fault common to every transport: kill -9 of the service once the load got a third of its
-// events accepted, then a new service on the same file and port. Returns when the new one
-// listens: the end of the fault.
-load_producer::clock::time_point kill_9_and_restart(fault_case& c);
+// events accepted, then `while_down` (if given), then a new service on the same file and port.
+// Returns when the new one listens: the end of the fault.
+load_producer::clock::time_point kill_9_and_restart(fault_case& c, const std::function<void()>& while_down = {});
 
 // The program's redis-server, as an operator should run it under a bus: every write in its
 // append-only file before Redis answers (appendfsync always), so a crash of Redis loses no
