@@ -170,6 +170,10 @@ void received(pulsar_reader_ptr self, received_frame& frame) {
 
 pulsar_reader_impl::behavior_type pulsar_reader(pulsar_reader_ptr self, pulsar_reader_args args) {
   exit_on_exception(self, "the pulsar reader of consumer '" + args.consumer.name + "'");
+  // The link to the consumer ends the reader on the consumer's exit, a normal one too (CAF's
+  // default handler ignores that): the consumer's callbacks on the IO thread hold the reader's
+  // handle, so it would never become unreachable, and the process would never exit.
+  self->set_exit_handler([=](caf::exit_msg& msg) { self->quit(std::move(msg.reason)); });
   auto& st = self->state;
   st.args = std::move(args);
   st.decoder = st.args.decoder();
