@@ -3,11 +3,13 @@ they start and stop, and the memory of a running process, read from /proc/<pid>/
 
 import argparse
 import contextlib
+import select
 import shutil
 import signal
 import socket
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 
 STOP_GRACE = 15  # seconds a stopped process gets before SIGKILL
@@ -75,6 +77,32 @@ def spawn(stack, argv, log_path, **kwargs):
 def tail(path, lines=30):
     text = Path(path).read_text(errors="replace").splitlines()
     return "\n".join(text[-lines:])
+
+
+def first_line(proc, what, log, seconds):
+    """The first line proc prints on stdout: the address it serves on, once it is ready."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([proc.stdout], [], [], 1)
+        if ready:
+            line = proc.stdout.readline().decode().strip()
+            if line:
+                return line
+            break  # end of output: it exited
+        if proc.poll() is not None:
+            break
+    raise BenchError(f"{what} gave no address within {seconds} s:\n{tail(log)}")
+
+
+def report_complaints(log, config):
+    """eventrouter's warnings and errors are findings of this benchmark: shown, with the
+    configuration when there are errors."""
+    lines = [line for line in Path(log).read_text(errors="replace").splitlines()
+             if '"level":"warn' in line or '"level":"error' in line]
+    for line in lines[:20]:
+        print(f"  eventrouter: {line}", flush=True)
+    if any('"level":"error' in line for line in lines):
+        print(f"  with this configuration ({config}):\n{Path(config).read_text()}", flush=True)
 
 
 def free_port():

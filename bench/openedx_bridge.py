@@ -49,7 +49,6 @@ exit, on errors and on Ctrl-C. EVENTROUTER_BINARY overrides build/app/eventroute
 import contextlib
 import json
 import os
-import select
 import statistics
 import subprocess
 import sys
@@ -62,8 +61,8 @@ import redis
 from confluent_kafka import Consumer, KafkaException, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
-from bench_support import (BenchError, argument_parser, free_port, peak_rss_kib, run_in_workdir, spawn, stop,
-                           tail)
+from bench_support import (BenchError, argument_parser, first_line, free_port, peak_rss_kib, report_complaints,
+                           run_in_workdir, spawn, stop, tail)
 
 REPO = Path(__file__).resolve().parent.parent
 SERVICE = Path(__file__).resolve().parent / "openedx_service.py"
@@ -110,21 +109,6 @@ def start_redis(stack, workdir):
                 raise BenchError(f"redis-server did not answer on port {port} within 10 s:\n"
                                  f"{tail(workdir / 'redis.log')}")
             time.sleep(0.05)
-
-
-def first_line(proc, what, log, seconds):
-    """The first line proc prints on stdout: the address it serves on, once it is ready."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([proc.stdout], [], [], 1)
-        if ready:
-            line = proc.stdout.readline().decode().strip()
-            if line:
-                return line
-            break  # end of output: it exited
-        if proc.poll() is not None:
-            break
-    raise BenchError(f"{what} gave no address within {seconds} s:\n{tail(log)}")
 
 
 def start_kafka(stack, workdir, tries=3):
@@ -317,17 +301,6 @@ def run_librdkafka(i, env, eventrouter_run):
         raise BenchError(f"kafka_produce_alone failed:\n{done.stderr.decode(errors='replace')}")
     figures = json.loads(done.stdout)
     return Run("librdkafka", figures["events"], figures["seconds"], figures["after_first"], None)
-
-
-def report_complaints(log, config):
-    """eventrouter's warnings and errors are findings of this benchmark: shown, with the
-    configuration when there are errors."""
-    lines = [line for line in Path(log).read_text(errors="replace").splitlines()
-             if '"level":"warn' in line or '"level":"error' in line]
-    for line in lines[:20]:
-        print(f"  eventrouter: {line}", flush=True)
-    if any('"level":"error' in line for line in lines):
-        print(f"  with this configuration ({config}):\n{Path(config).read_text()}", flush=True)
 
 
 def check_eventrouter(env, args):
