@@ -24,16 +24,6 @@ namespace json = boost::json;
 constexpr auto deleted_type = "org.openedx.content_authoring.xblock.deleted.v1";
 constexpr auto stream = "tail-xblock-lifecycle";
 
-std::string describe(const finished_command& r) { return "stdout:\n" + r.out + "stderr:\n" + r.err; }
-
-// The ids of the events of JSON lines, in order.
-std::vector<std::string> ids_of(const std::vector<std::string>& lines) {
-  std::vector<std::string> out;
-  for (const auto& line : lines)
-    out.emplace_back(json::parse(line).at("id").as_string());
-  return out;
-}
-
 // A service on Redis: xblock events to the stream tail-xblock-lifecycle, read by the group "g";
 // a memory topic beside it.
 std::string redis_config(const redis_server& redis) {

@@ -37,8 +37,6 @@ std::string line_with(const std::string& text, const std::string& part) {
   return "";
 }
 
-std::string describe(const run_result& r) { return "stdout:\n" + r.out + "stderr:\n" + r.err; }
-
 // xblock.published to two memory topics, one of its routes disabled.
 std::string config_with_a_disabled_route() {
   return write_temp("cli-disabled.json", R"({

@@ -86,6 +86,9 @@ finished_command run_to_end(const std::string& binary, const std::vector<std::st
                             std::chrono::milliseconds timeout = std::chrono::seconds(60),
                             std::optional<std::string> input = std::nullopt);
 
+// What it printed, for a failure message.
+inline std::string describe(const finished_command& r) { return "stdout:\n" + r.out + "stderr:\n" + r.err; }
+
 // What a shell command prints on stdout (run to its end), for tools such as redis-cli and kcat.
 std::string command_output(const std::string& command);
 

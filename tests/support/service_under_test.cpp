@@ -83,14 +83,22 @@ json::object service_under_test::consumer(const std::string& name) {
   throw std::runtime_error("no consumer " + name);
 }
 
-std::vector<std::string> post_events(service_under_test& service, const std::string& prefix, int n, int batch) {
+std::vector<std::string> ids_of(const std::vector<std::string>& lines) {
+  std::vector<std::string> out;
+  for (const auto& line : lines)
+    out.emplace_back(json::parse(line).at("id").as_string());
+  return out;
+}
+
+std::vector<std::string> post_events(service_under_test& service, const std::string& prefix, int n, int batch,
+                                     int keys) {
   std::vector<std::string> accepted;
   for (int first = 0; first < n; first += batch) {
     json::array events;
     std::vector<std::string> ids;
     for (int i = first; i < std::min(n, first + batch); ++i) {
       ids.push_back(prefix + std::to_string(i));
-      events.push_back(xblock_published_event(ids.back(), "key-" + std::to_string(i % 7)));
+      events.push_back(xblock_published_event(ids.back(), "key-" + std::to_string(i % keys)));
     }
     if (service.post(batch_mode, json::serialize(events)).status == 202)
       accepted.insert(accepted.end(), ids.begin(), ids.end());

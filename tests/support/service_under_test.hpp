@@ -58,9 +58,13 @@ class service_under_test {
   std::uint16_t port_ = 0;
 };
 
-// Posts `n` xblock.published events ("<prefix>0", "<prefix>1", ...) as batches of `batch`;
-// returns the ids that got 202.
-std::vector<std::string> post_events(service_under_test& service, const std::string& prefix, int n, int batch = 10);
+// The ids of the events of JSON lines (what `eventrouter tail` prints), in order.
+std::vector<std::string> ids_of(const std::vector<std::string>& lines);
+
+// Posts `n` xblock.published events ("<prefix>0", "<prefix>1", ...) as batches of `batch`, the
+// i-th with usage key "key-<i % keys>"; returns the ids that got 202.
+std::vector<std::string> post_events(service_under_test& service, const std::string& prefix, int n, int batch = 10,
+                                     int keys = 7);
 
 // How many times each event id reached a log sink whose consumer name starts with
 // `consumer_prefix`, over every given run of the service.
