@@ -269,6 +269,27 @@ TEST(pulsar_transport, a_refused_event_is_dead_lettered_to_pulsar_and_dlq_replay
   EXPECT_TRUE(contains(again.err, "0 moved")) << again.err;
 }
 
+// With no dead-letter topic, an event whose tries ran out is given back: a negative
+// acknowledgement, and the broker sends it again after negative_ack_redelivery_delay_ms.
+TEST(pulsar_transport, a_given_back_event_is_redelivered_by_the_broker_and_then_acknowledged) {
+  webhook_server hook([](std::size_t call) { return call == 0 ? 500u : 200u; });
+  service_under_test service{pulsar_config("pt-nack", R"({ "name": "hook", "topic": "hooks", "group_id": "g",
+                     "poll_timeout_ms": 200, "sink": { "type": "http", "url": ")" + hook.url() + R"(" },
+                     "retry": { "max_attempts": 1 }, "consecutive_errors_limit": 5 })",
+                                           "", R"(, "negative_ack_redelivery_delay_ms": 300)", "hooks")};
+  ASSERT_EQ(service.post(structured_mode, json::serialize(xblock_published_event("given-back", "k"))).status, 202u);
+
+  ASSERT_TRUE(hook.await_calls(2, 30s)) << service.process().stderr_text();
+  auto history = hook.history();
+  EXPECT_EQ(history[0].answer, 500u);
+  EXPECT_EQ(history[1].answer, 200u);
+  EXPECT_EQ(history[1].request.header("ce-id"), "given-back");
+  EXPECT_GE(history[1].arrival - history[0].arrival, 300ms) << "redelivered before the broker's delay";
+  EXPECT_TRUE(eventually([&] { return subscription_stats("pt-nack-hooks", "g").at("msgBacklog") == 0; }))
+    << json::serialize(subscription_stats("pt-nack-hooks", "g"));
+  EXPECT_EQ(hook.calls(), 2u) << "delivered, then acknowledged: not sent again";
+}
+
 TEST(pulsar_transport, a_malformed_message_is_counted_and_the_next_one_is_delivered) {
   service_under_test service{pulsar_config("pt-bad", log_consumer("lifecycle-log", "xblock-lifecycle", "g"))};
   auto properties = xblock_properties("no-type", "application/json");
