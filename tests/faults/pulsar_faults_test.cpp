@@ -24,6 +24,7 @@
 #include <atomic>
 #include <iostream>
 #include <memory>
+#include <set>
 
 namespace eventrouter::testing {
 namespace {
@@ -35,6 +36,15 @@ namespace json = boost::json;
 // A restarted consumer joins its subscription at once; the broker hands it what the dead one
 // held when it sees that connection closed. Room for a broker start on top in the restart case.
 constexpr auto delivery_timeout = 45s;
+
+// The event ids of the sink's calls that got `status` (0: held, no answer), one per call.
+std::multiset<std::string> answered(const webhook_server& sink, unsigned status) {
+  std::multiset<std::string> ids;
+  for (const auto& call : sink.history())
+    if (call.answer == status)
+      ids.insert(std::string(call.request.header("ce-id").value_or("")));
+  return ids;
+}
 
 class pulsar_faults : public ::testing::Test {
  public:
@@ -162,13 +172,7 @@ TEST_F(pulsar_faults, a_consumer_killed_holding_unacknowledged_events_gets_them_
   ASSERT_TRUE(c.load.await_accepted(c.load.events() / 3, 30s));
   holding = true;
   ASSERT_TRUE(c.load.await_done()) << "the producer got " << c.load.accepted().size() << " events accepted";
-  auto held = [&] {
-    std::set<std::string> ids;
-    for (const auto& call : c.sink.history())
-      if (call.answer == 0)
-        ids.insert(std::string(call.request.header("ce-id").value_or("")));
-    return ids;
-  };
+  auto held = [&] { return answered(c.sink, 0); };
   ASSERT_TRUE(eventually([&] { return held().size() >= c.config.concurrency; }, 20s))
     << held().size() << " calls held by the sink";
   auto held_at_kill = held();
@@ -191,10 +195,7 @@ TEST_F(pulsar_faults, a_sink_refusing_for_a_while_gets_every_given_back_event_ag
   fault_case c{config, {.prefix = "nack-", .events = 1000}, [&](std::size_t) { return refusing ? 503u : 200u; }};
   ASSERT_TRUE(c.load.await_accepted(c.load.events() / 3, 30s));
   refusing = true;
-  auto refused_calls = [&] {
-    auto calls = c.sink.history();
-    return std::count_if(calls.begin(), calls.end(), [](const auto& call) { return call.answer == 503; });
-  };
+  auto refused_calls = [&] { return answered(c.sink, 503).size(); };
   // Enough for the window to be given back more than once: some events come a second time.
   ASSERT_TRUE(eventually([&] { return refused_calls() >= 60; }, 30s)) << refused_calls() << " calls refused";
   refusing = false;
