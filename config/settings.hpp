@@ -104,7 +104,9 @@ struct pulsar_settings {
   // no token. The token itself is read at load (and reload) and never shown.
   std::string token_env;
   std::string token;
-  std::chrono::milliseconds connect_timeout{5000};      // TCP and the WebSocket handshake
+  // TCP and the WebSocket handshake, in which the broker looks the topic up (and, just started,
+  // loads its namespace: seconds); the native client's connection timeout.
+  std::chrono::milliseconds connect_timeout{10000};
   std::chrono::milliseconds send_timeout{30000};        // a message not acknowledged by then failed
   std::chrono::milliseconds reconnect_backoff_min{100};  // first wait after a lost connection
   std::chrono::milliseconds reconnect_backoff_max{5000};  // the wait doubles up to this
