@@ -91,9 +91,9 @@ const command replay_command{"replay", "deliver a Kafka or Pulsar consumer's top
 Moves the Kafka consumer group of consumer NAME back to a time or an offset on every partition
 and delivers from there to the end with the consumer's sink, committing as it goes; exits once
 caught up. Stop the service's consumer of that group first: members share partitions. Pulsar:
-moves the group's subscription cursor to a time (--from-time only: Pulsar's positions are
-message ids) and reads it with an exclusive consumer, which the broker refuses while the
-service's consumers of the group are connected.
+moves the group's subscription cursor to a time, or to the N-th message the topic holds (0 the
+oldest), and reads it with an exclusive consumer, which the broker refuses while the service's
+consumers of the group are connected.
 
 exit codes: 0 caught up; 1 the sink kept failing or the broker failed; 2 bad usage or configuration
 

@@ -370,7 +370,7 @@ TEST(pulsar_transport, produce_writes_and_tail_reads_from_the_beginning_and_the_
   EXPECT_EQ(ids_of(tail.stdout_lines()), (std::vector<std::string>{"c-2", "c-3"}));
 }
 
-TEST(pulsar_transport, replay_from_a_time_delivers_exactly_the_events_after_it) {
+TEST(pulsar_transport, replay_from_a_time_or_an_offset_delivers_exactly_the_events_after_it) {
   auto config = pulsar_config("pt-replay", log_consumer("lifecycle-log", "xblock-lifecycle", "g"));
   auto config_file = write_temp("pulsar-replay.json", config);
   std::string from;
@@ -398,6 +398,18 @@ TEST(pulsar_transport, replay_from_a_time_delivers_exactly_the_events_after_it) 
     expected["new-" + std::to_string(i)] = 1;
   EXPECT_EQ(replayed, expected);
   EXPECT_TRUE(contains(replay.err, "caught up")) << replay.err;
+
+  // The 45th message on: the topic holds the 20 old events, then the 30 new ones.
+  auto from_offset = run_to_end(EVENTROUTER_BINARY,
+                                {"replay", "--config", config_file, "--consumer", "lifecycle-log", "--from-offset", "45"},
+                                60s);
+  ASSERT_EQ(from_offset.exit_code, 0) << describe(from_offset);
+  std::vector<std::string> ids;
+  for (const auto& line : lines_of(from_offset.out))
+    ids.emplace_back(json::parse(line).at("event").at("id").as_string());
+  EXPECT_EQ(ids.size(), 5u) << from_offset.out;
+  for (const auto& id : ids)
+    EXPECT_TRUE(id.starts_with("new-")) << id;
 }
 
 constexpr auto admin_token_env = "EVENTROUTER_PULSAR_TEST_ADMIN_TOKEN";

@@ -256,18 +256,44 @@ class pulsar_drain : public topic_drain {
 
 // The group's subscription, its cursor moved back to a time, read by an exclusive consumer: the
 // service's own consumers of the group must be stopped (the broker refuses a second type).
+// The message id (as the admin API's resetcursor takes it) of the `offset`-th entry the topic
+// holds now, 0 the oldest: the entries of its ledgers in order, as internalStats lists them
+// (the open ledger's count is currentLedgerEntries). Past the end: the end.
+std::string entry_id_at(pulsar::client& client, const std::string& topic, std::int64_t offset) {
+  auto stats = boost::json::parse(admin_body(client, "GET", pulsar::admin_path(client, topic, "internalStats")));
+  const auto& ledgers = stats.as_object().at("ledgers").as_array();
+  for (std::size_t i = 0; i < ledgers.size(); ++i) {
+    const auto& ledger = ledgers[i].as_object();
+    auto entries = i + 1 == ledgers.size() ? stats.as_object().at("currentLedgerEntries").to_number<std::int64_t>()
+                                           : ledger.at("entries").to_number<std::int64_t>();
+    if (offset < entries)
+      return R"({"ledgerId":)" + boost::json::serialize(ledger.at("ledgerId")) + R"(,"entryId":)" + std::to_string(offset) +
+             R"(,"partitionIndex":-1})";
+    offset -= entries;
+  }
+  return R"({"ledgerId":9223372036854775807,"entryId":9223372036854775807,"partitionIndex":-1})";
+}
+
+// Moves the group's subscription cursor to a time, or to the offset-th entry the topic holds.
+void reset_cursor(pulsar::client& client, const std::string& topic, const std::string& group, replay_start from) {
+  auto path = pulsar::admin_path(client, topic, "subscription/" + pulsar::url_encode(group) + "/resetcursor");
+  if (from.time) {
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(from.time->time_since_epoch()).count();
+    admin_body(client, "POST", path + "/" + std::to_string(ms));
+  } else {
+    admin_body(client, "POST", path, entry_id_at(client, topic, from.position.value_or(0)));
+  }
+}
+
 class pulsar_replay : public group_replay {
  public:
   pulsar_replay(const config::settings& settings, const config::topic_settings& topic, const std::string& group,
-                std::chrono::system_clock::time_point from)
+                replay_start from)
       : topic_(topic.full_name),
         group_(group),
         decoder_(decoder_for(settings, topic)()),
         consumer_(*settings.pulsar, topic_, [&](pulsar::client& c, pulsar::consumer::events e) {
-          auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(from.time_since_epoch()).count();
-          admin_body(c, "POST",
-                     pulsar::admin_path(c, topic_, "subscription/" + pulsar::url_encode(group_) + "/resetcursor/" +
-                                                     std::to_string(ms)));
+          reset_cursor(c, topic_, group_, from);
           return pulsar::consumer::open(c, exclusive(topic_, group_), std::move(e));
         }) {}
 
@@ -336,10 +362,7 @@ class pulsar_access : public topic_access {
 
   std::unique_ptr<group_replay> replay(const config::topic_settings& topic, const std::string& group,
                                        replay_start from) override {
-    if (!from.time)
-      throw std::runtime_error("a pulsar topic has no numbered offsets (its messages have ids): replay it "
-                               "--from-time");
-    return std::make_unique<pulsar_replay>(settings_, topic, group, *from.time);
+    return std::make_unique<pulsar_replay>(settings_, topic, group, from);
   }
 
  private:
