@@ -417,7 +417,7 @@ constexpr auto admin_token = "pulsar-test-admin-4d2e";
 constexpr auto pulsar_token_env = "EVENTROUTER_PULSAR_TEST_TOKEN";
 constexpr auto pulsar_token = "pulsar-token-b71c9e0a";
 
-TEST(pulsar_transport, a_reload_to_a_broker_that_does_not_answer_is_refused_and_the_token_never_shows) {
+TEST(pulsar_transport, a_reload_to_a_broker_that_does_not_answer_is_refused_one_that_answers_is_moved_to_and_the_token_never_shows) {
   setenv(admin_token_env, admin_token, 1);
   setenv(pulsar_token_env, pulsar_token, 1);
   auto config_on = [](const std::string& service_url) {
@@ -452,6 +452,18 @@ TEST(pulsar_transport, a_reload_to_a_broker_that_does_not_answer_is_refused_and_
   EXPECT_EQ(service.delivered("after", 1, 30s).size(), 1u) << service.process().stderr_text();
   EXPECT_EQ(pulsar_messages(shared_pulsar_broker(), "pt-reload-xblock-lifecycle", 2).size(), 2u);
   EXPECT_EQ(json::parse(service.get("/v1/routes").body).at("generation"), 1);
+
+  // A changed URL that answers (the same broker by another name) is moved to: new connections.
+  auto renamed = "http://localhost:" + std::to_string(shared_pulsar_broker().web_port());
+  write_temp("pulsar-reload.json", config_on(renamed));
+  auto moved = http_request(service.port(), "POST", "/admin/reload",
+                            {{"authorization", std::string("Bearer ") + admin_token}});
+  EXPECT_EQ(moved.status, 200u) << moved.body;
+  seen += moved.body;
+  EXPECT_EQ(json::parse(service.get("/v1/routes").body).at("generation"), 2);
+  ASSERT_EQ(service.post(structured_mode, json::serialize(xblock_published_event("moved", "k"))).status, 202u);
+  EXPECT_EQ(service.delivered("moved", 1, 30s).size(), 1u) << service.process().stderr_text();
+  EXPECT_EQ(pulsar_messages(shared_pulsar_broker(), "pt-reload-xblock-lifecycle", 3).size(), 3u);
 
   for (auto endpoint : {"/", "/healthz", "/readyz", "/v1/routes", "/v1/consumers", "/v1/reloads", "/metrics"})
     seen += service.get(endpoint).body;
